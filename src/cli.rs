@@ -1,0 +1,100 @@
+//! Command-line interface (clap derive). Each subcommand's help says what it
+//! reads and writes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "monoarch",
+    version,
+    about = "Turn a directory-per-project monorepo into multi-architecture container images",
+    long_about = "Turn a directory-per-project monorepo into multi-architecture container images.\n\n\
+        Stages: plan (which projects, which jobs) -> matrix (CI jobs) -> build (one project x arch, \
+        on a native runner) -> manifest (one OCI index per project). `monoarch run` does all of it on \
+        one machine.\n\nExit codes: 0 ok, 1 unexpected, 2 usage, 3 invalid config, 4 git, \
+        5 shallow clone, 6 invalid plan, 7 source fetch, 8 build, 9 registry, 10 verification, \
+        11 wrong architecture, 12 partial success."
+)]
+pub struct Cli {
+    /// More log output (-v debug, -vv trace). `MONOARCH_LOG` overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Preview what would be built: the selected projects, their jobs and tags.
+    ///
+    /// Reads the git history of the repository, `monoarch.yaml`, every selected
+    /// `projects/*/build-config.yaml` and (on a schedule) `rebuild-weekly.txt`.
+    /// Writes the plan to stdout (or `--output`); pushes nothing.
+    ///
+    /// Example: monoarch plan --all
+    ///          monoarch plan --base origin/main --format json --output plan.json
+    Plan(commands::plan::PlanArgs),
+
+    /// Emit the CI job matrix: GitHub Actions matrix JSON, a GitLab child pipeline, or folder names.
+    ///
+    /// Reads a plan (`--plan`) or makes one exactly as `monoarch plan` does.
+    /// Writes the matrix to stdout (or `--output`); for GitHub also `matrix` and
+    /// `has_jobs` to `$GITHUB_OUTPUT` when that variable is set.
+    ///
+    /// Example: monoarch matrix --format github --write-plan plan.json
+    ///          monoarch matrix --format gitlab --plan plan.json --output child-pipeline.yml
+    Matrix(commands::matrix::MatrixArgs),
+
+    /// Check every project config, `monoarch.yaml` and the schedule file; report all problems at once.
+    ///
+    /// Reads the files only; writes one line per problem to stderr
+    /// (`file:line:column: field: what to do`) and exits 3 if there is any.
+    ///
+    /// Example: monoarch validate
+    Validate(commands::validate::ValidateArgs),
+
+    /// Build and push one project for one architecture (one job of the plan).
+    #[command(long_about = commands::build::LONG_ABOUT)]
+    Build(commands::build::BuildArgs),
+
+    /// Verify the pushed arch images and publish one multi-arch OCI index per project.
+    #[command(long_about = commands::manifest::LONG_ABOUT)]
+    Manifest(commands::manifest::ManifestArgs),
+}
+
+/// How the projects of a plan are chosen; shared by `plan`, `matrix` and `run`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectArgs {
+    /// Root of the monorepo (default: the git repository around the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+
+    /// Compare HEAD with this commit or ref instead of the one the CI environment implies.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["all", "schedule", "projects"])]
+    pub base: Option<String>,
+
+    /// Select every project.
+    #[arg(long, conflicts_with_all = ["schedule", "projects"])]
+    pub all: bool,
+
+    /// Select the projects of the schedule file, as a scheduled pipeline does.
+    #[arg(long, conflicts_with = "projects")]
+    pub schedule: bool,
+
+    /// Select these projects (comma-separated; globs allowed).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub projects: Vec<String>,
+
+    /// If the clone is too shallow to contain the base, fetch the missing history from `origin`.
+    #[arg(long)]
+    pub deepen: bool,
+
+    /// Registry host for the images (default: `monoarch.yaml`, then `$ECR_REGISTRY`, then `$REGISTRY`).
+    #[arg(long, value_name = "HOST")]
+    pub registry: Option<String>,
+}

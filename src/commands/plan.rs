@@ -1,0 +1,18 @@
+//! `monoarch plan` (being written).
+
+use clap::Args;
+
+use crate::env::Env;
+use crate::error::Error;
+
+pub const LONG_ABOUT: &str = "";
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {}
+
+pub fn run(_args: PlanArgs, _env: &Env) -> Result<i32, Error> {
+    Err(Error::Reported {
+        message: "`monoarch plan` is not built yet".into(),
+        code: crate::exit_code::FAILURE,
+    })
+}

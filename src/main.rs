@@ -1,0 +1,28 @@
+//! The `monoarch` command: parse, set up logging, dispatch, map errors to exit codes.
+
+use clap::Parser;
+
+fn main() {
+    let cli = match monoarch::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                monoarch::exit_code::USAGE
+            } else {
+                0
+            };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    monoarch::logging::init(cli.verbose);
+    let env = monoarch::env::Env::from_process();
+    let code = match monoarch::run(cli, env) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

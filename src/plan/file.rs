@@ -1,0 +1,83 @@
+//! Reading and writing `plan.json`, with its format version checked.
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::model::{FORMAT_VERSION, Plan};
+
+#[derive(Debug, Error)]
+pub enum PlanFileError {
+    #[error(
+        "cannot read plan {path}: {source}; make it with `monoarch plan --format json > plan.json`"
+    )]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write plan {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{origin} is not a valid plan (line {line}, column {column}): {message}")]
+    Parse {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{origin} has plan format version {found}, this monoarch reads version {FORMAT_VERSION}; make the plan and run the jobs with the same monoarch release"
+    )]
+    Version { origin: String, found: u64 },
+}
+
+/// Parses a plan from JSON text; `origin` names the file or variable in errors.
+pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
+    // Check the version before the shape, so an old or new plan gets the version message.
+    let raw: serde_json::Value = serde_json::from_str(text).map_err(|e| PlanFileError::Parse {
+        origin: origin.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let found = raw
+        .get("format_version")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    if found != u64::from(FORMAT_VERSION) {
+        return Err(PlanFileError::Version {
+            origin: origin.to_string(),
+            found,
+        });
+    }
+    serde_json::from_str(text).map_err(|e| PlanFileError::Parse {
+        origin: origin.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+pub fn read_plan(path: &Path) -> Result<Plan, PlanFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_plan(&text, &path.display().to_string())
+}
+
+/// The plan as pretty JSON with a trailing newline (stable key order).
+pub fn to_json(plan: &Plan) -> String {
+    let mut text = serde_json::to_string_pretty(plan).expect("a plan always serializes");
+    text.push('\n');
+    text
+}
+
+pub fn write_plan(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
+    std::fs::write(path, to_json(plan)).map_err(|source| PlanFileError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}

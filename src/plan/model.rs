@@ -1,0 +1,226 @@
+//! The plan: the one JSON document (`plan.json`) every later stage reads.
+//!
+//! Stable contract: fields may be added (readers ignore unknown ones), but a
+//! field is never renamed or given a new meaning without bumping
+//! [`FORMAT_VERSION`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::platform::Platform;
+
+/// Version of the `plan.json` format. Readers refuse any other value.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    /// The monoarch version that wrote the plan, for support questions only.
+    pub generator: String,
+    /// The instant the plan was made (UTC, RFC 3339, seconds); from
+    /// `SOURCE_DATE_EPOCH` when set. Used as the image `created` annotation.
+    pub created: String,
+    /// `created` as `YYYYMMDD`, the date part of every tag.
+    pub date: String,
+    /// Full sha of the monorepo commit the plan was made at.
+    pub commit: String,
+    /// First seven hex digits of `commit`, the sha part of every tag.
+    pub sha7: String,
+    /// The monorepo's URL, for the `org.opencontainers.image.source` annotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Why these projects: the trigger and the base commit it compared with.
+    pub selection: Selection,
+    /// Where images go.
+    pub registry: RegistryTarget,
+    /// Selected projects, sorted by name.
+    pub projects: Vec<ProjectPlan>,
+    /// Project folders that the change deleted: reported, never built.
+    #[serde(default)]
+    pub removed: Vec<RemovedProject>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Selection {
+    /// What started this run.
+    pub trigger: Trigger,
+    /// How projects were chosen.
+    pub mode: SelectionMode,
+    /// The commit compared with HEAD, when `mode` is `changes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// One sentence a person can read: which base and why.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    Local,
+    Push,
+    PullRequest,
+    MergeRequest,
+    Schedule,
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectionMode {
+    /// Projects changed between `base` and HEAD.
+    Changes,
+    /// Projects listed in the schedule file.
+    Schedule,
+    /// Every project.
+    All,
+    /// Projects named on the command line.
+    Named,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistryTarget {
+    /// Registry host (`123.dkr.ecr.us-east-1.amazonaws.com`, `127.0.0.1:5000`);
+    /// empty when none was configured: `build` and `manifest` then need `--registry`.
+    pub host: String,
+    pub naming: NamingScheme,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NamingScheme {
+    /// All projects in one repository, tags prefixed with the project name.
+    SingleRepository,
+    /// One repository per project, tags without the project prefix.
+    PerProject,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectPlan {
+    pub name: String,
+    /// Folder of the project in the monorepo, relative to its root, `/`-separated.
+    pub path: String,
+    /// Why the project is in the plan (one entry per rule that selected it).
+    pub reasons: Vec<Reason>,
+    /// `None`: build from the project folder itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<Upstream>,
+    /// Relative to the source root (the upstream checkout or the project folder).
+    pub dockerfile: String,
+    /// Relative to the source root.
+    pub context: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub build_args: Vec<BuildArg>,
+    /// Repository path inside the registry (`monoarch`, `team/kaniko-executor`).
+    pub repository: String,
+    /// Tags of the multi-arch index, in the order they are set: the date-sha
+    /// tag first, then additional tags, floating ones (`latest`) last.
+    pub tags: Vec<String>,
+    /// One job per platform, in the order of the project's `platforms`.
+    pub jobs: Vec<JobPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// `changed-files`, `global-trigger`, `schedule`, `all`, `named`.
+    pub rule: String,
+    /// Files (or the schedule line) behind the rule; capped, see `more`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    /// How many further files the cap left out.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub more: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upstream {
+    pub repo: String,
+    /// Tag, branch or full commit sha as written in the config.
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// The commit `ref` resolved to, when `plan --resolve-refs` ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+/// A build argument. Secret ones carry only the name of the environment
+/// variable the build job reads; their value never enters the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BuildArg {
+    Value {
+        name: String,
+        value: String,
+    },
+    FromEnv {
+        name: String,
+        from_env: String,
+        secret: bool,
+    },
+}
+
+impl BuildArg {
+    pub fn name(&self) -> &str {
+        match self {
+            BuildArg::Value { name, .. } | BuildArg::FromEnv { name, .. } => name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobPlan {
+    pub platform: Platform,
+    /// Arch suffix (`amd64`, `arm64`), as used in tags and `--arch`.
+    pub arch: String,
+    /// GitHub `runs-on` label.
+    pub github_runner: String,
+    /// GitLab runner tags.
+    pub gitlab_tags: Vec<String>,
+    /// Tag of the single-arch image this job pushes.
+    pub tag: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovedProject {
+    pub name: String,
+    pub path: String,
+}
+
+impl Plan {
+    pub fn job_count(&self) -> usize {
+        self.projects.iter().map(|p| p.jobs.len()).sum()
+    }
+
+    pub fn project(&self, name: &str) -> Option<&ProjectPlan> {
+        self.projects.iter().find(|p| p.name == name)
+    }
+
+    /// `host/repository` for a project, or just the repository without a host.
+    pub fn image_name(&self, project: &ProjectPlan) -> String {
+        image_name(&self.registry.host, &project.repository)
+    }
+}
+
+/// Joins a registry host and a repository into an image name.
+pub fn image_name(host: &str, repository: &str) -> String {
+    if host.is_empty() {
+        repository.to_string()
+    } else {
+        format!("{}/{}", host.trim_end_matches('/'), repository)
+    }
+}
+
+impl ProjectPlan {
+    pub fn job(&self, arch: &str) -> Option<&JobPlan> {
+        self.jobs.iter().find(|j| j.arch == arch)
+    }
+
+    /// The date-sha tag: the one tag every successful run sets.
+    pub fn primary_tag(&self) -> &str {
+        self.tags.first().map(String::as_str).unwrap_or_default()
+    }
+}
