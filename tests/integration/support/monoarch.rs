@@ -1,0 +1,72 @@
+//! Runs the built `monoarch` binary the way a user or CI job would.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from_output(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with both streams unless the exit code is `code`.
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit code {code}, got {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn success(self) -> Run {
+        self.expect_code(0)
+    }
+}
+
+/// A `monoarch` invocation with a clean environment: no CI variables leak in
+/// from the machine running the tests, only what the test sets.
+pub struct Monoarch {
+    command: Command,
+}
+
+impl Monoarch {
+    pub fn new(dir: &Path) -> Monoarch {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_monoarch"));
+        command.current_dir(dir).env_clear();
+        for keep in ["PATH", "HOME", "TMPDIR", "LANG"] {
+            if let Some(value) = std::env::var_os(keep) {
+                command.env(keep, value);
+            }
+        }
+        command.env("SOURCE_DATE_EPOCH", "1795132800"); // 2026-11-20T00:00:00Z
+        Monoarch { command }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Monoarch
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Monoarch {
+        self.command.env(key, value);
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        Run::from_output(self.command.output().expect("run monoarch"))
+    }
+}
