@@ -11,6 +11,7 @@ pub mod exit_code;
 pub mod logging;
 pub mod plan;
 pub mod platform;
+pub mod record;
 
 pub use error::Error;
 
