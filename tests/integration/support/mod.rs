@@ -6,3 +6,4 @@ pub mod git_repo;
 pub mod monoarch;
 pub mod registry;
 pub mod tools;
+pub mod validators;

@@ -1,0 +1,3 @@
+//! The CI templates and `monoarch run`: validators, wiring, end to end.
+
+mod templates;
