@@ -90,7 +90,11 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
             let (chunk, tail) = rest.split_at(take);
             rest = tail;
             include.push(GithubEntry {
-                name: format!("{arch} {}/{chunks} ({take} projects)", i + 1),
+                name: format!(
+                    "{arch} {}/{chunks} ({take} project{})",
+                    i + 1,
+                    if take == 1 { "" } else { "s" }
+                ),
                 runner: runner.clone(),
                 arch: arch.clone(),
                 platform: platform.clone(),

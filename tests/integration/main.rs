@@ -5,3 +5,4 @@ mod detect_cases;
 mod harness_selftest;
 mod output_snapshots;
 mod support;
+mod validate_errors;
