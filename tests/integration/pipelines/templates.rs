@@ -214,10 +214,17 @@ fn github_templates_keep_expressions_out_of_shell_and_pin_actions() {
 #[test]
 fn github_workflow_wires_plan_build_manifest() {
     let wf = load("github/workflows/monoarch.yml");
-    assert_eq!(wf["permissions"], serde_json::json!({}), "top-level permissions");
+    assert_eq!(
+        wf["permissions"],
+        serde_json::json!({}),
+        "top-level permissions"
+    );
     let jobs = wf["jobs"].as_object().expect("jobs");
     for (name, job) in jobs {
-        assert!(job["permissions"].is_object(), "job {name} states its permissions");
+        assert!(
+            job["permissions"].is_object(),
+            "job {name} states its permissions"
+        );
         assert_ne!(job["permissions"]["contents"], "write", "job {name}");
     }
     let on = wf["on"].as_object().expect("on: is a map");
@@ -227,8 +234,14 @@ fn github_workflow_wires_plan_build_manifest() {
     assert!(wf["on"]["workflow_dispatch"]["inputs"]["projects"].is_object());
 
     let plan = &jobs["plan"];
-    assert_eq!(plan["outputs"]["has_jobs"], "${{ steps.matrix.outputs.has_jobs }}");
-    assert_eq!(plan["outputs"]["matrix"], "${{ steps.matrix.outputs.matrix }}");
+    assert_eq!(
+        plan["outputs"]["has_jobs"],
+        "${{ steps.matrix.outputs.has_jobs }}"
+    );
+    assert_eq!(
+        plan["outputs"]["matrix"],
+        "${{ steps.matrix.outputs.matrix }}"
+    );
     assert_eq!(plan["steps"][0]["with"]["fetch-depth"], 0);
 
     let build = &jobs["build"];
@@ -244,7 +257,11 @@ fn github_workflow_wires_plan_build_manifest() {
         .as_array()
         .expect("steps")
         .iter()
-        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("monoarch build")))
+        .find(|s| {
+            s["run"]
+                .as_str()
+                .is_some_and(|r| r.contains("monoarch build"))
+        })
         .expect("a monoarch build step");
     assert_eq!(step["run"], "monoarch build --plan plan.json --job-env JOB");
     assert_eq!(step["env"]["JOB"], "${{ toJSON(matrix) }}");
@@ -264,10 +281,14 @@ fn gitlab_template_wires_the_child_pipeline() {
     let plan = &t["monoarch-plan"];
     assert_eq!(plan["stage"], "prepare");
     let script = plan["script"].to_string();
-    assert!(script.contains("monoarch plan \\\"$@\\\" --resolve-refs --format json --output plan.json"));
-    assert!(script.contains(
-        "monoarch matrix --format gitlab --plan plan.json --output child-pipeline.yml"
-    ));
+    assert!(
+        script.contains("monoarch plan \\\"$@\\\" --resolve-refs --format json --output plan.json")
+    );
+    assert!(
+        script.contains(
+            "monoarch matrix --format gitlab --plan plan.json --output child-pipeline.yml"
+        )
+    );
     let artifacts = plan["artifacts"]["paths"].to_string();
     assert!(artifacts.contains("plan.json") && artifacts.contains("child-pipeline.yml"));
     assert_eq!(plan["variables"]["GIT_DEPTH"], "0");
@@ -278,7 +299,10 @@ fn gitlab_template_wires_the_child_pipeline() {
         serde_json::json!([{"artifact": "child-pipeline.yml", "job": "monoarch-plan"}])
     );
     assert_eq!(trigger["trigger"]["strategy"], "depend");
-    assert_eq!(trigger["variables"]["PARENT_PIPELINE_ID"], "$CI_PIPELINE_ID");
+    assert_eq!(
+        trigger["variables"]["PARENT_PIPELINE_ID"],
+        "$CI_PIPELINE_ID"
+    );
     assert_eq!(
         trigger["rules"][0],
         serde_json::json!({"if": "$CI_PIPELINE_SOURCE == \"merge_request_event\"", "when": "never"})
