@@ -1,5 +1,6 @@
 //! End-to-end tests: the built binary on real git repositories, a real
 //! registry and real builders. All compiled into one test binary.
 
+mod build;
 mod harness_selftest;
 mod support;
