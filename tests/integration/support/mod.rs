@@ -2,9 +2,13 @@
 
 #![allow(dead_code)]
 
+pub mod buildah;
 pub mod fixture;
+pub mod git_daemon;
 pub mod git_repo;
 pub mod monoarch;
+pub mod plans;
 pub mod registry;
+pub mod skopeo;
 pub mod tools;
 pub mod validators;
