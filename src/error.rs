@@ -8,6 +8,8 @@ use crate::exit_code;
 pub enum Error {
     #[error(transparent)]
     PlanFile(#[from] crate::plan::PlanFileError),
+    #[error(transparent)]
+    Manifest(#[from] crate::manifest::ManifestError),
     /// A message already written for the user, with its exit code.
     #[error("{message}")]
     Reported { message: String, code: i32 },
@@ -17,6 +19,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PlanFile(_) => exit_code::INVALID_PLAN,
+            Error::Manifest(e) => e.exit_code(),
             Error::Reported { code, .. } => *code,
         }
     }

@@ -2,4 +2,5 @@
 //! registry and real builders. All compiled into one test binary.
 
 mod harness_selftest;
+mod manifest;
 mod support;
