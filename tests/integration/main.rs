@@ -3,6 +3,7 @@
 
 mod detect_cases;
 mod harness_selftest;
+mod manifest;
 mod output_snapshots;
 mod support;
 mod validate_errors;
