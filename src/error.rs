@@ -22,6 +22,8 @@ pub enum Error {
     Output { path: String, message: String },
     #[error(transparent)]
     Manifest(#[from] crate::manifest::ManifestError),
+    #[error(transparent)]
+    Build(#[from] crate::build::BuildError),
     /// A message already written for the user, with its exit code.
     #[error("{message}")]
     Reported { message: String, code: i32 },
@@ -42,6 +44,7 @@ impl Error {
             Error::Matrix(_) => exit_code::INVALID_CONFIG,
             Error::Output { .. } => exit_code::FAILURE,
             Error::Manifest(e) => e.exit_code(),
+            Error::Build(e) => e.exit_code(),
             Error::Reported { code, .. } => *code,
         }
     }

@@ -3,6 +3,7 @@
 //! Stages: `detect` (which projects) -> `plan` (the central [`plan::Plan`]) ->
 //! `matrix` (CI jobs) | `build` (one job) | `manifest` (one index per project).
 
+pub mod build;
 pub mod cli;
 pub mod commands;
 pub mod config;
