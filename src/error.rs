@@ -2,14 +2,28 @@
 
 use thiserror::Error;
 
+use crate::config::Problems;
+use crate::detect::GitError;
 use crate::exit_code;
+use crate::matrix::MatrixError;
+use crate::plan::{MakePlanError, PlanFileError};
 
 #[derive(Debug, Error)]
 pub enum Error {
     #[error(transparent)]
-    PlanFile(#[from] crate::plan::PlanFileError),
+    PlanFile(#[from] PlanFileError),
+    #[error(transparent)]
+    MakePlan(#[from] MakePlanError),
+    #[error(transparent)]
+    Matrix(#[from] MatrixError),
+    #[error("{0}")]
+    Invalid(Problems),
+    #[error("cannot write {path}: {message}")]
+    Output { path: String, message: String },
     #[error(transparent)]
     Manifest(#[from] crate::manifest::ManifestError),
+    #[error(transparent)]
+    Build(#[from] crate::build::BuildError),
     /// A message already written for the user, with its exit code.
     #[error("{message}")]
     Reported { message: String, code: i32 },
@@ -19,7 +33,18 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PlanFile(_) => exit_code::INVALID_PLAN,
+            Error::MakePlan(MakePlanError::Git(GitError::Shallow { .. })) => {
+                exit_code::SHALLOW_CLONE
+            }
+            Error::MakePlan(MakePlanError::Git(_)) => exit_code::GIT,
+            Error::MakePlan(MakePlanError::Config(_)) | Error::Invalid(_) => {
+                exit_code::INVALID_CONFIG
+            }
+            Error::MakePlan(MakePlanError::UnknownProjects(_)) => exit_code::USAGE,
+            Error::Matrix(_) => exit_code::INVALID_CONFIG,
+            Error::Output { .. } => exit_code::FAILURE,
             Error::Manifest(e) => e.exit_code(),
+            Error::Build(e) => e.exit_code(),
             Error::Reported { code, .. } => *code,
         }
     }

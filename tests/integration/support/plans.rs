@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use monoarch::plan::{
-    FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, RegistryTarget, Selection,
+    BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, RegistryTarget, Selection,
     SelectionMode, Trigger, Upstream,
 };
 use monoarch::platform::Platform;
@@ -77,4 +77,37 @@ pub fn write(dir: &Path, plan: &Plan) -> PathBuf {
     let path = dir.join("plan.json");
     monoarch::plan::write_plan(&path, plan).expect("write plan");
     path
+}
+
+/// A project built from its own folder (no upstream), with only the date-sha tag.
+pub fn local_project(name: &str, archs: &[&str]) -> ProjectPlan {
+    let mut p = project(name, archs, &[]);
+    p.upstream = None;
+    p
+}
+
+pub fn with_upstream(mut p: ProjectPlan, repo: &str, git_ref: &str) -> ProjectPlan {
+    p.upstream = Some(Upstream {
+        repo: repo.to_string(),
+        git_ref: git_ref.to_string(),
+        commit: None,
+    });
+    p
+}
+
+pub fn with_secret_arg(mut p: ProjectPlan, name: &str, from_env: &str) -> ProjectPlan {
+    p.build_args.push(BuildArg::FromEnv {
+        name: name.into(),
+        from_env: from_env.into(),
+        secret: true,
+    });
+    p
+}
+
+/// The host's arch suffix and the other one of amd64/arm64.
+pub fn host_and_foreign_arch() -> (&'static str, &'static str) {
+    match Platform::host().map(|p| p.arch()) {
+        Some("arm64") => ("arm64", "amd64"),
+        _ => ("amd64", "arm64"),
+    }
 }
