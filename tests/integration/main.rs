@@ -4,6 +4,7 @@
 mod build;
 mod detect_cases;
 mod harness_selftest;
+mod manifest;
 mod output_snapshots;
 mod pipelines;
 mod support;

@@ -1,0 +1,332 @@
+//! The registry client: one host, credentials resolved up front, retries, auth.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::{Method, Response, StatusCode, header};
+
+use super::auth::Challenge;
+use super::credentials::{self, Credentials};
+use super::error::RegistryError;
+use super::retry::RetryPolicy;
+use super::transport::{error_message, header_str, read_limited};
+use super::types::{
+    ACCEPT, FetchedManifest, ImagePlatform, is_index, parse_config_platform, parse_manifest,
+    sha256_digest,
+};
+use crate::env::Env;
+
+/// Env var with extra plain-HTTP registries, comma-separated.
+pub const INSECURE_VAR: &str = "MONOARCH_INSECURE_REGISTRIES";
+
+pub struct Registry {
+    pub(super) host: String,
+    pub(super) base: String,
+    pub(super) http: reqwest::Client,
+    pub(super) credentials: Credentials,
+    pub(super) retry: RetryPolicy,
+    pub(super) auth: Mutex<AuthState>,
+    pub(super) requests: AtomicU64,
+}
+
+/// What the registry's 401 taught us, and bearer tokens per scope.
+#[derive(Default)]
+pub(super) struct AuthState {
+    pub(super) challenge: Option<Challenge>,
+    pub(super) tokens: HashMap<String, String>,
+}
+
+/// True when `host` is listed as insecure (plain HTTP) on the command line or in
+/// `MONOARCH_INSECURE_REGISTRIES`.
+pub fn is_insecure(host: &str, listed: &[String], env: &Env) -> bool {
+    let from_env = env.get(INSECURE_VAR).unwrap_or_default();
+    listed
+        .iter()
+        .map(String::as_str)
+        .chain(from_env.split(','))
+        .any(|h| !h.trim().is_empty() && h.trim() == host)
+}
+
+impl Registry {
+    /// A client for `host`. Resolves credentials now (running a credential
+    /// helper if the docker config names one), before any request.
+    /// `insecure` lists hosts to reach over plain HTTP; `MONOARCH_INSECURE_REGISTRIES` adds more.
+    pub fn new(host: &str, insecure: &[String], env: &Env) -> Result<Registry, RegistryError> {
+        let credentials = credentials::resolve(host, env)?;
+        let scheme = if is_insecure(host, insecure, env) {
+            "http"
+        } else {
+            "https"
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(60))
+            .user_agent(concat!("monoarch/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| RegistryError::Client {
+                host: host.to_string(),
+                message: e.to_string(),
+            })?;
+        tracing::debug!(host, credentials = %credentials.describe(), "registry client");
+        Ok(Registry {
+            host: host.to_string(),
+            base: format!("{scheme}://{host}"),
+            http,
+            credentials,
+            retry: RetryPolicy::default(),
+            auth: Mutex::new(AuthState::default()),
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Registry {
+        self.retry = retry;
+        self
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Where the credentials came from (never their value).
+    pub fn credentials_source(&self) -> String {
+        self.credentials.describe()
+    }
+
+    /// HTTP requests sent so far (retries and token requests included).
+    pub fn requests_sent(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// `host/repository:tag` or `host/repository@digest`, for messages.
+    pub fn reference(&self, repository: &str, reference: &str) -> String {
+        let sep = if reference.contains(':') { '@' } else { ':' };
+        format!("{}/{repository}{sep}{reference}", self.host)
+    }
+
+    /// Fetches a manifest by tag or digest. For an image manifest it also
+    /// fetches the config blob and fills in `platform`; for an index, `children`.
+    pub async fn fetch_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<FetchedManifest, RegistryError> {
+        let mut manifest = self.fetch_manifest_only(repository, reference).await?;
+        if !manifest.is_index() {
+            let name = self.reference(repository, reference);
+            let parsed =
+                parse_manifest(&manifest.raw, Some(&manifest.media_type)).map_err(|message| {
+                    RegistryError::Invalid {
+                        reference: name.clone(),
+                        message,
+                    }
+                })?;
+            if let Some(config) = parsed.config {
+                let raw = self.blob(repository, &config.digest).await?;
+                let platform =
+                    parse_config_platform(&raw).map_err(|message| RegistryError::Invalid {
+                        reference: name.clone(),
+                        message,
+                    })?;
+                manifest.platform = Some(platform);
+            }
+        }
+        Ok(manifest)
+    }
+
+    /// Fetches a manifest without looking at its config (`platform` stays `None`).
+    pub async fn fetch_manifest_only(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<FetchedManifest, RegistryError> {
+        let name = self.reference(repository, reference);
+        let path = format!("/v2/{repository}/manifests/{reference}");
+        let resp = self
+            .send(
+                Method::GET,
+                &path,
+                repository,
+                false,
+                Some(ACCEPT),
+                None,
+                &name,
+            )
+            .await?;
+        let resp = self.check(resp, &name, "read").await?;
+        let header_type = header_str(&resp, header::CONTENT_TYPE);
+        let raw = read_limited(resp, &name).await?;
+        let digest = sha256_digest(&raw);
+        if reference.starts_with("sha256:") && reference != digest {
+            return Err(RegistryError::Invalid {
+                reference: name,
+                message: format!("the registry sent content with digest {digest}"),
+            });
+        }
+        let parsed = parse_manifest(&raw, header_type.as_deref()).map_err(|message| {
+            RegistryError::Invalid {
+                reference: name.clone(),
+                message,
+            }
+        })?;
+        Ok(FetchedManifest {
+            digest,
+            media_type: parsed.media_type,
+            size: raw.len() as u64,
+            raw,
+            platform: None,
+            children: parsed.children,
+        })
+    }
+
+    /// The digest a tag points at now, or `None` if the tag does not exist (HEAD).
+    pub async fn manifest_digest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<Option<String>, RegistryError> {
+        let name = self.reference(repository, reference);
+        let path = format!("/v2/{repository}/manifests/{reference}");
+        let resp = self
+            .send(
+                Method::HEAD,
+                &path,
+                repository,
+                false,
+                Some(ACCEPT),
+                None,
+                &name,
+            )
+            .await?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let resp = self.check(resp, &name, "read").await?;
+        match header_str(&resp, "docker-content-digest") {
+            Some(digest) => Ok(Some(digest)),
+            // Some registries omit the header on HEAD; hash the body instead.
+            None => Ok(Some(
+                self.fetch_manifest_only(repository, reference)
+                    .await?
+                    .digest,
+            )),
+        }
+    }
+
+    /// Pushes a manifest under a tag (or its digest); returns its digest.
+    /// A missing `Location` header in the answer is fine.
+    pub async fn put_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<String, RegistryError> {
+        let name = self.reference(repository, reference);
+        let path = format!("/v2/{repository}/manifests/{reference}");
+        let body = Some((media_type, bytes));
+        let resp = self
+            .send(Method::PUT, &path, repository, true, None, body, &name)
+            .await?;
+        let resp = self.check(resp, &name, "push to").await?;
+        let digest = sha256_digest(bytes);
+        if let Some(answered) = header_str(&resp, "docker-content-digest")
+            && answered != digest
+        {
+            return Err(RegistryError::Invalid {
+                reference: name,
+                message: format!("the registry stored {answered}, monoarch sent {digest}"),
+            });
+        }
+        Ok(digest)
+    }
+
+    /// Reads a (small) blob such as an image config and checks its digest.
+    pub async fn blob(&self, repository: &str, digest: &str) -> Result<Vec<u8>, RegistryError> {
+        let name = self.reference(repository, digest);
+        let path = format!("/v2/{repository}/blobs/{digest}");
+        let resp = self
+            .send(Method::GET, &path, repository, false, None, None, &name)
+            .await?;
+        let resp = self.check(resp, &name, "read").await?;
+        let raw = read_limited(resp, &name).await?;
+        if sha256_digest(&raw) != digest {
+            return Err(RegistryError::Invalid {
+                reference: name,
+                message: "blob content does not match its digest".into(),
+            });
+        }
+        Ok(raw)
+    }
+
+    /// Maps a final response to an error unless it succeeded.
+    pub(super) async fn check(
+        &self,
+        resp: Response,
+        reference: &str,
+        action: &'static str,
+    ) -> Result<Response, RegistryError> {
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let code = status.as_u16();
+        match code {
+            401 | 403 => Err(RegistryError::Unauthorized {
+                reference: reference.to_string(),
+                status: code,
+                action,
+                credentials: self.credentials.describe(),
+            }),
+            404 => Err(RegistryError::NotFound {
+                reference: reference.to_string(),
+                hint: String::new(),
+            }),
+            _ => {
+                let body = resp.text().await.unwrap_or_default();
+                Err(RegistryError::Refused {
+                    reference: reference.to_string(),
+                    status: code,
+                    message: error_message(&body),
+                })
+            }
+        }
+    }
+}
+
+/// Whether a fetched manifest is an image whose platform is known.
+pub fn platform_of(manifest: &FetchedManifest) -> Option<&ImagePlatform> {
+    if is_index(&manifest.media_type) {
+        None
+    } else {
+        manifest.platform.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insecure_hosts_from_flag_and_env() {
+        let env = Env::from_pairs([(INSECURE_VAR, "a:5000, b:5000")]);
+        assert!(is_insecure("a:5000", &[], &env));
+        assert!(is_insecure("b:5000", &[], &env));
+        assert!(is_insecure("c", &["c".to_string()], &env));
+        assert!(!is_insecure("d", &[], &env));
+        assert!(!is_insecure("", &[], &Env::default()));
+    }
+
+    #[test]
+    fn registry_error_bodies_are_summarized() {
+        assert_eq!(
+            error_message(
+                r#"{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}"#
+            ),
+            "MANIFEST_INVALID manifest invalid"
+        );
+        assert_eq!(error_message("plain text"), "plain text");
+    }
+}
