@@ -152,7 +152,10 @@ mod tests {
 
     #[test]
     fn scratch_and_copy_runs_nothing() {
-        assert!(!needs_execution("FROM scratch\nCOPY hello /hello\nCMD [\"/hello\"]\n", None));
+        assert!(!needs_execution(
+            "FROM scratch\nCOPY hello /hello\nCMD [\"/hello\"]\n",
+            None
+        ));
     }
 
     #[test]
@@ -188,7 +191,10 @@ mod tests {
 
     #[test]
     fn an_unknown_target_or_empty_file_is_not_called_safe() {
-        assert!(needs_execution("FROM scratch\nCOPY a /a\n", Some("missing")));
+        assert!(needs_execution(
+            "FROM scratch\nCOPY a /a\n",
+            Some("missing")
+        ));
         assert!(needs_execution("", None));
     }
 }

@@ -118,6 +118,8 @@ pub struct BuildSpec {
     pub build_args: Vec<CliArg>,
     /// Where the builder writes the pushed digest (a metadata file for BuildKit).
     pub digest_file: PathBuf,
+    /// Push here instead of `docker://{image}` (buildah only; `oci:PATH:TAG` for `monoarch run`).
+    pub push_to: Option<String>,
 }
 
 /// A build argument as it appears on the command line.
