@@ -10,6 +10,8 @@ pub enum Error {
     PlanFile(#[from] crate::plan::PlanFileError),
     #[error(transparent)]
     Build(#[from] crate::build::BuildError),
+    #[error(transparent)]
+    Manifest(#[from] crate::manifest::ManifestError),
     /// A message already written for the user, with its exit code.
     #[error("{message}")]
     Reported { message: String, code: i32 },
@@ -20,6 +22,7 @@ impl Error {
         match self {
             Error::PlanFile(_) => exit_code::INVALID_PLAN,
             Error::Build(e) => e.exit_code(),
+            Error::Manifest(e) => e.exit_code(),
             Error::Reported { code, .. } => *code,
         }
     }

@@ -10,9 +10,11 @@ pub mod env;
 pub mod error;
 pub mod exit_code;
 pub mod logging;
+pub mod manifest;
 pub mod plan;
 pub mod platform;
 pub mod record;
+pub mod registry;
 
 pub use error::Error;
 

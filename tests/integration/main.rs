@@ -3,4 +3,5 @@
 
 mod build;
 mod harness_selftest;
+mod manifest;
 mod support;

@@ -35,7 +35,7 @@ fn build(repo: &GitRepo, args: &[&str]) -> Run {
 #[test]
 fn a_job_for_another_architecture_is_refused() {
     let (_, foreign) = plans::host_and_foreign_arch();
-    let repo = monorepo_with(plans::project("hello", &[foreign]));
+    let repo = monorepo_with(plans::local_project("hello", &[foreign]));
     let run =
         build(&repo, &["--project", "hello", "--arch", foreign]).expect_code(exit_code::WRONG_ARCH);
     assert!(
@@ -59,7 +59,7 @@ fn a_job_for_another_architecture_is_refused() {
 #[test]
 fn a_missing_builder_says_how_to_install_it() {
     let (host, _) = plans::host_and_foreign_arch();
-    let repo = monorepo_with(plans::project("hello", &[host]));
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
     let run = Monoarch::new(repo.path())
         .args(["build", "--plan", "plan.json", "--builder", "kaniko"])
         .args(["--project", "hello", "--arch", host])
@@ -94,7 +94,7 @@ fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
             "hello: dockerfile_path `Dockerfile.missing` not found in the source",
         ),
     ] {
-        let mut project = plans::project("hello", &[host]);
+        let mut project = plans::local_project("hello", &[host]);
         project.dockerfile = dockerfile.into();
         project.context = context.into();
         let repo = monorepo_with(project);
@@ -132,7 +132,8 @@ fn a_symlinked_dockerfile_outside_the_upstream_is_refused() {
             "hello: context_path `ctx` is a symlink that points outside the source",
         ),
     ] {
-        let mut project = plans::with_upstream(plans::project("hello", &[host]), &url, "main");
+        let mut project =
+            plans::with_upstream(plans::local_project("hello", &[host]), &url, "main");
         project.dockerfile = dockerfile.into();
         project.context = context.into();
         let repo = monorepo_with(project);
@@ -154,7 +155,7 @@ fn a_ref_missing_upstream_is_a_source_error() {
     upstream.git(&["tag", "v1.0.0"]);
     let url = daemon.publish(&upstream, "up");
     let repo = monorepo_with(plans::with_upstream(
-        plans::project("hello", &[host]),
+        plans::local_project("hello", &[host]),
         &url,
         "v1.0.1",
     ));
@@ -173,7 +174,7 @@ fn a_ref_missing_upstream_is_a_source_error() {
 #[test]
 fn a_job_not_in_the_plan_or_a_bad_job_env_is_refused() {
     let (host, foreign) = plans::host_and_foreign_arch();
-    let repo = monorepo_with(plans::project("hello", &[host]));
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
     let run =
         build(&repo, &["--project", "nope", "--arch", host]).expect_code(exit_code::INVALID_PLAN);
     assert!(
@@ -220,10 +221,13 @@ fn a_refused_push_is_a_registry_error_and_writes_no_record() {
         return;
     };
     let (host, _) = plans::host_and_foreign_arch();
-    let repo = monorepo_with(plans::project("hello", &[host]));
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
     plans::write(
         repo.path(),
-        &plans::plan(&registry.host(), vec![plans::project("hello", &[host])]),
+        &plans::plan(
+            &registry.host(),
+            vec![plans::local_project("hello", &[host])],
+        ),
     );
     let registry_host = registry.host();
     let mut cmd = Monoarch::new(repo.path())

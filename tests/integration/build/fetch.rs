@@ -143,9 +143,9 @@ fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
     let mut plan = plans::plan(
         "127.0.0.1:1",
         vec![
-            plans::with_upstream(plans::project("a", &["amd64"]), &url, "main"),
-            plans::with_upstream(plans::project("b", &["amd64"]), &url, "v1"),
-            plans::project("local", &["amd64"]),
+            plans::with_upstream(plans::local_project("a", &["amd64"]), &url, "main"),
+            plans::with_upstream(plans::local_project("b", &["amd64"]), &url, "v1"),
+            plans::local_project("local", &["amd64"]),
         ],
     );
     let resolved = source::resolve_refs(&mut plan, &Env::default()).expect("resolves");
@@ -176,7 +176,7 @@ fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
     let mut missing = plans::plan(
         "127.0.0.1:1",
         vec![plans::with_upstream(
-            plans::project("a", &["amd64"]),
+            plans::local_project("a", &["amd64"]),
             &url,
             "gone",
         )],

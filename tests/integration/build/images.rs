@@ -66,7 +66,7 @@ fn scratch_project_is_built_and_pushed_for_both_architectures() {
     let repo = monorepo(&["hello"]);
     let plan = plans::plan(
         &registry.host(),
-        vec![plans::project("hello", &["amd64", "arm64"])],
+        vec![plans::local_project("hello", &["amd64", "arm64"])],
     );
     plans::write(repo.path(), &plan);
 
@@ -88,7 +88,7 @@ fn scratch_project_is_built_and_pushed_for_both_architectures() {
         assert_eq!(record.arch, arch);
         assert_eq!(record.builder, "buildah");
         assert_eq!(record.upstream_commit, None);
-        assert_eq!(record.plan_commit, plans::PLAN_COMMIT);
+        assert_eq!(record.plan_commit, plans::COMMIT);
         assert_eq!(
             skopeo::manifest_digest(&image),
             record.digest,
@@ -139,7 +139,8 @@ fn run_step_on_a_local_base_with_a_secret_arg_never_shows_the_secret() {
     let url = daemon.publish(&upstream, "app");
 
     let monorepo = GitRepo::new();
-    let mut project = plans::with_upstream(plans::project("app", &[host_arch]), &url, "v1.0.0");
+    let mut project =
+        plans::with_upstream(plans::local_project("app", &[host_arch]), &url, "v1.0.0");
     project.dockerfile = "docker/Dockerfile".into();
     let project = plans::with_secret_arg(project, "API_TOKEN", "CI_SECRET_TOKEN");
     plans::write(
@@ -221,8 +222,8 @@ fn a_packed_matrix_entry_builds_each_project_in_turn() {
     let plan = plans::plan(
         &registry.host(),
         vec![
-            plans::project("one", &["amd64", "arm64"]),
-            plans::project("two", &["amd64", "arm64"]),
+            plans::local_project("one", &["amd64", "arm64"]),
+            plans::local_project("two", &["amd64", "arm64"]),
         ],
     );
     plans::write(repo.path(), &plan);

@@ -3,8 +3,10 @@
 #![allow(dead_code)]
 
 pub mod buildah;
+pub mod fault_proxy;
 pub mod git_daemon;
 pub mod git_repo;
+pub mod images;
 pub mod monoarch;
 pub mod plans;
 pub mod registry;

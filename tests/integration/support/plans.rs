@@ -1,45 +1,89 @@
-//! Small plans for build tests, written as real `plan.json` files.
+//! Plans for tests, built from the plan types (the same contract `monoarch plan` writes).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use monoarch::plan::{
-    BuildArg, JobPlan, NamingScheme, Plan, ProjectPlan, Reason, RegistryTarget, Selection,
-    SelectionMode, Trigger, Upstream, write_plan,
+    FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, RegistryTarget, Selection,
+    SelectionMode, Trigger, Upstream,
 };
 use monoarch::platform::Platform;
 
-pub const PLAN_COMMIT: &str = "abc1234def5678abc1234def5678abc1234def56";
+pub const DATE: &str = "20261120";
+pub const COMMIT: &str = "abc1234def5678abc1234def5678abc1234def56";
+pub const SHA7: &str = "abc1234";
+pub const REPOSITORY: &str = "monoarch";
 
-/// One project; jobs for `archs`; tags `{name}-20261120-abc1234[-arch]`.
-pub fn project(name: &str, archs: &[&str]) -> ProjectPlan {
+/// A project with jobs for `archs` and `extra` additional tags (`latest` last).
+pub fn project(name: &str, archs: &[&str], extra: &[&str]) -> ProjectPlan {
+    let primary = format!("{name}-{DATE}-{SHA7}");
+    let mut tags = vec![primary.clone()];
+    tags.extend(extra.iter().map(|t| format!("{name}-{t}")));
     ProjectPlan {
         name: name.to_string(),
         path: format!("projects/{name}"),
-        reasons: vec![Reason {
-            rule: "named".into(),
-            files: vec![],
-            more: 0,
-        }],
-        upstream: None,
+        reasons: vec![],
+        upstream: Some(Upstream {
+            repo: format!("https://git.example/{name}.git"),
+            git_ref: "v1.0.0".into(),
+            commit: None,
+        }),
         dockerfile: "Dockerfile".into(),
         context: ".".into(),
         target: None,
         build_args: vec![],
-        repository: "monoarch".into(),
-        tags: vec![format!("{name}-20261120-abc1234")],
+        repository: REPOSITORY.into(),
+        tags,
         jobs: archs
             .iter()
             .map(|arch| {
                 let platform = Platform::from_arch(arch).expect("known arch");
                 JobPlan {
                     platform,
-                    arch: platform.arch().to_string(),
+                    arch: arch.to_string(),
                     github_runner: platform.facts().github_runner.unwrap_or("none").into(),
                     gitlab_tags: vec![],
-                    tag: format!("{name}-20261120-abc1234-{}", platform.arch()),
+                    tag: format!("{primary}-{arch}"),
                 }
             })
             .collect(),
+    }
+}
+
+pub fn plan(host: &str, projects: Vec<ProjectPlan>) -> Plan {
+    Plan {
+        format_version: FORMAT_VERSION,
+        generator: "monoarch tests".into(),
+        created: "2026-11-20T00:00:00Z".into(),
+        date: DATE.into(),
+        commit: COMMIT.into(),
+        sha7: SHA7.into(),
+        source: Some("https://git.example/monorepo".into()),
+        selection: Selection {
+            trigger: Trigger::Local,
+            mode: SelectionMode::All,
+            base: None,
+            reason: "every project (test)".into(),
+        },
+        registry: RegistryTarget {
+            host: host.into(),
+            naming: NamingScheme::SingleRepository,
+        },
+        projects,
+        removed: vec![],
+    }
+}
+
+pub fn write(dir: &Path, plan: &Plan) -> PathBuf {
+    let path = dir.join("plan.json");
+    monoarch::plan::write_plan(&path, plan).expect("write plan");
+    path
+}
+
+/// A project built from its own folder in the monorepo (no upstream).
+pub fn local_project(name: &str, archs: &[&str]) -> ProjectPlan {
+    ProjectPlan {
+        upstream: None,
+        ..project(name, archs, &[])
     }
 }
 
@@ -52,8 +96,9 @@ pub fn with_upstream(mut p: ProjectPlan, repo: &str, git_ref: &str) -> ProjectPl
     p
 }
 
+/// Adds a secret build arg `name` whose value the build job reads from `$from_env`.
 pub fn with_secret_arg(mut p: ProjectPlan, name: &str, from_env: &str) -> ProjectPlan {
-    p.build_args.push(BuildArg::FromEnv {
+    p.build_args.push(monoarch::plan::BuildArg::FromEnv {
         name: name.into(),
         from_env: from_env.into(),
         secret: true,
@@ -61,36 +106,7 @@ pub fn with_secret_arg(mut p: ProjectPlan, name: &str, from_env: &str) -> Projec
     p
 }
 
-pub fn plan(registry_host: &str, projects: Vec<ProjectPlan>) -> Plan {
-    Plan {
-        format_version: monoarch::plan::FORMAT_VERSION,
-        generator: "test".into(),
-        created: "2026-11-20T00:00:00Z".into(),
-        date: "20261120".into(),
-        commit: PLAN_COMMIT.into(),
-        sha7: "abc1234".into(),
-        source: None,
-        selection: Selection {
-            trigger: Trigger::Local,
-            mode: SelectionMode::Named,
-            base: None,
-            reason: "named on the command line".into(),
-        },
-        registry: RegistryTarget {
-            host: registry_host.to_string(),
-            naming: NamingScheme::SingleRepository,
-        },
-        projects,
-        removed: vec![],
-    }
-}
-
-/// Writes `plan` to `dir/plan.json`.
-pub fn write(dir: &Path, plan: &Plan) {
-    write_plan(&dir.join("plan.json"), plan).expect("write plan.json");
-}
-
-/// The host's arch suffix and the other one of amd64/arm64.
+/// This machine's arch suffix, and the other one of amd64/arm64.
 pub fn host_and_foreign_arch() -> (&'static str, &'static str) {
     match Platform::host().map(|p| p.arch()) {
         Some("arm64") => ("arm64", "amd64"),
