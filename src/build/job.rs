@@ -85,6 +85,13 @@ pub fn run_job(
     let context = paths::resolve(name, &root, "context_path", &project.context, Kind::Dir)?;
 
     let args = resolve_args(name, &project.build_args, env)?;
+    if !args.secrets.is_empty() {
+        // Docker semantics, not ours to change: every builder records the
+        // build args a RUN step used in the image history.
+        tracing::warn!(
+            "{name}: secret build args stay out of logs, but a RUN step that uses one records its value in the image history; for credentials prefer a secret mount"
+        );
+    }
     let image = format!(
         "{}:{}",
         image_name(opts.registry_host, &project.repository),

@@ -76,11 +76,20 @@ pub fn fetch(
         message: e.to_string(),
     };
     let wanted = match &upstream.commit {
-        Some(commit) => Wanted::Commit(commit.to_ascii_lowercase()),
         None if is_full_sha(&upstream.git_ref) => {
             Wanted::Commit(upstream.git_ref.to_ascii_lowercase())
         }
         None => resolve_one(project, upstream, env)?,
+        Some(planned) if is_full_sha(&upstream.git_ref) => {
+            Wanted::Commit(planned.to_ascii_lowercase())
+        }
+        // Pinned by `plan --resolve-refs`: while the ref still points at the
+        // planned commit, fetch the ref (shallow works on every server);
+        // once it has moved, fetch the planned commit itself.
+        Some(planned) => match resolve_one(project, upstream, env) {
+            Ok(found) if found.commit().eq_ignore_ascii_case(planned) => found,
+            _ => Wanted::Commit(planned.to_ascii_lowercase()),
+        },
     };
     if dest.exists() {
         std::fs::remove_dir_all(dest).map_err(|e| local(&e))?;

@@ -258,3 +258,75 @@ fn a_refused_push_is_a_registry_error_and_writes_no_record() {
         "no record for a failed push"
     );
 }
+
+#[test]
+fn a_pushed_image_that_differs_from_the_build_fails_verification() {
+    require_tools!("buildah");
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (host, foreign) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
+    plans::write(
+        repo.path(),
+        &plans::plan(
+            &registry.host(),
+            vec![plans::local_project("hello", &[host])],
+        ),
+    );
+    // Another image, for the racing push to overwrite the tag with.
+    let other = repo.join("other");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(other.join("x.txt"), "other\n").expect("write");
+    std::fs::write(
+        other.join("Dockerfile"),
+        "FROM scratch\nCOPY x.txt /x.txt\n",
+    )
+    .expect("write");
+    buildah.run(&["bud", "-q", "-t", "localhost/other:latest", "."], &other);
+
+    let shim = crate::support::buildah::fault_shim(repo.path());
+    let path = format!(
+        "{}:{}",
+        shim.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let registry_host = registry.host();
+    for (fault, value, expected) in [
+        (
+            "FAULT_PLATFORM",
+            format!("linux/{foreign}"),
+            format!("the pushed image is linux/{foreign}, the job is for linux/{host}"),
+        ),
+        (
+            "FAULT_OVERWRITE_WITH",
+            "localhost/other:latest".to_string(),
+            "but the builder reported sha256:".to_string(),
+        ),
+    ] {
+        let mut cmd = Monoarch::new(repo.path())
+            .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+            .args([
+                "--project",
+                "hello",
+                "--arch",
+                host,
+                "--insecure-registry",
+                &registry_host,
+            ])
+            .env("PATH", &path)
+            .env(fault, &value);
+        for (k, v) in buildah.env() {
+            cmd = cmd.env(k, v);
+        }
+        let run = cmd.run().expect_code(exit_code::VERIFY);
+        assert!(run.stderr.contains(&expected), "{fault}: {}", run.stderr);
+        assert!(
+            !repo.join("build-records").exists(),
+            "{fault}: no record for a bad push"
+        );
+    }
+}

@@ -163,14 +163,22 @@ fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
         "annotated tag is peeled"
     );
 
+    // While the ref still points at the pinned commit, the ref is fetched shallow.
+    let work = tempfile::tempdir().expect("temp dir");
+    let pinned_tag = plan.projects[1].upstream.clone().expect("upstream");
+    let fetched =
+        source::fetch("b", &pinned_tag, &work.path().join("b"), &Env::default()).expect("fetch");
+    assert_eq!(fetched.commit, commits[0]);
+    assert!(fetched.shallow);
+
     // main moves on after planning; a job still builds the planned commit.
     repo.write("hello.txt", "four\n");
-    repo.commit("four");
+    let moved = repo.commit("four");
     daemon.publish(&repo, "up");
-    let work = tempfile::tempdir().expect("temp dir");
     let upstream = plan.projects[0].upstream.clone().expect("upstream");
-    let fetched = source::fetch("a", &upstream, work.path(), &Env::default()).expect("fetch");
-    assert_eq!(fetched.commit, commits[2]);
+    let fetched =
+        source::fetch("a", &upstream, &work.path().join("a"), &Env::default()).expect("fetch");
+    assert_eq!(fetched.commit, commits[2], "not the new head {moved}");
     assert_eq!(hello(&fetched.root), "three\n");
 
     let mut missing = plans::plan(
