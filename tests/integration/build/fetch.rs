@@ -195,3 +195,77 @@ fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
         "{err}"
     );
 }
+
+#[test]
+fn a_private_upstream_is_fetched_with_a_token_from_the_environment() {
+    const TOKEN: &str = "glpat-very-secret-token";
+    let Some(server) = crate::support::git_http::GitHttp::start("ci-bot", TOKEN) else {
+        return;
+    };
+    let (repo, commits) = upstream();
+    let url = server.publish(&repo, "private");
+    let work = tempfile::tempdir().expect("temp dir");
+
+    let with_token = Env::from_pairs([
+        ("MONOARCH_GIT_TOKEN", TOKEN),
+        ("MONOARCH_GIT_USERNAME", "ci-bot"),
+    ]);
+    let fetched = source::fetch("p", &up(&url, "v2"), &work.path().join("a"), &with_token)
+        .expect("fetch with token");
+    assert_eq!(fetched.commit, commits[1]);
+    assert!(fetched.shallow);
+
+    let err = source::fetch(
+        "p",
+        &up(&url, "v2"),
+        &work.path().join("b"),
+        &Env::default(),
+    )
+    .expect_err("no token");
+    assert!(
+        err.to_string()
+            .contains("a private upstream needs a token: set MONOARCH_GIT_TOKEN"),
+        "{err}"
+    );
+
+    let wrong = Env::from_pairs([("MONOARCH_GIT_TOKEN", "glpat-wrong-token-value")]);
+    let err = source::fetch("p", &up(&url, "v2"), &work.path().join("c"), &wrong)
+        .expect_err("wrong token");
+    let text = err.to_string();
+    assert!(
+        text.contains("the token from $MONOARCH_GIT_TOKEN was refused"),
+        "{text}"
+    );
+    assert!(!text.contains("glpat-wrong-token-value"), "{text}");
+
+    // Through the binary, with verbose logs: the token is in no output.
+    let monorepo = GitRepo::new();
+    let (host, _) = plans::host_and_foreign_arch();
+    let project = plans::with_upstream(plans::local_project("p", &[host]), &url, "v2");
+    plans::write(monorepo.path(), &plans::plan("127.0.0.1:1", vec![project]));
+    let run = crate::support::monoarch::Monoarch::new(monorepo.path())
+        .args([
+            "-vv",
+            "build",
+            "--builder",
+            "buildah",
+            "--project",
+            "p",
+            "--arch",
+            host,
+        ])
+        .env("MONOARCH_GIT_TOKEN", "glpat-wrong-token-value")
+        .run()
+        .expect_code(monoarch::exit_code::SOURCE);
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains("glpat-wrong-token-value"), "{text}");
+    }
+    assert!(run.stderr.contains("was refused"), "{}", run.stderr);
+
+    // A GitLab job token is only sent to the GitLab server it belongs to.
+    let elsewhere = Env::from_pairs([
+        ("CI_JOB_TOKEN", TOKEN),
+        ("CI_SERVER_HOST", "gitlab.example"),
+    ]);
+    assert!(source::fetch("p", &up(&url, "v2"), &work.path().join("d"), &elsewhere).is_err());
+}
