@@ -2,16 +2,34 @@
 
 use thiserror::Error;
 
+use crate::config::Problems;
+use crate::detect::GitError;
 use crate::exit_code;
+use crate::matrix::MatrixError;
+use crate::plan::{MakePlanError, PlanFileError};
 
 #[derive(Debug, Error)]
 pub enum Error {
     #[error(transparent)]
-    PlanFile(#[from] crate::plan::PlanFileError),
+    PlanFile(#[from] PlanFileError),
     #[error(transparent)]
+    MakePlan(#[from] MakePlanError),
+    #[error(transparent)]
+    Matrix(#[from] MatrixError),
+    #[error("{0}")]
+    Invalid(Problems),
+    #[error("cannot write {path}: {message}")]
+    Output { path: String, message: String },
+    #[error(transparent)]
+<<<<<<< HEAD
     Build(#[from] crate::build::BuildError),
     #[error(transparent)]
     Manifest(#[from] crate::manifest::ManifestError),
+=======
+    Manifest(#[from] crate::manifest::ManifestError),
+    #[error(transparent)]
+    Build(#[from] crate::build::BuildError),
+>>>>>>> main
     /// A message already written for the user, with its exit code.
     #[error("{message}")]
     Reported { message: String, code: i32 },
@@ -21,8 +39,23 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PlanFile(_) => exit_code::INVALID_PLAN,
+<<<<<<< HEAD
             Error::Build(e) => e.exit_code(),
             Error::Manifest(e) => e.exit_code(),
+=======
+            Error::MakePlan(MakePlanError::Git(GitError::Shallow { .. })) => {
+                exit_code::SHALLOW_CLONE
+            }
+            Error::MakePlan(MakePlanError::Git(_)) => exit_code::GIT,
+            Error::MakePlan(MakePlanError::Config(_)) | Error::Invalid(_) => {
+                exit_code::INVALID_CONFIG
+            }
+            Error::MakePlan(MakePlanError::UnknownProjects(_)) => exit_code::USAGE,
+            Error::Matrix(_) => exit_code::INVALID_CONFIG,
+            Error::Output { .. } => exit_code::FAILURE,
+            Error::Manifest(e) => e.exit_code(),
+            Error::Build(e) => e.exit_code(),
+>>>>>>> main
             Error::Reported { code, .. } => *code,
         }
     }

@@ -2,6 +2,9 @@
 //! registry and real builders. All compiled into one test binary.
 
 mod build;
+mod detect_cases;
 mod harness_selftest;
 mod manifest;
+mod output_snapshots;
 mod support;
+mod validate_errors;

@@ -4,6 +4,7 @@
 
 pub mod buildah;
 pub mod fault_proxy;
+pub mod fixture;
 pub mod git_daemon;
 pub mod git_http;
 pub mod git_repo;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use monoarch::plan::{
-    FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, RegistryTarget, Selection,
+    BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, RegistryTarget, Selection,
     SelectionMode, Trigger, Upstream,
 };
 use monoarch::platform::Platform;
@@ -79,12 +79,11 @@ pub fn write(dir: &Path, plan: &Plan) -> PathBuf {
     path
 }
 
-/// A project built from its own folder in the monorepo (no upstream).
+/// A project built from its own folder (no upstream), with only the date-sha tag.
 pub fn local_project(name: &str, archs: &[&str]) -> ProjectPlan {
-    ProjectPlan {
-        upstream: None,
-        ..project(name, archs, &[])
-    }
+    let mut p = project(name, archs, &[]);
+    p.upstream = None;
+    p
 }
 
 pub fn with_upstream(mut p: ProjectPlan, repo: &str, git_ref: &str) -> ProjectPlan {
@@ -96,9 +95,8 @@ pub fn with_upstream(mut p: ProjectPlan, repo: &str, git_ref: &str) -> ProjectPl
     p
 }
 
-/// Adds a secret build arg `name` whose value the build job reads from `$from_env`.
 pub fn with_secret_arg(mut p: ProjectPlan, name: &str, from_env: &str) -> ProjectPlan {
-    p.build_args.push(monoarch::plan::BuildArg::FromEnv {
+    p.build_args.push(BuildArg::FromEnv {
         name: name.into(),
         from_env: from_env.into(),
         secret: true,
@@ -106,7 +104,7 @@ pub fn with_secret_arg(mut p: ProjectPlan, name: &str, from_env: &str) -> Projec
     p
 }
 
-/// This machine's arch suffix, and the other one of amd64/arm64.
+/// The host's arch suffix and the other one of amd64/arm64.
 pub fn host_and_foreign_arch() -> (&'static str, &'static str) {
     match Platform::host().map(|p| p.arch()) {
         Some("arm64") => ("arm64", "amd64"),
