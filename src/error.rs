@@ -21,15 +21,9 @@ pub enum Error {
     #[error("cannot write {path}: {message}")]
     Output { path: String, message: String },
     #[error(transparent)]
-<<<<<<< HEAD
-    Build(#[from] crate::build::BuildError),
-    #[error(transparent)]
-    Manifest(#[from] crate::manifest::ManifestError),
-=======
     Manifest(#[from] crate::manifest::ManifestError),
     #[error(transparent)]
     Build(#[from] crate::build::BuildError),
->>>>>>> main
     /// A message already written for the user, with its exit code.
     #[error("{message}")]
     Reported { message: String, code: i32 },
@@ -39,10 +33,6 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PlanFile(_) => exit_code::INVALID_PLAN,
-<<<<<<< HEAD
-            Error::Build(e) => e.exit_code(),
-            Error::Manifest(e) => e.exit_code(),
-=======
             Error::MakePlan(MakePlanError::Git(GitError::Shallow { .. })) => {
                 exit_code::SHALLOW_CLONE
             }
@@ -55,7 +45,6 @@ impl Error {
             Error::Output { .. } => exit_code::FAILURE,
             Error::Manifest(e) => e.exit_code(),
             Error::Build(e) => e.exit_code(),
->>>>>>> main
             Error::Reported { code, .. } => *code,
         }
     }
