@@ -231,13 +231,13 @@ fn remote_error(
         // libgit2 messages should never echo a password, but make sure.
         message = message.replace(&token.secret, "***");
     }
-    let auth_failed =
+    let http_refusal =
         matches!(
             error.class(),
             git2::ErrorClass::Http | git2::ErrorClass::Net
-        ) && (message.contains("401") || message.contains("403") || message.contains("auth"))
-            || message.contains("credentials")
-            || message.contains("authentication");
+        ) && (message.contains("401") || message.contains("403") || message.contains("auth"));
+    let auth_failed =
+        http_refusal || message.contains("credentials") || message.contains("authentication");
     let hint = match (auth_failed, &token) {
         (true, Some(token)) => format!(
             "the token from ${} was refused; check that it may read this repository",

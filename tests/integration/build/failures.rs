@@ -330,3 +330,72 @@ fn a_pushed_image_that_differs_from_the_build_fails_verification() {
         );
     }
 }
+
+#[test]
+fn a_plan_without_a_registry_needs_the_registry_flag() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
+    plans::write(
+        repo.path(),
+        &plans::plan("", vec![plans::local_project("hello", &[host])]),
+    );
+    let run =
+        build(&repo, &["--project", "hello", "--arch", host]).expect_code(exit_code::INVALID_PLAN);
+    assert!(
+        run.stderr
+            .contains("plan.json names no registry host; pass --registry HOST"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_packed_entry_with_one_broken_project_builds_the_others_and_exits_partial() {
+    require_tools!("buildah");
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (host, _) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("good", &[host]));
+    let mut broken = plans::local_project("broken", &[host]);
+    broken.dockerfile = "Missing.Dockerfile".into();
+    std::fs::create_dir_all(repo.join("projects/broken")).expect("mkdir");
+    plans::write(
+        repo.path(),
+        &plans::plan(
+            &registry.host(),
+            vec![broken, plans::local_project("good", &[host])],
+        ),
+    );
+    let registry_host = registry.host();
+    let mut cmd = Monoarch::new(repo.path())
+        .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+        .args(["--job-env", "JOB", "--insecure-registry", &registry_host])
+        .env(
+            "JOB",
+            format!(r#"{{"arch":"{host}","projects":["broken","good"]}}"#),
+        );
+    for (k, v) in buildah.env() {
+        cmd = cmd.env(k, v);
+    }
+    let run = cmd.run().expect_code(exit_code::PARTIAL);
+    assert!(
+        run.stderr
+            .contains("error: broken: dockerfile_path `Missing.Dockerfile` not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("1 of 2 jobs failed"), "{}", run.stderr);
+    assert!(
+        repo.join(&format!("build-records/good-{host}.json"))
+            .is_file()
+    );
+    assert!(
+        !repo
+            .join(&format!("build-records/broken-{host}.json"))
+            .exists()
+    );
+}
