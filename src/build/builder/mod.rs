@@ -118,6 +118,9 @@ pub struct BuildSpec {
     pub build_args: Vec<CliArg>,
     /// Where the builder writes the pushed digest (a metadata file for BuildKit).
     pub digest_file: PathBuf,
+    /// Registry credentials in docker-config format, for buildah's `--authfile`
+    /// (Kaniko gets the folder as `DOCKER_CONFIG` instead).
+    pub auth_file: Option<PathBuf>,
 }
 
 /// A build argument as it appears on the command line.

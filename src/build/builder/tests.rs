@@ -24,6 +24,7 @@ fn spec(insecure: bool) -> BuildSpec {
             },
         ],
         digest_file: PathBuf::from("/work/out/digest"),
+        auth_file: None,
     }
 }
 
@@ -53,6 +54,19 @@ fn buildah_command_lines() {
 #[test]
 fn buildah_command_lines_insecure_registry() {
     insta::assert_snapshot!(lines(BuilderKind::Buildah, true));
+}
+
+#[test]
+fn buildah_command_lines_with_an_auth_file() {
+    let mut s = spec(false);
+    s.auth_file = Some(PathBuf::from("/work/out/auth/config.json"));
+    let text = BuilderKind::Buildah
+        .commands(&s)
+        .iter()
+        .map(|c| format!("[{}] {}", c.step.name(), shell_line(c)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(text);
 }
 
 #[test]
