@@ -124,6 +124,7 @@ pub fn run_job(
         insecure: crate::registry::is_insecure(opts.registry_host, opts.insecure, env),
         build_args: args.cli,
         digest_file: job_dir.join("digest"),
+        work_dir: job_dir.clone(),
         auth_file: auth
             .as_ref()
             .filter(|_| opts.builder == BuilderKind::Buildah)

@@ -24,6 +24,7 @@ fn spec(insecure: bool) -> BuildSpec {
             },
         ],
         digest_file: PathBuf::from("/work/out/digest"),
+        work_dir: PathBuf::from("/work/out"),
         auth_file: None,
     }
 }
