@@ -14,6 +14,11 @@ use crate::support::registry::Registry;
 const NO_REGISTRY: &str = "127.0.0.1:1";
 
 fn monorepo_with(project: monoarch::plan::ProjectPlan) -> GitRepo {
+    monorepo_pushing_to(NO_REGISTRY, project)
+}
+
+/// A monorepo holding `project`'s folder, and a plan for it that pushes to `registry`.
+fn monorepo_pushing_to(registry: &str, project: monoarch::plan::ProjectPlan) -> GitRepo {
     let repo = GitRepo::new();
     repo.write(
         &format!("{}/Dockerfile", project.path),
@@ -21,7 +26,7 @@ fn monorepo_with(project: monoarch::plan::ProjectPlan) -> GitRepo {
     );
     repo.write(&format!("{}/hello.txt", project.path), "hello\n");
     repo.commit("project");
-    plans::write(repo.path(), &plans::plan(NO_REGISTRY, vec![project]));
+    plans::write(repo.path(), &plans::plan(registry, vec![project]));
     repo
 }
 
@@ -221,31 +226,15 @@ fn a_refused_push_is_a_registry_error_and_writes_no_record() {
         return;
     };
     let (host, _) = plans::host_and_foreign_arch();
-    let repo = monorepo_with(plans::local_project("hello", &[host]));
-    plans::write(
-        repo.path(),
-        &plans::plan(
-            &registry.host(),
-            vec![plans::local_project("hello", &[host])],
-        ),
-    );
+    let repo = monorepo_pushing_to(&registry.host(), plans::local_project("hello", &[host]));
     let registry_host = registry.host();
-    let mut cmd = Monoarch::new(repo.path())
-        .args(["build", "--plan", "plan.json", "--builder", "buildah"])
-        .args([
-            "--project",
-            "hello",
-            "--arch",
-            host,
-            "--insecure-registry",
-            &registry_host,
-        ])
+    std::fs::write(repo.join("no-auth.json"), "{}").expect("auth file");
+    let cmd = buildah
+        .monoarch_build(repo.path())
+        .args(["--project", "hello", "--arch", host])
+        .args(["--insecure-registry", &registry_host])
         // An empty auth file: buildah must not find credentials anywhere else.
         .env("REGISTRY_AUTH_FILE", repo.join("no-auth.json"));
-    std::fs::write(repo.join("no-auth.json"), "{}").expect("auth file");
-    for (k, v) in buildah.env() {
-        cmd = cmd.env(k, v);
-    }
     let run = cmd.run().expect_code(exit_code::REGISTRY);
     assert!(
         run.stderr
@@ -269,14 +258,7 @@ fn a_pushed_image_that_differs_from_the_build_fails_verification() {
         return;
     };
     let (host, foreign) = plans::host_and_foreign_arch();
-    let repo = monorepo_with(plans::local_project("hello", &[host]));
-    plans::write(
-        repo.path(),
-        &plans::plan(
-            &registry.host(),
-            vec![plans::local_project("hello", &[host])],
-        ),
-    );
+    let repo = monorepo_pushing_to(&registry.host(), plans::local_project("hello", &[host]));
     // Another image, for the racing push to overwrite the tag with.
     let other = repo.join("other");
     std::fs::create_dir_all(&other).expect("mkdir");
@@ -307,8 +289,8 @@ fn a_pushed_image_that_differs_from_the_build_fails_verification() {
             "but the builder reported sha256:".to_string(),
         ),
     ] {
-        let mut cmd = Monoarch::new(repo.path())
-            .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+        let cmd = buildah
+            .monoarch_build(repo.path())
             .args([
                 "--project",
                 "hello",
@@ -319,9 +301,6 @@ fn a_pushed_image_that_differs_from_the_build_fails_verification() {
             ])
             .env("PATH", &path)
             .env(fault, &value);
-        for (k, v) in buildah.env() {
-            cmd = cmd.env(k, v);
-        }
         let run = cmd.run().expect_code(exit_code::VERIFY);
         assert!(run.stderr.contains(&expected), "{fault}: {}", run.stderr);
         assert!(
@@ -371,16 +350,13 @@ fn a_packed_entry_with_one_broken_project_builds_the_others_and_exits_partial() 
         ),
     );
     let registry_host = registry.host();
-    let mut cmd = Monoarch::new(repo.path())
-        .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+    let cmd = buildah
+        .monoarch_build(repo.path())
         .args(["--job-env", "JOB", "--insecure-registry", &registry_host])
         .env(
             "JOB",
             format!(r#"{{"arch":"{host}","projects":["broken","good"]}}"#),
         );
-    for (k, v) in buildah.env() {
-        cmd = cmd.env(k, v);
-    }
     let run = cmd.run().expect_code(exit_code::PARTIAL);
     assert!(
         run.stderr

@@ -37,17 +37,23 @@ fn up(url: &str, git_ref: &str) -> Upstream {
     }
 }
 
+/// A git daemon serving [`upstream`] as `up`; with the repo, its commits and the URL.
+fn served() -> Option<(GitDaemon, GitRepo, Vec<String>, String)> {
+    let daemon = GitDaemon::start()?;
+    let (repo, commits) = upstream();
+    let url = daemon.publish(&repo, "up");
+    Some((daemon, repo, commits, url))
+}
+
 fn hello(root: &std::path::Path) -> String {
     std::fs::read_to_string(root.join("hello.txt")).expect("hello.txt checked out")
 }
 
 #[test]
 fn fetches_tags_branches_and_commits_exactly() {
-    let Some(daemon) = GitDaemon::start() else {
+    let Some((_daemon, _repo, commits, url)) = served() else {
         return;
     };
-    let (repo, commits) = upstream();
-    let url = daemon.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
     for (git_ref, commit, content) in [
@@ -72,11 +78,9 @@ fn fetches_tags_branches_and_commits_exactly() {
 
 #[test]
 fn fetches_a_commit_shallow_when_the_server_allows_it_and_in_full_otherwise() {
-    let Some(daemon) = GitDaemon::start() else {
+    let Some((daemon, _repo, commits, url)) = served() else {
         return;
     };
-    let (repo, commits) = upstream();
-    let url = daemon.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
 
@@ -97,11 +101,9 @@ fn fetches_a_commit_shallow_when_the_server_allows_it_and_in_full_otherwise() {
 
 #[test]
 fn a_missing_ref_or_commit_is_a_clear_source_error() {
-    let Some(daemon) = GitDaemon::start() else {
+    let Some((daemon, _repo, _, url)) = served() else {
         return;
     };
-    let (repo, _) = upstream();
-    let url = daemon.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
 
@@ -135,11 +137,9 @@ fn a_missing_ref_or_commit_is_a_clear_source_error() {
 
 #[test]
 fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
-    let Some(daemon) = GitDaemon::start() else {
+    let Some((daemon, repo, commits, url)) = served() else {
         return;
     };
-    let (repo, commits) = upstream();
-    let url = daemon.publish(&repo, "up");
     let mut plan = plans::plan(
         "127.0.0.1:1",
         vec![

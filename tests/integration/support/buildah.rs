@@ -114,3 +114,20 @@ exec "$real" "$@"
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     shim_dir
 }
+
+impl Buildah {
+    /// `monoarch build --plan plan.json --builder buildah` in `dir`, with this storage.
+    pub fn monoarch_build(&self, dir: &Path) -> crate::support::monoarch::Monoarch {
+        let mut cmd = crate::support::monoarch::Monoarch::new(dir).args([
+            "build",
+            "--plan",
+            "plan.json",
+            "--builder",
+            "buildah",
+        ]);
+        for (k, v) in self.env() {
+            cmd = cmd.env(k, v);
+        }
+        cmd
+    }
+}
