@@ -29,8 +29,8 @@ fn spec(insecure: bool) -> BuildSpec {
     }
 }
 
-fn lines(kind: BuilderKind, insecure: bool) -> String {
-    kind.commands(&spec(insecure))
+fn lines(kind: BuilderKind, spec: &BuildSpec) -> String {
+    kind.commands(spec)
         .iter()
         .map(|c| format!("[{}] {}", c.step.name(), shell_line(c)))
         .collect::<Vec<_>>()
@@ -39,45 +39,39 @@ fn lines(kind: BuilderKind, insecure: bool) -> String {
 
 #[test]
 fn kaniko_command_line() {
-    insta::assert_snapshot!(lines(BuilderKind::Kaniko, false));
+    insta::assert_snapshot!(lines(BuilderKind::Kaniko, &spec(false)));
 }
 
 #[test]
 fn kaniko_command_line_insecure_registry() {
-    insta::assert_snapshot!(lines(BuilderKind::Kaniko, true));
+    insta::assert_snapshot!(lines(BuilderKind::Kaniko, &spec(true)));
 }
 
 #[test]
 fn buildah_command_lines() {
-    insta::assert_snapshot!(lines(BuilderKind::Buildah, false));
+    insta::assert_snapshot!(lines(BuilderKind::Buildah, &spec(false)));
 }
 
 #[test]
 fn buildah_command_lines_insecure_registry() {
-    insta::assert_snapshot!(lines(BuilderKind::Buildah, true));
+    insta::assert_snapshot!(lines(BuilderKind::Buildah, &spec(true)));
 }
 
 #[test]
 fn buildah_command_lines_with_an_auth_file() {
     let mut s = spec(false);
     s.auth_file = Some(PathBuf::from("/work/out/auth/config.json"));
-    let text = BuilderKind::Buildah
-        .commands(&s)
-        .iter()
-        .map(|c| format!("[{}] {}", c.step.name(), shell_line(c)))
-        .collect::<Vec<_>>()
-        .join("\n");
-    insta::assert_snapshot!(text);
+    insta::assert_snapshot!(lines(BuilderKind::Buildah, &s));
 }
 
 #[test]
 fn buildkit_command_line() {
-    insta::assert_snapshot!(lines(BuilderKind::Buildkit, false));
+    insta::assert_snapshot!(lines(BuilderKind::Buildkit, &spec(false)));
 }
 
 #[test]
 fn buildkit_command_line_insecure_registry() {
-    insta::assert_snapshot!(lines(BuilderKind::Buildkit, true));
+    insta::assert_snapshot!(lines(BuilderKind::Buildkit, &spec(true)));
 }
 
 #[test]
