@@ -12,7 +12,7 @@ use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
 use super::logsection::LogStyle;
 use super::paths::{self, Kind};
 use super::verify::{Pushed, verify, verify_layout};
-use super::{BuildError, guard, output, source};
+use super::{BuildError, guard, output, registry_auth, source};
 
 /// Everything a job needs besides the plan; read once by the command.
 pub struct JobOptions<'a> {
@@ -87,7 +87,31 @@ pub fn run_job(
     )?;
     let context = paths::resolve(name, &root, "context_path", &project.context, Kind::Dir)?;
 
-    let args = resolve_args(name, &project.build_args, env)?;
+    let mut args = resolve_args(name, &project.build_args, env)?;
+    if !args.secrets.is_empty() {
+        // Docker semantics, not ours to change: every builder records the
+        // build args a RUN step used in the image history.
+        tracing::warn!(
+            "{name}: secret build args stay out of logs, but a RUN step that uses one records its value in the image history; for credentials prefer a secret mount"
+        );
+    }
+    let job_dir = prepare_dir(&job_dir)?;
+    let auth = registry_auth::write(&job_dir.join("auth"), opts.registry_host, env)?;
+    if let Some(auth) = &auth {
+        args.secrets.push(auth.password.clone());
+        match opts.builder {
+            // Kaniko reads `$DOCKER_CONFIG/config.json`.
+            BuilderKind::Kaniko => args.child_env.push((
+                "DOCKER_CONFIG".to_string(),
+                job_dir.join("auth").display().to_string(),
+            )),
+            BuilderKind::Buildah => {}
+            // Changing DOCKER_CONFIG would hide docker's CLI plugins, buildx among them.
+            BuilderKind::Buildkit => tracing::warn!(
+                "{name}: BuildKit pushes with docker's own login; MONOARCH_REGISTRY_USERNAME/PASSWORD are used only to read the image back"
+            ),
+        }
+    }
     if opts.layout.is_some() && opts.builder != BuilderKind::Buildah {
         return Err(BuildError::Plan(format!(
             "{name}: only buildah can write into an OCI layout, not {}",
@@ -112,7 +136,12 @@ pub fn run_job(
         registry_host: opts.registry_host.to_string(),
         insecure: crate::registry::is_insecure(opts.registry_host, opts.insecure, env),
         build_args: args.cli,
-        digest_file: prepare_dir(&job_dir)?.join("digest"),
+        digest_file: job_dir.join("digest"),
+        work_dir: job_dir.clone(),
+        auth_file: auth
+            .as_ref()
+            .filter(|_| opts.builder == BuilderKind::Buildah)
+            .map(|a| a.path.clone()),
         push_to: push_to.clone(),
     };
     let runner = Runner {

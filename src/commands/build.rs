@@ -25,7 +25,9 @@ digest and platform, and writes the build record `<records>/<project>-<arch>.jso
 The job must run on a machine of its architecture unless --allow-emulation is given. Build \
 args taken from the environment reach the builder through its environment, never on a \
 printed command line. Private upstreams: a token from MONOARCH_GIT_TOKEN (any host, or only \
-MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to GitHub).\n\n\
+MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to GitHub). Registry credentials: MONOARCH_REGISTRY_USERNAME and \
+MONOARCH_REGISTRY_PASSWORD (handed to buildah and Kaniko in an auth file), else the builder's own \
+login; the read-back also reads the docker config and its credential helpers.\n\n\
 Examples:\n  monoarch build --plan plan.json --project kaniko-executor --arch arm64\n  \
 JOB='{\"arch\":\"amd64\",\"projects\":[\"a\",\"b\"]}' monoarch build --plan plan.json --job-env JOB\n\n\
 Exit codes: 6 plan/job not usable, 7 source fetch or paths, 8 builder missing or failed, \

@@ -118,6 +118,11 @@ pub struct BuildSpec {
     pub build_args: Vec<CliArg>,
     /// Where the builder writes the pushed digest (a metadata file for BuildKit).
     pub digest_file: PathBuf,
+    /// This job's folder (fetched source, digest file, auth file).
+    pub work_dir: PathBuf,
+    /// Registry credentials in docker-config format, for buildah's `--authfile`
+    /// (Kaniko gets the folder as `DOCKER_CONFIG` instead).
+    pub auth_file: Option<PathBuf>,
     /// Push here instead of `docker://{image}` (buildah only; `oci:PATH:TAG` for `monoarch run`).
     pub push_to: Option<String>,
 }

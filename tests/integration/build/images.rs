@@ -248,3 +248,59 @@ fn a_packed_matrix_entry_builds_each_project_in_turn() {
         );
     }
 }
+
+#[test]
+fn registry_credentials_from_the_environment_reach_the_builder_but_no_output() {
+    require_tools!("buildah", "skopeo");
+    const PASSWORD: &str = "correct-horse-battery";
+    let Some(registry) = Registry::start_with_auth("ci", PASSWORD) else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (host_arch, _) = plans::host_and_foreign_arch();
+    let repo = monorepo(&["hello"]);
+    plans::write(
+        repo.path(),
+        &plans::plan(
+            &registry.host(),
+            vec![plans::local_project("hello", &[host_arch])],
+        ),
+    );
+    std::fs::write(repo.join("empty-auth.json"), "{}").expect("auth file");
+    let host = registry.host();
+    let run = build(
+        repo.path(),
+        &buildah,
+        &[
+            "--project",
+            "hello",
+            "--arch",
+            host_arch,
+            "--insecure-registry",
+            &host,
+        ],
+    )
+    .env("REGISTRY_AUTH_FILE", repo.join("empty-auth.json"))
+    .env("MONOARCH_REGISTRY_USERNAME", "ci")
+    .env("MONOARCH_REGISTRY_PASSWORD", PASSWORD)
+    .run()
+    .success();
+    let all = output(&run);
+    assert!(!all.contains(PASSWORD), "{all}");
+    assert!(all.contains("--authfile="), "{all}");
+    let record = read_record(&repo.join(&format!("build-records/hello-{host_arch}.json")));
+    assert_eq!(
+        record.image,
+        format!("{host}/monoarch:hello-20261120-abc1234-{host_arch}")
+    );
+    assert!(
+        registry
+            .requests("PUT")
+            .iter()
+            .any(|r| r.contains("/manifests/hello-20261120-abc1234-")),
+        "the manifest was pushed: {:?}",
+        registry.requests("PUT")
+    );
+}

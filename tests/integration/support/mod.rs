@@ -6,6 +6,7 @@ pub mod buildah;
 pub mod fault_proxy;
 pub mod fixture;
 pub mod git_daemon;
+pub mod git_http;
 pub mod git_repo;
 pub mod images;
 pub mod monoarch;
