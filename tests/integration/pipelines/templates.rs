@@ -292,6 +292,17 @@ fn gitlab_template_wires_the_child_pipeline() {
     let artifacts = plan["artifacts"]["paths"].to_string();
     assert!(artifacts.contains("plan.json") && artifacts.contains("child-pipeline.yml"));
     assert_eq!(plan["variables"]["GIT_DEPTH"], "0");
+    // The binaries the child jobs run come from one job per architecture, on its runners.
+    assert_eq!(
+        plan["needs"],
+        serde_json::json!(["monoarch-binary:amd64", "monoarch-binary:arm64"])
+    );
+    for arch in ["amd64", "arm64"] {
+        let job = &t[format!("monoarch-binary:{arch}").as_str()];
+        let tag = format!("$MONOARCH_TAG_{}", arch.to_uppercase());
+        assert_eq!(job["tags"], serde_json::json!([tag]));
+        assert_eq!(job["extends"], ".monoarch-binary");
+    }
 
     let trigger = &t["monoarch-build"];
     assert_eq!(
