@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::select::plan_from_flags;
+use crate::build::BuildError;
+use crate::build::builder::{BuilderError, BuilderKind};
 use crate::build::logsection::LogStyle;
 use crate::cli::SelectArgs;
 use crate::env::Env;
@@ -62,6 +64,18 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
     if plan.projects.is_empty() {
         println!("nothing to build: {}", plan.selection.reason);
         return Ok(exit_code::SUCCESS);
+    }
+    // Fail once, up front, rather than once per job.
+    let buildah_found = env
+        .get("PATH")
+        .is_some_and(|path| std::env::split_paths(path).any(|dir| dir.join("buildah").is_file()));
+    if !buildah_found {
+        return Err(BuildError::from(BuilderError::Missing {
+            builder: BuilderKind::Buildah.name(),
+            program: "buildah".into(),
+            hint: BuilderKind::Buildah.install_hint(),
+        })
+        .into());
     }
     let target = match &args.select.registry {
         Some(host) => RunTarget::Registry {

@@ -243,3 +243,58 @@ fn run_skips_a_foreign_architecture_that_would_need_emulation() {
         assert_absent(&format!("oci:{dir_arg}:{tag}"));
     }
 }
+
+/// An upstream project: for the foreign architecture `run` reads the
+/// Dockerfile from the fetched upstream (multi-stage, the target's stages have
+/// no RUN) and builds it; the index holds both architectures.
+#[test]
+fn run_builds_an_upstream_project_for_both_architectures() {
+    require_tools!("buildah", "skopeo", "git");
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let Some(daemon) = crate::support::git_daemon::GitDaemon::start() else {
+        return;
+    };
+    let upstream = GitRepo::new();
+    upstream.write(
+        "deploy/Dockerfile",
+        "FROM busybox AS tools\nRUN echo never built\nFROM scratch AS app\nCOPY app.txt /app.txt\n",
+    );
+    upstream.write("app.txt", "upstream app\n");
+    upstream.commit("upstream v1");
+    upstream.git(&["tag", "v1.0.0"]);
+    let url = daemon.publish(&upstream, "app");
+
+    let repo = GitRepo::new();
+    repo.write("monoarch.yaml", "repository: images\n");
+    repo.write(
+        "projects/app/build-config.yaml",
+        &format!(
+            "upstream_repo: {url}\nupstream_ref: v1.0.0\ndockerfile_path: deploy/Dockerfile\ntarget: app\nadditional_tags:\n  - latest\n"
+        ),
+    );
+    repo.commit("an upstream project");
+    let layout = tempfile::tempdir().expect("temp dir");
+    let dir_arg = layout.path().join("images").display().to_string();
+    let run = run_in(&repo, &buildah, &["--all", "--layout", &dir_arg]).success();
+    assert!(run.stdout.contains("no RUN, cross"), "{}", run.stdout);
+    assert_published(&format!("oci:{dir_arg}"), &expected_tags(&repo, "app"));
+}
+
+#[test]
+fn run_without_buildah_says_how_to_install_it() {
+    let (repo, _) = merged_monorepo();
+    let empty = tempfile::tempdir().expect("temp dir");
+    let run = Monoarch::new(repo.path())
+        .env("PATH", empty.path())
+        .args(["run", "--all"])
+        .run()
+        .expect_code(8);
+    assert!(
+        run.stderr.contains("apt-get install buildah"),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.join("oci-layout").exists(), "nothing may be written");
+}
