@@ -2,5 +2,6 @@
 
 mod end_to_end;
 mod generated;
+mod gitlab_jobs;
 mod job_by_job;
 mod templates;

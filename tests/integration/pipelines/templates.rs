@@ -233,7 +233,9 @@ fn github_workflow_wires_plan_build_manifest() {
     }
     assert!(wf["on"]["workflow_dispatch"]["inputs"]["projects"].is_object());
     // Pushes must never share a concurrency group: GitHub drops all but one pending run.
-    let group = wf["concurrency"]["group"].as_str().expect("concurrency group");
+    let group = wf["concurrency"]["group"]
+        .as_str()
+        .expect("concurrency group");
     assert!(group.contains("github.run_id"), "{group}");
 
     let plan = &jobs["plan"];
