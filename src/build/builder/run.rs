@@ -99,6 +99,7 @@ impl Runner<'_> {
             code: status
                 .code()
                 .map_or_else(|| "on a signal".to_string(), |c| c.to_string()),
+            hint: command.step.failure_hint(),
         })
     }
 }
