@@ -2,12 +2,24 @@
 
 use thiserror::Error;
 
+use crate::config::Problems;
+use crate::detect::GitError;
 use crate::exit_code;
+use crate::matrix::MatrixError;
+use crate::plan::{MakePlanError, PlanFileError};
 
 #[derive(Debug, Error)]
 pub enum Error {
     #[error(transparent)]
-    PlanFile(#[from] crate::plan::PlanFileError),
+    PlanFile(#[from] PlanFileError),
+    #[error(transparent)]
+    MakePlan(#[from] MakePlanError),
+    #[error(transparent)]
+    Matrix(#[from] MatrixError),
+    #[error("{0}")]
+    Invalid(Problems),
+    #[error("cannot write {path}: {message}")]
+    Output { path: String, message: String },
     /// A message already written for the user, with its exit code.
     #[error("{message}")]
     Reported { message: String, code: i32 },
@@ -17,6 +29,16 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PlanFile(_) => exit_code::INVALID_PLAN,
+            Error::MakePlan(MakePlanError::Git(GitError::Shallow { .. })) => {
+                exit_code::SHALLOW_CLONE
+            }
+            Error::MakePlan(MakePlanError::Git(_)) => exit_code::GIT,
+            Error::MakePlan(MakePlanError::Config(_)) | Error::Invalid(_) => {
+                exit_code::INVALID_CONFIG
+            }
+            Error::MakePlan(MakePlanError::UnknownProjects(_)) => exit_code::USAGE,
+            Error::Matrix(_) => exit_code::INVALID_CONFIG,
+            Error::Output { .. } => exit_code::FAILURE,
             Error::Reported { code, .. } => *code,
         }
     }

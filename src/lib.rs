@@ -5,10 +5,13 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod detect;
 pub mod env;
 pub mod error;
 pub mod exit_code;
 pub mod logging;
+pub mod matrix;
 pub mod plan;
 pub mod platform;
 pub mod record;

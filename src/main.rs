@@ -20,7 +20,10 @@ fn main() {
     let code = match monoarch::run(cli, env) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // One `error:` line per problem, so each stands alone in a CI log.
+            for line in e.to_string().lines() {
+                eprintln!("error: {line}");
+            }
             e.exit_code()
         }
     };

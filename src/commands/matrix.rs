@@ -1,18 +1,99 @@
-//! `monoarch matrix` (being written).
+//! `monoarch matrix`: the CI job list, from a plan file or a plan made on the spot.
 
-use clap::Args;
+use std::path::PathBuf;
 
+use clap::{Args, ValueEnum};
+
+use super::output::{emit, github_output};
+use super::select::plan_from_flags;
+use crate::cli::SelectArgs;
+use crate::config::RepoConfig;
 use crate::env::Env;
 use crate::error::Error;
+use crate::exit_code;
+use crate::matrix::{dirs, github_matrix, gitlab_pipeline};
+use crate::plan::{read_plan, write_plan};
 
-pub const LONG_ABOUT: &str = "";
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    /// GitHub Actions `strategy.matrix` JSON (`{"include": [...]}`).
+    Github,
+    /// A GitLab child pipeline (YAML).
+    Gitlab,
+    /// The selected project folders, one per line.
+    Dirs,
+}
 
 #[derive(Debug, Args)]
-pub struct MatrixArgs {}
+pub struct MatrixArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: MatrixFormat,
 
-pub fn run(_args: MatrixArgs, _env: &Env) -> Result<i32, Error> {
-    Err(Error::Reported {
-        message: "`monoarch matrix` is not built yet".into(),
-        code: crate::exit_code::FAILURE,
-    })
+    /// Read this plan instead of making one.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["base", "all", "schedule", "projects", "deepen", "registry"])]
+    pub plan: Option<PathBuf>,
+
+    /// Also write the plan made here to this file (for the build and manifest jobs).
+    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+    pub write_plan: Option<PathBuf>,
+
+    /// GitHub's limit on jobs per matrix; beyond it, jobs of one architecture share entries.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_jobs: u16,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+pub fn run(args: MatrixArgs, env: &Env) -> Result<i32, Error> {
+    let (plan, gitlab) = match &args.plan {
+        Some(path) => {
+            let plan = read_plan(path)?;
+            // The plan file carries no GitLab settings; read them from the repo around it.
+            let root = args
+                .select
+                .repo
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("."));
+            let settings = RepoConfig::load(&root, env).map_err(Error::Invalid)?.gitlab;
+            (plan, settings)
+        }
+        None => {
+            let made = plan_from_flags(&args.select, env)?;
+            if let Some(path) = &args.write_plan {
+                write_plan(path, &made.plan)?;
+            }
+            (made.plan, made.repo.gitlab)
+        }
+    };
+    let text = match args.format {
+        MatrixFormat::Github => {
+            let matrix = github_matrix(&plan, usize::from(args.max_jobs))?;
+            let json = matrix.to_json();
+            let has_jobs = if matrix.include.is_empty() {
+                "false"
+            } else {
+                "true"
+            };
+            let count = plan.job_count().to_string();
+            github_output(
+                env,
+                &[
+                    ("matrix", &json),
+                    ("has_jobs", has_jobs),
+                    ("job_count", &count),
+                ],
+            )?;
+            json + "\n"
+        }
+        MatrixFormat::Gitlab => gitlab_pipeline(&plan, &gitlab),
+        MatrixFormat::Dirs => dirs(&plan),
+    };
+    emit(args.output.as_deref(), &text)?;
+    Ok(exit_code::SUCCESS)
 }

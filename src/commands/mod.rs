@@ -3,5 +3,11 @@
 pub mod build;
 pub mod manifest;
 pub mod matrix;
+mod output;
 pub mod plan;
+mod resolve;
+mod select;
 pub mod validate;
+
+pub use output::{emit, github_output};
+pub use select::plan_from_flags;

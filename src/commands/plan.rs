@@ -1,18 +1,53 @@
-//! `monoarch plan` (being written).
+//! `monoarch plan`: the local preview, or the plan as JSON for later jobs.
 
-use clap::Args;
+use std::path::PathBuf;
 
+use clap::{Args, ValueEnum};
+
+use super::output::emit;
+use super::select::plan_from_flags;
+use crate::cli::SelectArgs;
 use crate::env::Env;
 use crate::error::Error;
+use crate::exit_code;
+use crate::plan::{render_table, to_json};
 
-pub const LONG_ABOUT: &str = "";
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// A table for people.
+    Table,
+    /// `plan.json`, the input of `matrix`, `build` and `manifest`.
+    Json,
+}
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {}
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
 
-pub fn run(_args: PlanArgs, _env: &Env) -> Result<i32, Error> {
-    Err(Error::Reported {
-        message: "`monoarch plan` is not built yet".into(),
-        code: crate::exit_code::FAILURE,
-    })
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: PlanFormat,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Resolve each upstream ref to its commit now (needs network access), so every
+    /// architecture builds the same source even if a branch or tag moves.
+    #[arg(long)]
+    pub resolve_refs: bool,
+}
+
+pub fn run(args: PlanArgs, env: &Env) -> Result<i32, Error> {
+    let mut made = plan_from_flags(&args.select, env)?;
+    if args.resolve_refs {
+        super::resolve::resolve_refs(&mut made.plan, env)?;
+    }
+    let text = match args.format {
+        PlanFormat::Table => render_table(&made.plan),
+        PlanFormat::Json => to_json(&made.plan),
+    };
+    emit(args.output.as_deref(), &text)?;
+    Ok(exit_code::SUCCESS)
 }

@@ -1,18 +1,78 @@
-//! `monoarch validate` (being written).
+//! `monoarch validate`: every config problem in the repository, all at once.
+
+use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::config::{FileProblems, PROJECT_CONFIG_FILE, Problems, RepoConfig, check_project_name};
+use crate::detect::{Git, list_projects, match_patterns, parse_schedule};
 use crate::env::Env;
 use crate::error::Error;
-
-pub const LONG_ABOUT: &str = "";
+use crate::exit_code;
+use crate::plan::load_project;
 
 #[derive(Debug, Args)]
-pub struct ValidateArgs {}
+pub struct ValidateArgs {
+    /// Root of the monorepo (default: the git repository around the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+}
 
-pub fn run(_args: ValidateArgs, _env: &Env) -> Result<i32, Error> {
-    Err(Error::Reported {
-        message: "`monoarch validate` is not built yet".into(),
-        code: crate::exit_code::FAILURE,
-    })
+pub fn run(args: ValidateArgs, env: &Env) -> Result<i32, Error> {
+    let start = args.repo.unwrap_or_else(|| PathBuf::from("."));
+    let root = Git::discover(&start)
+        .map_err(crate::plan::MakePlanError::from)?
+        .root()
+        .to_path_buf();
+    let repo = match RepoConfig::load(&root, env) {
+        Ok(repo) => repo,
+        // Project checks depend on the repo config (runners); report its problems alone.
+        Err(problems) => return Err(Error::Invalid(problems)),
+    };
+    let mut problems = Problems::default();
+    let projects = list_projects(&root, &repo.projects_dir);
+    for name in &projects {
+        if let Err(p) = load_project(&root, &repo.projects_dir, name, &repo) {
+            problems.extend(p);
+        }
+    }
+    // Folders without a config are not projects; say so, since it is usually a mistake.
+    if let Ok(entries) = std::fs::read_dir(root.join(&repo.projects_dir)) {
+        let mut strays: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir() && !e.path().join(PROJECT_CONFIG_FILE).is_file())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        strays.sort();
+        for name in strays {
+            let mut p = FileProblems::new(format!("{}/{name}", repo.projects_dir));
+            p.add(0, 0, "", format!("has no {PROJECT_CONFIG_FILE}, so it is not a project; add one or move the folder out of {}", repo.projects_dir));
+            problems.extend(p.problems);
+        }
+    }
+    for name in &projects {
+        if let Err(why) = check_project_name(name) {
+            tracing::debug!("{why}");
+        }
+    }
+    match std::fs::read_to_string(root.join(&repo.schedule_file)) {
+        Ok(text) => {
+            if let Err(p) = match_patterns(&parse_schedule(&text), &projects, &repo.schedule_file) {
+                problems.extend(p);
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            let mut p = FileProblems::new(&repo.schedule_file);
+            p.add(0, 0, "", format!("cannot read: {e}"));
+            problems.extend(p.problems);
+        }
+    }
+    if problems.is_empty() {
+        println!("{} project(s) checked; no problems.", projects.len());
+        Ok(exit_code::SUCCESS)
+    } else {
+        Err(Error::Invalid(problems))
+    }
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod fixture;
 pub mod git_repo;
 pub mod monoarch;
 pub mod registry;

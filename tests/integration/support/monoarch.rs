@@ -61,6 +61,11 @@ impl Monoarch {
         self
     }
 
+    pub fn arg_path(mut self, path: &Path) -> Monoarch {
+        self.command.arg(path);
+        self
+    }
+
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Monoarch {
         self.command.env(key, value);
         self

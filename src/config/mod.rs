@@ -1,0 +1,18 @@
+//! Configuration: `monoarch.yaml` at the root, `build-config.yaml` per project.
+
+mod paths;
+mod problem;
+mod project;
+mod repo;
+mod suggest;
+mod tag;
+mod yaml;
+
+pub use paths::check_relative;
+pub use problem::{FileProblems, Problem, Problems};
+pub use project::{
+    PROJECT_CONFIG_FILE, ProjectConfig, UpstreamConfig, check_project_name, parse_project,
+};
+pub use repo::{GitlabSettings, Globs, REPO_CONFIG_FILE, RepoConfig, Runner};
+pub use suggest::closest;
+pub use tag::{is_valid_repository, is_valid_tag};

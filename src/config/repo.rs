@@ -1,0 +1,383 @@
+//! `monoarch.yaml`: repo-wide settings, each with a default that works without the file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::problem::{FileProblems, Problems};
+use super::tag::is_valid_repository;
+use super::yaml;
+use crate::env::Env;
+use crate::plan::NamingScheme;
+use crate::platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform};
+
+pub const REPO_CONFIG_FILE: &str = "monoarch.yaml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepoConfig {
+    registry: Option<Spanned<String>>,
+    repository: Option<Spanned<String>>,
+    naming: Option<Spanned<String>>,
+    source: Option<String>,
+    projects_dir: Option<Spanned<String>>,
+    schedule_file: Option<Spanned<String>>,
+    default_branch: Option<String>,
+    ignore: Option<Vec<Spanned<String>>>,
+    rebuild_all: Option<Vec<Spanned<String>>>,
+    platforms: Option<Vec<Spanned<String>>>,
+    runners: Option<BTreeMap<String, Spanned<RawRunner>>>,
+    gitlab: Option<RawGitlab>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRunner {
+    github: Option<String>,
+    gitlab_tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGitlab {
+    plan_job: Option<String>,
+    build_image: Option<String>,
+    manifest_image: Option<String>,
+    before_script: Option<Vec<String>>,
+}
+
+/// Where a platform's jobs run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Runner {
+    /// GitHub `runs-on` label; empty when none is configured.
+    pub github: String,
+    pub gitlab_tags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GitlabSettings {
+    /// The parent pipeline job whose artifact holds `plan.json`.
+    pub plan_job: String,
+    pub build_image: String,
+    pub manifest_image: String,
+    pub before_script: Vec<String>,
+}
+
+/// A list of globs and the set compiled from them.
+#[derive(Debug, Clone)]
+pub struct Globs {
+    pub patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl Globs {
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
+
+    /// Matches the first pattern that fits, for reasons shown to users.
+    pub fn first_match(&self, path: &str) -> Option<&str> {
+        self.set
+            .matches(path)
+            .into_iter()
+            .min()
+            .map(|i| self.patterns[i].as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RepoConfig {
+    /// The file it was read from, if there was one.
+    pub file: Option<PathBuf>,
+    /// Registry host; empty when none is configured.
+    pub registry: String,
+    pub repository: String,
+    pub naming: NamingScheme,
+    pub source: Option<String>,
+    pub projects_dir: String,
+    pub schedule_file: String,
+    pub default_branch: Option<String>,
+    pub ignore: Globs,
+    pub rebuild_all: Globs,
+    pub default_platforms: Vec<Platform>,
+    pub runners: BTreeMap<Platform, Runner>,
+    pub gitlab: GitlabSettings,
+}
+
+pub const DEFAULT_IGNORE: &[&str] = &["**/*.md"];
+pub const DEFAULT_REBUILD_ALL: &[&str] = &[REPO_CONFIG_FILE];
+
+impl RepoConfig {
+    /// Reads `monoarch.yaml` at `root` if present; defaults otherwise.
+    pub fn load(root: &Path, env: &Env) -> Result<RepoConfig, Problems> {
+        let path = root.join(REPO_CONFIG_FILE);
+        let mut problems = FileProblems::new(REPO_CONFIG_FILE);
+        let raw = match std::fs::read_to_string(&path) {
+            Ok(text) => match yaml::parse::<Option<RawRepoConfig>>(&text, &mut problems) {
+                Some(raw) => raw.unwrap_or_default(),
+                None => return Err(problems.problems),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => RawRepoConfig::default(),
+            Err(e) => {
+                problems.add(0, 0, "", format!("cannot read: {e}"));
+                return Err(problems.problems);
+            }
+        };
+        let exists = path.is_file();
+        let config = resolve(raw, root, env, &mut problems);
+        problems.problems.into_result(RepoConfig {
+            file: exists.then_some(path),
+            ..config
+        })
+    }
+
+    pub fn runner(&self, platform: Platform) -> Option<&Runner> {
+        self.runners.get(&platform)
+    }
+}
+
+fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> RepoConfig {
+    let registry = match &raw.registry {
+        Some(spanned) => expand_var(spanned, "registry", env, p),
+        None => env
+            .get("ECR_REGISTRY")
+            .or_else(|| env.get("REGISTRY"))
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let naming = match &raw.naming {
+        None => NamingScheme::SingleRepository,
+        Some(s) => match s.value.as_str() {
+            "single-repository" => NamingScheme::SingleRepository,
+            "per-project" => NamingScheme::PerProject,
+            other => {
+                p.at(
+                    s,
+                    "naming",
+                    format!("unknown scheme `{other}`; use `single-repository` or `per-project`"),
+                );
+                NamingScheme::SingleRepository
+            }
+        },
+    };
+    let repository = match &raw.repository {
+        Some(spanned) => {
+            let value = expand_var(spanned, "repository", env, p);
+            if !is_valid_repository(&value) {
+                p.at(spanned, "repository", format!("`{value}` is not a valid repository name; use lowercase letters, digits and `._-/`"));
+            }
+            value
+        }
+        None => default_repository(root),
+    };
+    let source = raw.source.or_else(|| default_source(env));
+    let projects_dir = relative_setting(raw.projects_dir, "projects_dir", "projects", p);
+    let schedule_file =
+        relative_setting(raw.schedule_file, "schedule_file", "rebuild-weekly.txt", p);
+    let ignore = globs(raw.ignore, "ignore", DEFAULT_IGNORE, p);
+    let rebuild_all = globs(raw.rebuild_all, "rebuild_all", DEFAULT_REBUILD_ALL, p);
+    let runners = runners(raw.runners, p);
+    let default_platforms = match raw.platforms {
+        None => DEFAULT_PLATFORMS
+            .iter()
+            .filter_map(|s| Platform::parse(s))
+            .collect(),
+        Some(list) => list
+            .iter()
+            .filter_map(|s| match Platform::parse(&s.value) {
+                Some(platform) => Some(platform),
+                None => {
+                    p.at(s, "platforms", unknown_platform(&s.value));
+                    None
+                }
+            })
+            .collect(),
+    };
+    let gitlab = raw.gitlab.unwrap_or_default();
+    RepoConfig {
+        file: None,
+        registry,
+        repository,
+        naming,
+        source,
+        projects_dir,
+        schedule_file,
+        default_branch: raw.default_branch,
+        ignore,
+        rebuild_all,
+        default_platforms,
+        runners,
+        gitlab: GitlabSettings {
+            plan_job: gitlab
+                .plan_job
+                .unwrap_or_else(|| "monoarch-plan".to_string()),
+            build_image: gitlab
+                .build_image
+                .unwrap_or_else(|| "gcr.io/kaniko-project/executor:v1.23.2-debug".to_string()),
+            manifest_image: gitlab
+                .manifest_image
+                .unwrap_or_else(|| "debian:bookworm-slim".to_string()),
+            before_script: gitlab.before_script.unwrap_or_default(),
+        },
+    }
+}
+
+pub fn unknown_platform(value: &str) -> String {
+    format!(
+        "unknown platform `{value}`; known platforms: {}",
+        Platform::known().join(", ")
+    )
+}
+
+/// `$VAR` or `${VAR}` as the whole value reads the environment variable.
+fn expand_var(spanned: &Spanned<String>, field: &str, env: &Env, p: &mut FileProblems) -> String {
+    let value = spanned.value.trim();
+    let name = value
+        .strip_prefix("${")
+        .and_then(|v| v.strip_suffix('}'))
+        .or_else(|| value.strip_prefix('$'));
+    match name {
+        Some(name) => match env.get(name) {
+            Some(v) => v.to_string(),
+            None if field == "registry" => String::new(),
+            None => {
+                p.at(
+                    spanned,
+                    field,
+                    format!("environment variable `{name}` is not set; set it or write the value"),
+                );
+                String::new()
+            }
+        },
+        None => value.to_string(),
+    }
+}
+
+fn default_repository(root: &Path) -> String {
+    let name = root
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("monoarch")
+        .to_ascii_lowercase()
+        .replace(
+            |c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')),
+            "-",
+        );
+    if is_valid_repository(&name) {
+        name
+    } else {
+        "monoarch".to_string()
+    }
+}
+
+fn default_source(env: &Env) -> Option<String> {
+    if let (Some(server), Some(repo)) = (env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY"))
+    {
+        return Some(format!("{server}/{repo}"));
+    }
+    env.get("CI_PROJECT_URL").map(str::to_string)
+}
+
+fn relative_setting(
+    value: Option<Spanned<String>>,
+    field: &str,
+    default: &str,
+    p: &mut FileProblems,
+) -> String {
+    match value {
+        None => default.to_string(),
+        Some(s) => {
+            if let Err(why) = super::paths::check_relative(&s.value) {
+                p.at(&s, field, why);
+            }
+            s.value.trim_end_matches('/').to_string()
+        }
+    }
+}
+
+fn globs(
+    value: Option<Vec<Spanned<String>>>,
+    field: &str,
+    defaults: &[&str],
+    p: &mut FileProblems,
+) -> Globs {
+    let patterns: Vec<Spanned<String>> = match value {
+        Some(list) => list,
+        None => defaults
+            .iter()
+            .map(|d| {
+                Spanned::new(
+                    d.to_string(),
+                    serde_saphyr::Location::UNKNOWN,
+                    serde_saphyr::Location::UNKNOWN,
+                )
+            })
+            .collect(),
+    };
+    let mut builder = GlobSetBuilder::new();
+    let mut kept = Vec::new();
+    for pattern in &patterns {
+        match Glob::new(&pattern.value) {
+            Ok(glob) => {
+                builder.add(glob);
+                kept.push(pattern.value.clone());
+            }
+            Err(e) => p.at(
+                pattern,
+                field,
+                format!("invalid glob `{}`: {}", pattern.value, e.kind()),
+            ),
+        }
+    }
+    let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
+    Globs {
+        patterns: kept,
+        set,
+    }
+}
+
+fn runners(
+    raw: Option<BTreeMap<String, Spanned<RawRunner>>>,
+    p: &mut FileProblems,
+) -> BTreeMap<Platform, Runner> {
+    let mut runners: BTreeMap<Platform, Runner> = PLATFORMS
+        .iter()
+        .filter_map(|facts| {
+            let platform = Platform::parse(facts.canonical)?;
+            let github = facts.github_runner.unwrap_or_default().to_string();
+            let gitlab_tags: Vec<String> =
+                facts.gitlab_tags.iter().map(|t| t.to_string()).collect();
+            (!github.is_empty() || !gitlab_tags.is_empty()).then_some((
+                platform,
+                Runner {
+                    github,
+                    gitlab_tags,
+                },
+            ))
+        })
+        .collect();
+    for (arch, spanned) in raw.unwrap_or_default() {
+        let Some(platform) = Platform::from_arch(&arch) else {
+            p.at(
+                &spanned,
+                &format!("runners.{arch}"),
+                unknown_platform(&arch),
+            );
+            continue;
+        };
+        let entry = runners.entry(platform).or_insert(Runner {
+            github: String::new(),
+            gitlab_tags: Vec::new(),
+        });
+        if let Some(github) = &spanned.value.github {
+            entry.github = github.clone();
+        }
+        if let Some(tags) = &spanned.value.gitlab_tags {
+            entry.gitlab_tags = tags.clone();
+        }
+    }
+    runners
+}

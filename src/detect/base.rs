@@ -1,0 +1,279 @@
+//! Turns a [`Request`] into a concrete base commit (or a non-diff selection), with the reason.
+
+use git2::Oid;
+
+use super::git::{Git, GitError};
+use super::request::{Request, is_null_sha};
+use crate::plan::Trigger;
+
+/// How projects will be selected, decided against the real history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// Projects changed between `base` and HEAD.
+    Changes {
+        base: Oid,
+    },
+    All,
+    Schedule,
+    Named(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub trigger: Trigger,
+    pub choice: Choice,
+    /// One sentence: which base was chosen and why.
+    pub reason: String,
+}
+
+/// Settings that steer the fallbacks.
+pub struct BaseOptions<'a> {
+    pub default_branch: Option<&'a str>,
+    /// Extra default-branch names from the CI environment.
+    pub branch_hints: &'a [String],
+    /// Fetch missing history from `origin` instead of failing on a shallow clone.
+    pub deepen: bool,
+}
+
+pub fn resolve(
+    request: &Request,
+    git: &Git,
+    head: Oid,
+    options: &BaseOptions,
+) -> Result<Resolved, GitError> {
+    match resolve_once(request, git, head, options) {
+        Err(GitError::Shallow { .. }) if options.deepen => {
+            tracing::info!(
+                "the clone is shallow and lacks the base; fetching the full history from origin (--deepen)"
+            );
+            git.deepen()?;
+            resolve_once(request, git, head, options)
+        }
+        other => other,
+    }
+}
+
+fn short(oid: Oid) -> String {
+    oid.to_string()[..7].to_string()
+}
+
+fn resolve_once(
+    request: &Request,
+    git: &Git,
+    head: Oid,
+    options: &BaseOptions,
+) -> Result<Resolved, GitError> {
+    let resolved = |trigger, choice, reason: String| {
+        Ok(Resolved {
+            trigger,
+            choice,
+            reason,
+        })
+    };
+    match request {
+        Request::All { trigger } => resolved(*trigger, Choice::All, "--all: every project".into()),
+        Request::Named { patterns, trigger } => resolved(
+            *trigger,
+            Choice::Named(patterns.clone()),
+            format!("--projects {}", patterns.join(",")),
+        ),
+        Request::Schedule { trigger, why } => resolved(
+            *trigger,
+            Choice::Schedule,
+            format!("{why}: the projects of the schedule file"),
+        ),
+        Request::Explicit { git_ref, trigger } => {
+            let Some(base) = git.resolve(git_ref) else {
+                return Err(missing(git, git_ref));
+            };
+            match git.merge_base(base, head) {
+                Some(mb) if mb == base => resolved(
+                    *trigger,
+                    Choice::Changes { base },
+                    format!("--base {git_ref} ({})", short(base)),
+                ),
+                Some(mb) => resolved(
+                    *trigger,
+                    Choice::Changes { base: mb },
+                    format!("--base {git_ref}: its merge base with HEAD, {}", short(mb)),
+                ),
+                None if git.is_shallow() => Err(GitError::Shallow {
+                    what: format!("the merge base of HEAD and {git_ref}"),
+                }),
+                None => resolved(
+                    *trigger,
+                    Choice::All,
+                    format!("--base {git_ref} shares no history with HEAD: every project"),
+                ),
+            }
+        }
+        Request::PushBefore {
+            before,
+            trigger,
+            why,
+        } => {
+            if is_null_sha(before) {
+                return default_base(
+                    git,
+                    head,
+                    options,
+                    *trigger,
+                    &format!("{why} is all zeros (a new branch)"),
+                );
+            }
+            let Some(base) = git.resolve(before) else {
+                if git.is_shallow() {
+                    return Err(GitError::Shallow {
+                        what: format!("the previous push's commit {before}"),
+                    });
+                }
+                return default_base(
+                    git,
+                    head,
+                    options,
+                    *trigger,
+                    &format!("{why}: {before} is not in the clone (force push?)"),
+                );
+            };
+            if git.is_ancestor(base, head) {
+                return resolved(
+                    *trigger,
+                    Choice::Changes { base },
+                    format!("{why} ({})", short(base)),
+                );
+            }
+            match git.merge_base(base, head) {
+                Some(mb) => resolved(
+                    *trigger,
+                    Choice::Changes { base: mb },
+                    format!(
+                        "{why}: {} is not an ancestor of HEAD (force push); compared with their merge base {}",
+                        short(base),
+                        short(mb)
+                    ),
+                ),
+                None => default_base(
+                    git,
+                    head,
+                    options,
+                    *trigger,
+                    &format!("{why}: force push with no common history"),
+                ),
+            }
+        }
+        Request::MergeBase { with, trigger, why } => {
+            let Some((name, target)) = with
+                .iter()
+                .find_map(|w| git.resolve(w).map(|oid| (w.clone(), oid)))
+            else {
+                if git.is_shallow() {
+                    return Err(GitError::Shallow {
+                        what: format!("the base branch ({})", with.join(" or ")),
+                    });
+                }
+                return default_base(
+                    git,
+                    head,
+                    options,
+                    *trigger,
+                    &format!("{why}: base not found in the clone"),
+                );
+            };
+            match git.merge_base(target, head) {
+                Some(mb) => resolved(
+                    *trigger,
+                    Choice::Changes { base: mb },
+                    format!("{why} ({name}, merge base {})", short(mb)),
+                ),
+                None if git.is_shallow() => Err(GitError::Shallow {
+                    what: format!("the merge base of HEAD and {name}"),
+                }),
+                None => resolved(
+                    *trigger,
+                    Choice::All,
+                    format!("{why}: {name} shares no history with HEAD: every project"),
+                ),
+            }
+        }
+        Request::LocalDefault => {
+            let Some((name, branch)) =
+                git.default_branch(options.default_branch, options.branch_hints)
+            else {
+                return last_commit(git, head, "no default branch found");
+            };
+            match git.merge_base(branch, head) {
+                Some(mb) if mb == head => last_commit(git, head, &format!("HEAD is on {name}")),
+                Some(mb) => resolved(
+                    Trigger::Local,
+                    Choice::Changes { base: mb },
+                    format!("local run: merge base with {name} ({})", short(mb)),
+                ),
+                None => last_commit(git, head, &format!("HEAD shares no history with {name}")),
+            }
+        }
+    }
+}
+
+/// A local run with no branch to compare with previews the last commit.
+fn last_commit(git: &Git, head: Oid, why: &str) -> Result<Resolved, GitError> {
+    Ok(match git.first_parent(head) {
+        Some(parent) => Resolved {
+            trigger: Trigger::Local,
+            choice: Choice::Changes { base: parent },
+            reason: format!("local run, {why}: the changes of the last commit"),
+        },
+        None => Resolved {
+            trigger: Trigger::Local,
+            choice: Choice::All,
+            reason: format!("local run, {why}, and HEAD is the first commit: every project"),
+        },
+    })
+}
+
+/// Falls back to the merge base with the default branch, or to every project.
+fn default_base(
+    git: &Git,
+    head: Oid,
+    options: &BaseOptions,
+    trigger: Trigger,
+    why: &str,
+) -> Result<Resolved, GitError> {
+    let Some((name, branch)) = git.default_branch(options.default_branch, options.branch_hints)
+    else {
+        return Ok(Resolved {
+            trigger,
+            choice: Choice::All,
+            reason: format!("{why}; no default branch in the clone: every project"),
+        });
+    };
+    match git.merge_base(branch, head) {
+        Some(mb) => Ok(Resolved {
+            trigger,
+            choice: Choice::Changes { base: mb },
+            reason: format!(
+                "{why}; compared with the merge base of HEAD and {name} ({})",
+                short(mb)
+            ),
+        }),
+        None if git.is_shallow() => Err(GitError::Shallow {
+            what: format!("the merge base of HEAD and {name}"),
+        }),
+        None => Ok(Resolved {
+            trigger,
+            choice: Choice::All,
+            reason: format!("{why}; no common history with {name}: every project"),
+        }),
+    }
+}
+
+fn missing(git: &Git, git_ref: &str) -> GitError {
+    if git.is_shallow() {
+        GitError::Shallow {
+            what: format!("`{git_ref}`"),
+        }
+    } else {
+        GitError::UnknownRef {
+            git_ref: git_ref.to_string(),
+        }
+    }
+}

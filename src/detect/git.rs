@@ -1,0 +1,189 @@
+//! The narrow git layer (git2, no `git` CLI): commits, merge bases and tree diffs.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+use thiserror::Error;
+
+/// What to tell the user when history is missing from a shallow clone.
+pub const DEEPEN_HINT: &str = "fetch the full history (GitHub: actions/checkout with `fetch-depth: 0`; GitLab: `GIT_DEPTH: 0`; locally: `git fetch --unshallow`) or rerun with --deepen";
+
+#[derive(Debug, Error)]
+pub enum GitError {
+    #[error(
+        "{path} is not inside a git repository ({message}); run monoarch in the monorepo or pass --repo"
+    )]
+    NotARepo { path: PathBuf, message: String },
+    #[error(
+        "the repository at {path} has no commit checked out (HEAD: {message}); commit or check out a branch first"
+    )]
+    NoHead { path: PathBuf, message: String },
+    #[error(
+        "base `{git_ref}` is not a commit in this clone; check the name, or fetch it (`git fetch origin {git_ref}`)"
+    )]
+    UnknownRef { git_ref: String },
+    #[error("the clone is shallow and lacks {what}; {DEEPEN_HINT}")]
+    Shallow { what: String },
+    #[error("git failed while {doing}: {message}")]
+    Failed { doing: String, message: String },
+}
+
+fn failed(doing: &str) -> impl FnOnce(git2::Error) -> GitError + '_ {
+    move |e| GitError::Failed {
+        doing: doing.to_string(),
+        message: e.message().to_string(),
+    }
+}
+
+pub struct Git {
+    repo: Repository,
+    root: PathBuf,
+}
+
+impl Git {
+    /// Opens the repository that contains `start`.
+    pub fn discover(start: &Path) -> Result<Git, GitError> {
+        let repo = Repository::discover(start).map_err(|e| GitError::NotARepo {
+            path: start.to_path_buf(),
+            message: e.message().to_string(),
+        })?;
+        let root = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| GitError::NotARepo {
+                path: start.to_path_buf(),
+                message: "it is a bare repository, with no checked-out files".into(),
+            })?;
+        Ok(Git { repo, root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn head(&self) -> Result<Oid, GitError> {
+        self.repo
+            .head()
+            .and_then(|h| h.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|e| GitError::NoHead {
+                path: self.root.clone(),
+                message: e.message().to_string(),
+            })
+    }
+
+    /// Resolves a sha, branch, tag or `origin/x` to a commit present in this clone.
+    pub fn resolve(&self, spec: &str) -> Option<Oid> {
+        self.repo
+            .revparse_single(spec)
+            .ok()
+            .and_then(|o| o.peel_to_commit().ok())
+            .map(|c| c.id())
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
+        self.repo.merge_base(a, b).ok()
+    }
+
+    /// True when `ancestor` is `descendant` or one of its ancestors.
+    pub fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> bool {
+        ancestor == descendant
+            || self
+                .repo
+                .graph_descendant_of(descendant, ancestor)
+                .unwrap_or(false)
+    }
+
+    pub fn first_parent(&self, commit: Oid) -> Option<Oid> {
+        self.repo.find_commit(commit).ok()?.parent_id(0).ok()
+    }
+
+    /// The default branch: `configured`, else `origin/HEAD`, else main/master (remote first).
+    pub fn default_branch(
+        &self,
+        configured: Option<&str>,
+        extra: &[String],
+    ) -> Option<(String, Oid)> {
+        let mut candidates: Vec<String> = Vec::new();
+        if let Some(name) = configured {
+            candidates.push(format!("origin/{name}"));
+            candidates.push(name.to_string());
+        }
+        candidates.extend(extra.iter().cloned());
+        if let Ok(reference) = self.repo.find_reference("refs/remotes/origin/HEAD")
+            && let Ok(Some(target)) = reference.symbolic_target()
+        {
+            candidates.push(target.trim_start_matches("refs/remotes/").to_string());
+        }
+        for name in ["origin/main", "origin/master", "main", "master"] {
+            candidates.push(name.to_string());
+        }
+        candidates
+            .into_iter()
+            .find_map(|name| self.resolve(&name).map(|oid| (name, oid)))
+    }
+
+    /// Paths (old and new side, `/`-separated) that differ between two commits.
+    /// Identical subtrees are skipped by id, so the cost follows the size of the change.
+    pub fn changed_paths(&self, base: Oid, head: Oid) -> Result<Vec<String>, GitError> {
+        let tree = |oid: Oid| {
+            self.repo
+                .find_commit(oid)
+                .and_then(|c| c.tree())
+                .map_err(failed("reading a commit's tree"))
+        };
+        let (base_tree, head_tree) = (tree(base)?, tree(head)?);
+        let mut options = git2::DiffOptions::new();
+        options.skip_binary_check(true);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(&base_tree), Some(&head_tree), Some(&mut options))
+            .map_err(failed("comparing trees"))?;
+        let mut paths = Vec::with_capacity(diff.deltas().len());
+        for delta in diff.deltas() {
+            for file in [delta.old_file(), delta.new_file()] {
+                if let Some(path) = file.path().and_then(Path::to_str) {
+                    let path = path.replace('\\', "/");
+                    if paths.last() != Some(&path) {
+                        paths.push(path);
+                    }
+                }
+            }
+        }
+        paths.sort();
+        paths.dedup();
+        Ok(paths)
+    }
+
+    /// Fetches the missing history of a shallow clone from `origin`.
+    pub fn deepen(&self) -> Result<(), GitError> {
+        let mut remote = self
+            .repo
+            .find_remote("origin")
+            .map_err(failed("finding remote `origin` to deepen the clone"))?;
+        let mut options = git2::FetchOptions::new();
+        // libgit2's GIT_FETCH_DEPTH_UNSHALLOW.
+        options.depth(i32::MAX);
+        remote
+            .fetch::<&str>(&[], Some(&mut options), None)
+            .map_err(failed("fetching the full history from `origin`"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_a_repo_says_what_to_do() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err = Git::discover(dir.path())
+            .err()
+            .expect("a plain folder is not a repo");
+        assert!(err.to_string().contains("pass --repo"), "{err}");
+    }
+}

@@ -1,0 +1,27 @@
+//! The matrix stage: CI job lists made from a plan (pure; the command writes them).
+
+mod dirs;
+mod github;
+mod gitlab;
+
+pub use dirs::dirs;
+pub use github::{GithubEntry, GithubMatrix, github_matrix};
+pub use gitlab::gitlab_pipeline;
+
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum MatrixError {
+    #[error(
+        "project `{project}` builds {platform}, which has no GitHub runner; set `runners: {{ {arch}: {{ github: LABEL }} }}` in monoarch.yaml"
+    )]
+    NoGithubRunner {
+        project: String,
+        platform: String,
+        arch: String,
+    },
+    #[error(
+        "--max-jobs {max} is too small for {groups} runner groups; it must be at least {groups}"
+    )]
+    TooFewJobs { max: usize, groups: usize },
+}

@@ -1,0 +1,124 @@
+//! Pure plan assembly: configs, reasons, date and sha in; the [`Plan`] out.
+
+use chrono::{DateTime, Utc};
+
+use super::model::*;
+use crate::config::{ProjectConfig, RepoConfig};
+
+/// Everything the plan is made from, gathered by the caller.
+pub struct PlanInputs<'a> {
+    pub repo: &'a RepoConfig,
+    /// Full sha of HEAD.
+    pub commit: String,
+    pub created: DateTime<Utc>,
+    pub selection: Selection,
+    /// Selected projects with their reasons; any order (the plan sorts them).
+    pub projects: Vec<(ProjectConfig, Vec<Reason>)>,
+    pub removed: Vec<RemovedProject>,
+}
+
+/// A tag is floating when it names no version (`latest`, `stable`): it moves last.
+pub fn is_floating(tag: &str) -> bool {
+    !tag.chars().any(|c| c.is_ascii_digit())
+}
+
+pub fn assemble(inputs: PlanInputs) -> Plan {
+    let repo = inputs.repo;
+    let date = inputs.created.format("%Y%m%d").to_string();
+    let sha7: String = inputs.commit.chars().take(7).collect();
+    let mut projects: Vec<ProjectPlan> = inputs
+        .projects
+        .into_iter()
+        .map(|(config, reasons)| project_plan(config, reasons, repo, &date, &sha7))
+        .collect();
+    projects.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut removed = inputs.removed;
+    removed.sort_by(|a, b| a.name.cmp(&b.name));
+    Plan {
+        format_version: FORMAT_VERSION,
+        generator: format!("monoarch {}", env!("CARGO_PKG_VERSION")),
+        created: inputs.created.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        date,
+        commit: inputs.commit,
+        sha7,
+        source: repo.source.clone(),
+        selection: inputs.selection,
+        registry: RegistryTarget {
+            host: repo.registry.clone(),
+            naming: repo.naming,
+        },
+        projects,
+        removed,
+    }
+}
+
+fn project_plan(
+    config: ProjectConfig,
+    reasons: Vec<Reason>,
+    repo: &RepoConfig,
+    date: &str,
+    sha7: &str,
+) -> ProjectPlan {
+    // Per-project repositories need no project prefix in their tags.
+    let (repository, prefix) = match repo.naming {
+        NamingScheme::SingleRepository => (repo.repository.clone(), format!("{}-", config.name)),
+        NamingScheme::PerProject => (
+            format!("{}/{}", repo.repository, config.name),
+            String::new(),
+        ),
+    };
+    let primary = format!("{prefix}{date}-{sha7}");
+    let (floating, fixed): (Vec<&String>, Vec<&String>) =
+        config.additional_tags.iter().partition(|t| is_floating(t));
+    let mut tags = vec![primary.clone()];
+    for tag in fixed.into_iter().chain(floating) {
+        let full = format!("{prefix}{tag}");
+        if !tags.contains(&full) {
+            tags.push(full);
+        }
+    }
+    let jobs = config
+        .platforms
+        .iter()
+        .map(|&platform| {
+            let runner = repo.runner(platform);
+            JobPlan {
+                platform,
+                arch: platform.arch().to_string(),
+                github_runner: runner.map(|r| r.github.clone()).unwrap_or_default(),
+                gitlab_tags: runner.map(|r| r.gitlab_tags.clone()).unwrap_or_default(),
+                tag: format!("{primary}-{}", platform.arch()),
+            }
+        })
+        .collect();
+    ProjectPlan {
+        name: config.name,
+        path: config.path,
+        reasons,
+        upstream: config.upstream.map(|u| Upstream {
+            repo: u.repo,
+            git_ref: u.git_ref,
+            commit: None,
+        }),
+        dockerfile: config.dockerfile,
+        context: config.context,
+        target: config.target,
+        build_args: config.build_args,
+        repository,
+        tags,
+        jobs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floating_tags() {
+        assert!(is_floating("latest"));
+        assert!(is_floating("stable"));
+        assert!(!is_floating("v1.25.3"));
+        assert!(!is_floating("2024"));
+    }
+}

@@ -1,0 +1,222 @@
+//! Making a plan from a repository: the I/O edge around detection and [`assemble`].
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use git2::Oid;
+use thiserror::Error;
+
+use super::assemble::{PlanInputs, assemble};
+use super::model::{Plan, Reason, RemovedProject, Selection, SelectionMode};
+use crate::config::{
+    FileProblems, PROJECT_CONFIG_FILE, Problems, ProjectConfig, RepoConfig, parse_project,
+};
+use crate::detect::{self, BaseOptions, Choice, Flags, Git, GitError, Pattern};
+use crate::env::Env;
+
+#[derive(Debug, Error)]
+pub enum MakePlanError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error("{0}")]
+    Config(Problems),
+    #[error("{0}")]
+    UnknownProjects(Problems),
+}
+
+/// Selected projects with reasons, removed folders, the mode, and the base commit.
+type Chosen = (
+    Vec<(String, Vec<Reason>)>,
+    Vec<String>,
+    SelectionMode,
+    Option<Oid>,
+);
+
+/// What the caller wants planned.
+#[derive(Debug, Clone, Default)]
+pub struct PlanRequest {
+    /// Where to look for the repository (default: current folder).
+    pub start: Option<PathBuf>,
+    pub flags: Flags,
+    pub deepen: bool,
+    /// Overrides the registry of `monoarch.yaml` and the environment.
+    pub registry: Option<String>,
+}
+
+/// A made plan and the repository facts later steps need.
+pub struct Made {
+    pub plan: Plan,
+    pub root: PathBuf,
+    pub repo: RepoConfig,
+}
+
+pub fn make_plan(
+    request: &PlanRequest,
+    env: &Env,
+    now: DateTime<Utc>,
+) -> Result<Made, MakePlanError> {
+    let start = request.start.clone().unwrap_or_else(|| PathBuf::from("."));
+    let git = Git::discover(&start)?;
+    let root = git.root().to_path_buf();
+    let mut repo = RepoConfig::load(&root, env).map_err(MakePlanError::Config)?;
+    if let Some(registry) = &request.registry {
+        repo.registry = registry.clone();
+    }
+    let created = created_at(env, now)?;
+    let head = git.head()?;
+    let hints = detect::default_branch_candidates(env);
+    let options = BaseOptions {
+        default_branch: repo.default_branch.as_deref(),
+        branch_hints: &hints,
+        deepen: request.deepen,
+    };
+    let resolved = detect::resolve(&detect::request(&request.flags, env), &git, head, &options)?;
+    let dir = repo.projects_dir.clone();
+
+    let (chosen, removed, mode, base): Chosen = match &resolved.choice {
+        Choice::Changes { base } => {
+            let paths = git.changed_paths(*base, head)?;
+            let selection = detect::select_changes(
+                &paths,
+                &repo,
+                |name| detect::project_exists(&root, &dir, name),
+                || detect::list_projects(&root, &dir),
+            );
+            tracing::debug!(
+                changed = paths.len(),
+                ignored = selection.ignored,
+                "compared {base}..{head}"
+            );
+            (
+                selection.projects.into_iter().collect(),
+                selection.removed,
+                SelectionMode::Changes,
+                Some(*base),
+            )
+        }
+        Choice::All => {
+            let all = detect::list_projects(&root, &dir);
+            (
+                all.into_iter()
+                    .map(|n| (n, vec![detect::reason("all", Vec::new())]))
+                    .collect(),
+                Vec::new(),
+                SelectionMode::All,
+                None,
+            )
+        }
+        Choice::Schedule => {
+            let file = repo.schedule_file.clone();
+            let text = std::fs::read_to_string(root.join(&file)).map_err(|e| {
+                let mut p = FileProblems::new(&file);
+                p.add(0, 0, "", format!("cannot read the schedule file ({e}); create it with one project name or glob per line"));
+                MakePlanError::Config(p.problems)
+            })?;
+            let matched = detect::match_patterns(
+                &detect::parse_schedule(&text),
+                &detect::list_projects(&root, &dir),
+                &file,
+            )
+            .map_err(MakePlanError::Config)?;
+            let chosen = matched
+                .into_iter()
+                .map(|(name, p)| {
+                    (
+                        name,
+                        vec![detect::reason(
+                            "schedule",
+                            vec![format!("{file}:{}: {}", p.line, p.text)],
+                        )],
+                    )
+                })
+                .collect();
+            (chosen, Vec::new(), SelectionMode::Schedule, None)
+        }
+        Choice::Named(patterns) => {
+            let patterns: Vec<Pattern> = patterns
+                .iter()
+                .map(|p| Pattern {
+                    line: 0,
+                    text: p.clone(),
+                })
+                .collect();
+            let matched = detect::match_patterns(
+                &patterns,
+                &detect::list_projects(&root, &dir),
+                "--projects",
+            )
+            .map_err(MakePlanError::UnknownProjects)?;
+            let chosen = matched
+                .into_iter()
+                .map(|(name, p)| (name, vec![detect::reason("named", vec![p.text])]))
+                .collect();
+            (chosen, Vec::new(), SelectionMode::Named, None)
+        }
+    };
+
+    let mut problems = Problems::default();
+    let mut projects: Vec<(ProjectConfig, Vec<Reason>)> = Vec::new();
+    for (name, reasons) in chosen {
+        match load_project(&root, &dir, &name, &repo) {
+            Ok(config) => projects.push((config, reasons)),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(MakePlanError::Config(problems));
+    }
+    let plan = assemble(PlanInputs {
+        repo: &repo,
+        commit: head.to_string(),
+        created,
+        selection: Selection {
+            trigger: resolved.trigger,
+            mode,
+            base: base.map(|b| b.to_string()),
+            reason: resolved.reason,
+        },
+        projects,
+        removed: removed
+            .into_iter()
+            .map(|name| RemovedProject {
+                path: format!("{dir}/{name}"),
+                name,
+            })
+            .collect(),
+    });
+    Ok(Made { plan, root, repo })
+}
+
+/// Reads and validates `projects_dir/name/build-config.yaml`.
+pub fn load_project(
+    root: &Path,
+    dir: &str,
+    name: &str,
+    repo: &RepoConfig,
+) -> Result<ProjectConfig, Problems> {
+    let rel = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
+    match std::fs::read_to_string(root.join(&rel)) {
+        Ok(text) => parse_project(name, &format!("{dir}/{name}"), &rel, &text, repo),
+        Err(e) => {
+            let mut p = FileProblems::new(&rel);
+            p.add(0, 0, "", format!("cannot read: {e}"));
+            Err(p.problems)
+        }
+    }
+}
+
+/// The plan's instant: `SOURCE_DATE_EPOCH` when set (reproducible builds), else `now`.
+fn created_at(env: &Env, now: DateTime<Utc>) -> Result<DateTime<Utc>, MakePlanError> {
+    let Some(raw) = env.get("SOURCE_DATE_EPOCH") else {
+        return Ok(now);
+    };
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        .ok_or_else(|| {
+            let mut p = FileProblems::new("SOURCE_DATE_EPOCH");
+            p.add(0, 0, "", format!("`{raw}` is not a Unix timestamp in seconds; unset it or set e.g. `$(git log -1 --format=%ct)`"));
+            MakePlanError::Config(p.problems)
+        })
+}

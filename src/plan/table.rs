@@ -1,0 +1,148 @@
+//! The human-readable preview of a plan (`monoarch plan`).
+
+use std::fmt::Write;
+
+use super::model::{BuildArg, Plan};
+
+/// Renders the plan as a table for a person; deterministic for a given plan.
+pub fn render_table(plan: &Plan) -> String {
+    let mut out = String::new();
+    let jobs = plan.job_count();
+    let _ = writeln!(
+        out,
+        "monoarch plan: {} project(s), {} job(s); date {}, commit {}",
+        plan.projects.len(),
+        jobs,
+        plan.date,
+        plan.sha7
+    );
+    let _ = writeln!(out, "selected by: {}", plan.selection.reason);
+    let host = if plan.registry.host.is_empty() {
+        "(none set: pass --registry or set REGISTRY)".to_string()
+    } else {
+        plan.registry.host.clone()
+    };
+    let _ = writeln!(out, "registry: {host}");
+    if plan.projects.is_empty() {
+        let _ = writeln!(out, "\nNothing to build.");
+    } else {
+        let rows: Vec<[String; 4]> = plan
+            .projects
+            .iter()
+            .flat_map(|p| {
+                p.jobs.iter().enumerate().map(move |(i, j)| {
+                    let runner = if j.github_runner.is_empty() {
+                        j.gitlab_tags.join(",")
+                    } else {
+                        j.github_runner.clone()
+                    };
+                    [
+                        if i == 0 {
+                            p.name.clone()
+                        } else {
+                            String::new()
+                        },
+                        j.platform.to_string(),
+                        runner,
+                        format!("{}:{}", plan.image_name(p), j.tag),
+                    ]
+                })
+            })
+            .collect();
+        let header = ["PROJECT", "PLATFORM", "RUNNER", "IMAGE"];
+        let widths: Vec<usize> = (0..4)
+            .map(|c| {
+                rows.iter()
+                    .map(|r| r[c].len())
+                    .chain([header[c].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: [&str; 4]| {
+            let mut s = String::new();
+            for (c, cell) in cells.iter().enumerate() {
+                if c == 3 {
+                    s.push_str(cell);
+                } else {
+                    let _ = write!(s, "{cell:<w$}  ", w = widths[c]);
+                }
+            }
+            s.trim_end().to_string()
+        };
+        let _ = writeln!(out, "\n{}", line(header));
+        for row in &rows {
+            let _ = writeln!(out, "{}", line([&row[0], &row[1], &row[2], &row[3]]));
+        }
+        let _ = writeln!(out);
+        for p in &plan.projects {
+            let _ = writeln!(out, "{}:", p.name);
+            let _ = writeln!(out, "  index tags: {}", p.tags.join(", "));
+            let source = match &p.upstream {
+                Some(u) => format!(
+                    "{} @ {}{}",
+                    u.repo,
+                    u.git_ref,
+                    u.commit
+                        .as_deref()
+                        .map(|c| format!(" ({})", &c[..c.len().min(12)]))
+                        .unwrap_or_default()
+                ),
+                None => format!("{} (this repository)", p.path),
+            };
+            let target = p
+                .target
+                .as_deref()
+                .map(|t| format!(", target {t}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  source: {source}; dockerfile {}, context {}{target}",
+                p.dockerfile, p.context
+            );
+            if !p.build_args.is_empty() {
+                let args: Vec<String> = p
+                    .build_args
+                    .iter()
+                    .map(|a| match a {
+                        BuildArg::Value { name, value } => format!("{name}={value}"),
+                        BuildArg::FromEnv {
+                            name,
+                            from_env,
+                            secret: true,
+                        } => format!("{name}=<secret from ${from_env}>"),
+                        BuildArg::FromEnv {
+                            name,
+                            from_env,
+                            secret: false,
+                        } => format!("{name}=<from ${from_env}>"),
+                    })
+                    .collect();
+                let _ = writeln!(out, "  build args: {}", args.join(" "));
+            }
+            for reason in &p.reasons {
+                let more = if reason.more > 0 {
+                    format!(" (+{} more)", reason.more)
+                } else {
+                    String::new()
+                };
+                if reason.files.is_empty() {
+                    let _ = writeln!(out, "  why: {}", reason.rule);
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "  why: {}: {}{more}",
+                        reason.rule,
+                        reason.files.join(", ")
+                    );
+                }
+            }
+        }
+    }
+    if !plan.removed.is_empty() {
+        let names: Vec<&str> = plan.removed.iter().map(|r| r.path.as_str()).collect();
+        let _ = writeln!(out, "\nremoved, not built: {}", names.join(", "));
+    }
+    let _ = writeln!(out, "\nPreview only: nothing was built or pushed.");
+    out
+}
