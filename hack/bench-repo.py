@@ -182,7 +182,7 @@ def facts(out: Path, features: list) -> dict:
                               capture_output=True, text=True).stdout
     result = {
         "path": str(out),
-        "files": len(git("ls-files", "-z").split("\0")) - 1,
+        "files": len(git("ls-tree", "-r", "-z", "--name-only", "main").split("\0")) - 1,
         "commits_on_main": int(git("rev-list", "--count", "main")),
         "projects": len(git("ls-tree", "--name-only", "main", "projects/").split()),
         "features": {},
