@@ -43,6 +43,11 @@ impl Env {
         matches!(self.get(name), Some("true" | "1" | "yes"))
     }
 
+    /// Every variable, for handing the snapshot to a child process.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn set(&mut self, name: &str, value: &str) {
         self.vars.insert(name.to_string(), value.to_string());
     }

@@ -20,6 +20,10 @@ pub enum Error {
     Invalid(Problems),
     #[error("cannot write {path}: {message}")]
     Output { path: String, message: String },
+    #[error(transparent)]
+    Manifest(#[from] crate::manifest::ManifestError),
+    #[error(transparent)]
+    Build(#[from] crate::build::BuildError),
     /// A message already written for the user, with its exit code.
     #[error("{message}")]
     Reported { message: String, code: i32 },
@@ -39,6 +43,8 @@ impl Error {
             Error::MakePlan(MakePlanError::UnknownProjects(_)) => exit_code::USAGE,
             Error::Matrix(_) => exit_code::INVALID_CONFIG,
             Error::Output { .. } => exit_code::FAILURE,
+            Error::Manifest(e) => e.exit_code(),
+            Error::Build(e) => e.exit_code(),
             Error::Reported { code, .. } => *code,
         }
     }

@@ -3,6 +3,7 @@
 //! Stages: `detect` (which projects) -> `plan` (the central [`plan::Plan`]) ->
 //! `matrix` (CI jobs) | `build` (one job) | `manifest` (one index per project).
 
+pub mod build;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -11,10 +12,12 @@ pub mod env;
 pub mod error;
 pub mod exit_code;
 pub mod logging;
+pub mod manifest;
 pub mod matrix;
 pub mod plan;
 pub mod platform;
 pub mod record;
+pub mod registry;
 
 pub use error::Error;
 

@@ -114,7 +114,11 @@ impl Platform {
         let parts: Vec<&str> = lower.split('/').collect();
         let (os, arch, variant) = match parts.as_slice() {
             [arch] => ("linux", *arch, None),
-            [os, arch] => (*os, *arch, None),
+            [os, arch] if matches!(*os, "linux" | "windows" | "darwin" | "freebsd") => {
+                (*os, *arch, None)
+            }
+            // `arm64/v8`: an arch and its variant, OS implied.
+            [arch, variant] => ("linux", *arch, Some(*variant)),
             [os, arch, variant] => (*os, *arch, Some(*variant)),
             _ => return None,
         };

@@ -1,18 +1,234 @@
-//! `monoarch build` (being written).
+//! `monoarch build`: run one job of the plan (or every job of a GitHub matrix entry).
 
-use clap::Args;
+use std::path::{Path, PathBuf};
 
+use clap::{ArgGroup, Args};
+use serde::Deserialize;
+
+use crate::build::builder::{BuilderKind, KANIKO_EXECUTOR};
+use crate::build::logsection::LogStyle;
+use crate::build::{BuildError, JobOptions, run_job};
 use crate::env::Env;
 use crate::error::Error;
+use crate::exit_code;
+use crate::plan::{JobPlan, Plan, ProjectPlan, read_plan};
+use crate::platform::Platform;
+use crate::record::DEFAULT_RECORDS_DIR;
 
-pub const LONG_ABOUT: &str = "";
+pub const LONG_ABOUT: &str = "Build and push one project for one architecture (one job of the plan).\n\n\
+Reads the plan (`--plan`), the upstream repository at the planned ref (or commit, after \
+`monoarch plan --resolve-refs`), or the project folder for projects without an upstream. \
+Runs the builder (Kaniko, buildah or BuildKit) with its output inside a collapsible log \
+section, pushes the arch image `<registry>/<repository>:<arch tag>`, reads it back to check \
+digest and platform, and writes the build record `<records>/<project>-<arch>.json` (and \
+`digest`, `image`, `upstream-commit`, `record` to $GITHUB_OUTPUT when set).\n\n\
+The job must run on a machine of its architecture unless --allow-emulation is given. Build \
+args taken from the environment reach the builder through its environment, never on a \
+printed command line. Private upstreams: a token from MONOARCH_GIT_TOKEN (any host, or only \
+MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to GitHub).\n\n\
+Examples:\n  monoarch build --plan plan.json --project kaniko-executor --arch arm64\n  \
+JOB='{\"arch\":\"amd64\",\"projects\":[\"a\",\"b\"]}' monoarch build --plan plan.json --job-env JOB\n\n\
+Exit codes: 6 plan/job not usable, 7 source fetch or paths, 8 builder missing or failed, \
+9 registry (push refused, read-back failed), 10 pushed image differs from the plan, \
+11 wrong architecture, 12 some jobs of a packed matrix entry failed.";
 
 #[derive(Debug, Args)]
-pub struct BuildArgs {}
+#[command(group(ArgGroup::new("job").required(true).args(["project", "job_env"])))]
+pub struct BuildArgs {
+    /// The plan made by `monoarch plan --format json` or `monoarch matrix --write-plan`.
+    #[arg(long, value_name = "FILE", default_value = "plan.json")]
+    pub plan: PathBuf,
 
-pub fn run(_args: BuildArgs, _env: &Env) -> Result<i32, Error> {
-    Err(Error::Reported {
-        message: "`monoarch build` is not built yet".into(),
-        code: crate::exit_code::FAILURE,
+    /// Project to build (with --arch).
+    #[arg(long, value_name = "NAME", requires = "arch")]
+    pub project: Option<String>,
+
+    /// Architecture of the job (`amd64`, `arm64`, ...), with --project.
+    #[arg(long, value_name = "ARCH", requires = "project")]
+    pub arch: Option<String>,
+
+    /// Name of an environment variable holding a GitHub matrix entry as JSON
+    /// (`env: JOB: ${{ toJSON(matrix) }}`); builds each of its `projects` for its `arch`.
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["project", "arch"])]
+    pub job_env: Option<String>,
+
+    /// Builder to use (default: /kaniko/executor if present, else buildah, else docker buildx).
+    #[arg(long, value_enum)]
+    pub builder: Option<BuilderKind>,
+
+    /// Registry host to push to (overrides the plan's).
+    #[arg(long, value_name = "HOST")]
+    pub registry: Option<String>,
+
+    /// Folder for the build records.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_RECORDS_DIR)]
+    pub records: PathBuf,
+
+    /// Build even if this machine's architecture differs from the job's (needs QEMU/binfmt).
+    #[arg(long)]
+    pub allow_emulation: bool,
+
+    /// Folder for sources and builder outputs (default: a temporary folder, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+
+    /// Registry host to reach over plain HTTP (repeatable; also MONOARCH_INSECURE_REGISTRIES).
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+
+    /// Root of the monorepo, for projects without an upstream (default: the git repository around the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+}
+
+/// The fields of a GitHub matrix entry a build job needs.
+#[derive(Debug, Deserialize)]
+struct MatrixEntry {
+    arch: String,
+    projects: Vec<String>,
+}
+
+pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
+    let plan = read_plan(&args.plan)?;
+    let (arch, names) = job_selection(&args, env)?;
+    let jobs = select_jobs(&plan, &arch, &names, &args.plan)?;
+    let registry_host = args
+        .registry
+        .clone()
+        .unwrap_or_else(|| plan.registry.host.clone());
+    if registry_host.is_empty() {
+        return Err(BuildError::Plan(format!(
+            "{} names no registry host; pass --registry HOST",
+            args.plan.display()
+        ))
+        .into());
+    }
+    let builder = match args.builder {
+        Some(b) => b,
+        None => BuilderKind::detect(env, Path::new(KANIKO_EXECUTOR)).map_err(BuildError::from)?,
+    };
+    let temp;
+    let workdir = match &args.workdir {
+        Some(dir) => dir.clone(),
+        None => {
+            temp = tempfile::Builder::new()
+                .prefix("monoarch-build-")
+                .tempdir_in(env.get("TMPDIR").unwrap_or("/tmp"))
+                .map_err(|e| BuildError::Output {
+                    what: "work folder",
+                    path: PathBuf::from(env.get("TMPDIR").unwrap_or("/tmp")),
+                    message: e.to_string(),
+                })?;
+            temp.path().to_path_buf()
+        }
+    };
+    let repo_root = args.repo.clone().unwrap_or_else(discover_repo_root);
+    let now = || chrono::Utc::now().timestamp();
+    let options = JobOptions {
+        builder,
+        registry_host: &registry_host,
+        insecure: &args.insecure_registry,
+        records_dir: &args.records,
+        allow_emulation: args.allow_emulation,
+        workdir: &workdir,
+        repo_root: &repo_root,
+        host_platform: Platform::host(),
+        style: LogStyle::detect(env),
+        now: &now,
+    };
+
+    let mut failures: Vec<BuildError> = Vec::new();
+    for (project, job) in &jobs {
+        if let Err(e) = run_job(&plan, project, job, &options, env) {
+            if jobs.len() == 1 {
+                return Err(e.into());
+            }
+            eprintln!("error: {e}");
+            failures.push(e);
+        }
+    }
+    Ok(match failures.first() {
+        None => exit_code::SUCCESS,
+        Some(_) if failures.len() < jobs.len() => {
+            eprintln!(
+                "{} of {} jobs failed; their errors are above",
+                failures.len(),
+                jobs.len()
+            );
+            exit_code::PARTIAL
+        }
+        Some(first) => first.exit_code(),
     })
+}
+
+/// `(arch, projects)` from `--project/--arch` or the `--job-env` variable.
+fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Vec<String>), Error> {
+    if let (Some(project), Some(arch)) = (&args.project, &args.arch) {
+        return Ok((arch.clone(), vec![project.clone()]));
+    }
+    let var = args.job_env.as_deref().unwrap_or_default();
+    let text = env.get(var).ok_or_else(|| Error::Reported {
+        message: format!(
+            "--job-env {var}: the variable is not set; in GitHub Actions set `env: {var}: ${{{{ toJSON(matrix) }}}}`"
+        ),
+        code: exit_code::USAGE,
+    })?;
+    let entry: MatrixEntry = serde_json::from_str(text).map_err(|e| {
+        BuildError::Plan(format!(
+            "--job-env {var}: not a matrix entry with `arch` and `projects` ({e}); pass `toJSON(matrix)` of a `monoarch matrix --format github` matrix"
+        ))
+    })?;
+    if entry.projects.is_empty() {
+        return Err(
+            BuildError::Plan(format!("--job-env {var}: the entry lists no projects")).into(),
+        );
+    }
+    Ok((entry.arch, entry.projects))
+}
+
+/// Finds every `(project, job)` in the plan; any miss is an invalid-plan error.
+fn select_jobs<'p>(
+    plan: &'p Plan,
+    arch: &str,
+    names: &[String],
+    origin: &Path,
+) -> Result<Vec<(&'p ProjectPlan, &'p JobPlan)>, BuildError> {
+    let arch = Platform::from_arch(arch)
+        .map(Platform::arch)
+        .ok_or_else(|| {
+            BuildError::Plan(format!(
+                "unknown architecture `{arch}`; known: {}",
+                Platform::known().join(", ")
+            ))
+        })?;
+    names
+        .iter()
+        .map(|name| {
+            let project = plan.project(name).ok_or_else(|| {
+                let known: Vec<&str> = plan.projects.iter().map(|p| p.name.as_str()).collect();
+                BuildError::Plan(format!(
+                    "project `{name}` is not in {} (it has: {}); build from the plan the matrix was made from",
+                    origin.display(),
+                    if known.is_empty() { "no projects".to_string() } else { known.join(", ") }
+                ))
+            })?;
+            let job = project.job(arch).ok_or_else(|| {
+                let archs: Vec<&str> = project.jobs.iter().map(|j| j.arch.as_str()).collect();
+                BuildError::Plan(format!(
+                    "project `{name}` has no {arch} job in {} (its architectures: {})",
+                    origin.display(),
+                    archs.join(", ")
+                ))
+            })?;
+            Ok((project, job))
+        })
+        .collect()
+}
+
+/// The work tree of the git repository around the current folder, else the current folder.
+fn discover_repo_root() -> PathBuf {
+    git2::Repository::discover(".")
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."))
 }

@@ -1,18 +1,188 @@
-//! `monoarch manifest` (being written).
+//! `monoarch manifest`: verify arch images, publish one multi-arch index per project.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::Args;
 
 use crate::env::Env;
 use crate::error::Error;
+use crate::manifest::layout::Layout;
+use crate::manifest::{self, ManifestError, Options, Target, report};
+use crate::plan::{self, Plan};
+use crate::record::DEFAULT_RECORDS_DIR;
+use crate::registry::Registry;
 
-pub const LONG_ABOUT: &str = "";
+pub const LONG_ABOUT: &str = "Verify the pushed arch images and publish one multi-arch OCI index per project.
+
+Reads the plan (`--plan`), every planned arch image (`{project}-{YYYYMMDD}-{sha7}-{arch}`) from the \
+registry or the OCI layout, and the build records in `--records` when that folder exists. Checks each \
+image's platform against the plan and its digest against its build record, and that all records name \
+the same upstream commit. Then pushes one OCI image index per project and points its tags at it: the \
+date-sha tag first, additional tags next, floating tags (`latest`) last; a tag already at the index is \
+not written again. A project with a missing architecture gets no tag, unless `--allow-partial`, which \
+sets only the date-sha tag.
+
+Writes: the index and tags (registry, or `index.json` of `--target oci:PATH`); a summary table on stdout; \
+Markdown to $GITHUB_STEP_SUMMARY and `digest=`/`digests=` to $GITHUB_OUTPUT when set; `--summary-json`.
+
+Credentials: MONOARCH_REGISTRY_USERNAME/MONOARCH_REGISTRY_PASSWORD, else the docker config \
+($DOCKER_CONFIG or ~/.docker/config.json: auths, credHelpers, credsStore). Plain HTTP only for \
+`--insecure-registry` hosts and MONOARCH_INSECURE_REGISTRIES (comma-separated).
+
+Exit codes: 0 all published, 9 registry failure, 10 verification failure (wrong platform, missing \
+architecture, digest or record mismatch), 12 some projects failed or were published partially.
+
+Example: monoarch manifest --plan plan.json --project kaniko-executor --summary-json manifest.json
+         monoarch manifest --plan plan.json --registry 127.0.0.1:5000 --insecure-registry 127.0.0.1:5000
+         monoarch manifest --plan plan.json --target oci:./images";
 
 #[derive(Debug, Args)]
-pub struct ManifestArgs {}
+pub struct ManifestArgs {
+    /// The plan made by `monoarch plan --format json` / `monoarch matrix --write-plan`.
+    #[arg(long, value_name = "FILE")]
+    pub plan: PathBuf,
 
-pub fn run(_args: ManifestArgs, _env: &Env) -> Result<i32, Error> {
-    Err(Error::Reported {
-        message: "`monoarch manifest` is not built yet".into(),
-        code: crate::exit_code::FAILURE,
-    })
+    /// Stitch only this project (repeatable); default: every project of the plan.
+    #[arg(long = "project", value_name = "NAME")]
+    pub projects: Vec<String>,
+
+    /// Folder with the build records (`<project>-<arch>.json`); skipped when absent.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_RECORDS_DIR)]
+    pub records: PathBuf,
+
+    /// Publish the date-sha tag even when some architectures are missing.
+    #[arg(long)]
+    pub allow_partial: bool,
+
+    /// Registry host (overrides the plan's).
+    #[arg(long, value_name = "HOST", conflicts_with = "target")]
+    pub registry: Option<String>,
+
+    /// Write into a local OCI image layout instead of a registry: `oci:PATH`.
+    #[arg(long, value_name = "oci:PATH")]
+    pub target: Option<String>,
+
+    /// Speak plain HTTP to this registry host (repeatable).
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure: Vec<String>,
+
+    /// Also write the summary as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+
+    /// Projects stitched at the same time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+}
+
+pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
+    let plan = plan::read_plan(&args.plan)?;
+    let names = project_names(&plan, &args)?;
+    let target = open_target(&plan, &args, env)?;
+    let options = Options {
+        allow_partial: args.allow_partial,
+        records_dir: Some(args.records.clone()),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ManifestError::Runtime)?;
+    let reports = runtime.block_on(manifest::stitch_all(
+        Arc::new(plan),
+        names,
+        Arc::new(target),
+        options,
+        usize::from(args.jobs),
+    ));
+
+    for r in &reports {
+        for e in &r.errors {
+            eprintln!("error: {e}");
+        }
+        for n in &r.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    print!("{}", report::table(&reports));
+    if let Some(path) = env.get("GITHUB_STEP_SUMMARY") {
+        append(
+            Path::new(path),
+            "$GITHUB_STEP_SUMMARY",
+            &report::markdown(&reports),
+        )?;
+    }
+    if let Some(path) = env.get("GITHUB_OUTPUT") {
+        append(
+            Path::new(path),
+            "$GITHUB_OUTPUT",
+            &report::github_output(&reports),
+        )?;
+    }
+    if let Some(path) = &args.summary_json {
+        std::fs::write(path, report::summary_json(&reports)).map_err(|source| {
+            ManifestError::Write {
+                what: "summary",
+                path: path.clone(),
+                source,
+            }
+        })?;
+    }
+    Ok(report::exit_code(&reports))
+}
+
+fn project_names(plan: &Plan, args: &ManifestArgs) -> Result<Vec<String>, ManifestError> {
+    if args.projects.is_empty() {
+        return Ok(plan.projects.iter().map(|p| p.name.clone()).collect());
+    }
+    for name in &args.projects {
+        if plan.project(name).is_none() {
+            let known: Vec<&str> = plan.projects.iter().map(|p| p.name.as_str()).collect();
+            return Err(ManifestError::UnknownProject {
+                name: name.clone(),
+                plan: args.plan.clone(),
+                known: if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                },
+            });
+        }
+    }
+    let mut names = args.projects.clone();
+    names.dedup();
+    Ok(names)
+}
+
+fn open_target(plan: &Plan, args: &ManifestArgs, env: &Env) -> Result<Target, ManifestError> {
+    if let Some(target) = &args.target {
+        let path = target
+            .strip_prefix("oci:")
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| ManifestError::BadTarget(target.clone()))?;
+        return Ok(Target::Layout(Layout::open(Path::new(path))?));
+    }
+    let host = args
+        .registry
+        .as_deref()
+        .unwrap_or(&plan.registry.host)
+        .trim_end_matches('/');
+    if host.is_empty() {
+        return Err(ManifestError::NoTarget);
+    }
+    Ok(Target::Registry(Registry::new(host, &args.insecure, env)?))
+}
+
+fn append(path: &Path, what: &'static str, text: &str) -> Result<(), ManifestError> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|source| ManifestError::Write {
+            what,
+            path: path.to_path_buf(),
+            source,
+        })
 }

@@ -1,14 +1,14 @@
 //! `--resolve-refs`: pin every upstream ref to a commit in the plan.
 
+use crate::build::BuildError;
+use crate::build::source;
 use crate::env::Env;
 use crate::error::Error;
 use crate::plan::Plan;
 
-/// Filled in by the build stage's source module, which owns remote access.
-pub fn resolve_refs(_plan: &mut Plan, _env: &Env) -> Result<(), Error> {
-    Err(Error::Reported {
-        message: "--resolve-refs needs the build stage's source module, which is not merged yet"
-            .into(),
-        code: crate::exit_code::FAILURE,
-    })
+/// Lists each upstream once and records the commit its ref points at now.
+pub fn resolve_refs(plan: &mut Plan, env: &Env) -> Result<(), Error> {
+    let resolved = source::resolve_refs(plan, env).map_err(BuildError::from)?;
+    tracing::info!("resolved {resolved} upstream ref(s) to commits");
+    Ok(())
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::config::{FileProblems, PROJECT_CONFIG_FILE, Problems, RepoConfig, check_project_name};
+use crate::config::{FileProblems, PROJECT_CONFIG_FILE, Problems, RepoConfig};
 use crate::detect::{Git, list_projects, match_patterns, parse_schedule};
 use crate::env::Env;
 use crate::error::Error;
@@ -49,11 +49,6 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<i32, Error> {
             let mut p = FileProblems::new(format!("{}/{name}", repo.projects_dir));
             p.add(0, 0, "", format!("has no {PROJECT_CONFIG_FILE}, so it is not a project; add one or move the folder out of {}", repo.projects_dir));
             problems.extend(p.problems);
-        }
-    }
-    for name in &projects {
-        if let Err(why) = check_project_name(name) {
-            tracing::debug!("{why}");
         }
     }
     match std::fs::read_to_string(root.join(&repo.schedule_file)) {

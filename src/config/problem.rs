@@ -99,6 +99,11 @@ impl FileProblems {
         });
     }
 
+    /// Orders the problems as they appear in the file.
+    pub fn sort(&mut self) {
+        self.problems.0.sort_by_key(|p| (p.line, p.column));
+    }
+
     pub fn at<T>(
         &mut self,
         spanned: &serde_saphyr::Spanned<T>,

@@ -118,6 +118,7 @@ pub fn parse_project(
             })
         }
         (Some(repo_url), None) => {
+            check_repo_url(repo_url, &mut p);
             p.at(
                 repo_url,
                 "upstream_ref",
@@ -166,6 +167,7 @@ pub fn parse_project(
         }
     }
 
+    p.sort();
     p.problems.into_result(ProjectConfig {
         name: name.to_string(),
         path: path.to_string(),

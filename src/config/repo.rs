@@ -128,6 +128,7 @@ impl RepoConfig {
         };
         let exists = path.is_file();
         let config = resolve(raw, root, env, &mut problems);
+        problems.sort();
         problems.problems.into_result(RepoConfig {
             file: exists.then_some(path),
             ..config

@@ -53,7 +53,15 @@ fn clean_message(message: &str) -> String {
         Some(i) => &first[..i],
         None => first,
     };
-    first.trim_start_matches("error: ").to_string()
+    let first = first.trim_start_matches("error: ");
+    // Say what to write, in YAML words a config author knows.
+    match first {
+        "expected sequence start" => {
+            "expected a list: one `- item` per line, or `[a, b]`".to_string()
+        }
+        "expected mapping start" => "expected keys and values (`key: value` lines)".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// The mapping key that owns `line` (1-based): the key on that line, or the

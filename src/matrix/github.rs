@@ -68,20 +68,27 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
             groups: groups.len(),
         });
     }
-    // The smallest chunk size whose entry count fits.
+    // Share the entry budget between groups in proportion to their jobs (at
+    // least one each), so packing keeps as much parallelism as GitHub allows.
     let total = singles.len();
-    let mut size = total.div_ceil(max_jobs);
-    while groups
+    let mut budgets: Vec<usize> = groups
         .iter()
-        .map(|(_, p)| p.len().div_ceil(size))
-        .sum::<usize>()
-        > max_jobs
-    {
-        size += 1;
+        .map(|(_, p)| (max_jobs * p.len() / total).clamp(1, p.len()))
+        .collect();
+    let mut spare = max_jobs.saturating_sub(budgets.iter().sum());
+    while spare > 0 {
+        // The group with the most jobs per entry gets the next entry.
+        let Some(i) = (0..groups.len())
+            .filter(|&i| budgets[i] < groups[i].1.len())
+            .max_by_key(|&i| groups[i].1.len().div_ceil(budgets[i]))
+        else {
+            break;
+        };
+        budgets[i] += 1;
+        spare -= 1;
     }
     let mut include = Vec::new();
-    for ((runner, arch, platform), projects) in groups {
-        let chunks = projects.len().div_ceil(size);
+    for (((runner, arch, platform), projects), chunks) in groups.into_iter().zip(budgets) {
         // Spread evenly: chunk sizes differ by at most one.
         let (base, extra) = (projects.len() / chunks, projects.len() % chunks);
         let mut rest = projects.as_slice();
@@ -90,7 +97,11 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
             let (chunk, tail) = rest.split_at(take);
             rest = tail;
             include.push(GithubEntry {
-                name: format!("{arch} {}/{chunks} ({take} projects)", i + 1),
+                name: format!(
+                    "{arch} {}/{chunks} ({take} project{})",
+                    i + 1,
+                    if take == 1 { "" } else { "s" }
+                ),
                 runner: runner.clone(),
                 arch: arch.clone(),
                 platform: platform.clone(),
@@ -99,4 +110,136 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
         }
     }
     Ok(GithubMatrix { include })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{
+        FORMAT_VERSION, JobPlan, NamingScheme, ProjectPlan, RegistryTarget, Selection,
+        SelectionMode, Trigger,
+    };
+    use crate::platform::Platform;
+    use rstest::rstest;
+
+    fn plan(projects: usize, archs: &[&str]) -> Plan {
+        let projects = (0..projects)
+            .map(|i| ProjectPlan {
+                name: format!("p{i:04}"),
+                path: format!("projects/p{i:04}"),
+                reasons: Vec::new(),
+                upstream: None,
+                dockerfile: "Dockerfile".into(),
+                context: ".".into(),
+                target: None,
+                build_args: Vec::new(),
+                repository: "r".into(),
+                tags: vec![format!("p{i:04}-20260101-abcdef0")],
+                jobs: archs
+                    .iter()
+                    .map(|a| {
+                        let platform = Platform::from_arch(a).expect("known arch");
+                        JobPlan {
+                            platform,
+                            arch: a.to_string(),
+                            github_runner: format!("runner-{a}"),
+                            gitlab_tags: Vec::new(),
+                            tag: format!("p{i:04}-20260101-abcdef0-{a}"),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        Plan {
+            format_version: FORMAT_VERSION,
+            generator: "test".into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            date: "20260101".into(),
+            commit: "abcdef0".repeat(6),
+            sha7: "abcdef0".into(),
+            source: None,
+            selection: Selection {
+                trigger: Trigger::Local,
+                mode: SelectionMode::All,
+                base: None,
+                reason: "test".into(),
+            },
+            registry: RegistryTarget {
+                host: String::new(),
+                naming: NamingScheme::SingleRepository,
+            },
+            projects,
+            removed: Vec::new(),
+        }
+    }
+
+    /// Every (project, arch) job appears exactly once, whatever the packing.
+    fn assert_all_jobs_once(plan: &Plan, matrix: &GithubMatrix) {
+        let mut seen: Vec<(String, String)> = matrix
+            .include
+            .iter()
+            .flat_map(|e| e.projects.iter().map(move |p| (p.clone(), e.arch.clone())))
+            .collect();
+        seen.sort();
+        let mut want: Vec<(String, String)> = plan
+            .projects
+            .iter()
+            .flat_map(|p| p.jobs.iter().map(move |j| (p.name.clone(), j.arch.clone())))
+            .collect();
+        want.sort();
+        assert_eq!(seen, want);
+    }
+
+    #[rstest]
+    #[case(10, 256, 20)]
+    #[case(128, 256, 256)]
+    #[case(129, 256, 256)]
+    #[case(1000, 256, 256)]
+    #[case(2000, 256, 256)]
+    #[case(7, 3, 3)]
+    fn fits_and_keeps_every_job(
+        #[case] projects: usize,
+        #[case] max: usize,
+        #[case] max_entries: usize,
+    ) {
+        let plan = plan(projects, &["amd64", "arm64"]);
+        let matrix = github_matrix(&plan, max).expect("fits");
+        assert!(
+            matrix.include.len() <= max_entries,
+            "{} entries",
+            matrix.include.len()
+        );
+        assert!(matrix.include.len() <= max);
+        assert_all_jobs_once(&plan, &matrix);
+        for entry in &matrix.include {
+            assert_eq!(
+                entry.runner,
+                format!("runner-{}", entry.arch),
+                "one runner per entry"
+            );
+        }
+    }
+
+    #[test]
+    fn packed_entries_are_even() {
+        let plan = plan(300, &["amd64", "arm64"]);
+        let matrix = github_matrix(&plan, 256).expect("fits");
+        assert_eq!(
+            matrix.include.len(),
+            256,
+            "packing keeps all the parallelism allowed"
+        );
+        let sizes: Vec<usize> = matrix.include.iter().map(|e| e.projects.len()).collect();
+        let (min, max) = (sizes.iter().min().copied(), sizes.iter().max().copied());
+        assert_eq!((min, max), (Some(2), Some(3)), "{sizes:?}");
+    }
+
+    #[test]
+    fn too_few_jobs_for_the_runner_groups() {
+        let plan = plan(3, &["amd64", "arm64"]);
+        assert_eq!(
+            github_matrix(&plan, 1),
+            Err(MatrixError::TooFewJobs { max: 1, groups: 2 })
+        );
+    }
 }

@@ -331,3 +331,37 @@ fn local_run_on_main_previews_the_last_commit() {
     assert_eq!(names(&plan, "projects"), ["beta"]);
     assert_eq!(plan["selection"]["trigger"], "local");
 }
+
+#[test]
+fn deepen_fetches_the_missing_history_over_the_network() {
+    let Some(daemon) = crate::support::git_daemon::GitDaemon::start() else {
+        return;
+    };
+    let origin = monorepo();
+    let base = origin.head();
+    origin.write("projects/beta/hello.txt", "x\n");
+    origin.commit("beta");
+    let url = daemon.publish(&origin, "mono");
+    let clone_dir = tempfile::tempdir().expect("temp dir");
+    run_git(
+        clone_dir.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "main", &url, "clone",
+        ],
+    );
+    let clone = clone_dir.path().join("clone");
+    Monoarch::new(&clone)
+        .args(["plan", "--base", &base])
+        .run()
+        .expect_code(5);
+    let plan = plan_json(
+        Monoarch::new(&clone)
+            .args(["plan", "--format", "json", "--deepen", "--base", &base])
+            .run(),
+    );
+    assert_eq!(names(&plan, "projects"), ["beta"]);
+    assert!(
+        !clone.join(".git/shallow").exists(),
+        "the clone is complete after --deepen"
+    );
+}

@@ -1,7 +1,10 @@
 //! End-to-end tests: the built binary on real git repositories, a real
 //! registry and real builders. All compiled into one test binary.
 
+mod build;
 mod detect_cases;
 mod harness_selftest;
+mod manifest;
 mod output_snapshots;
 mod support;
+mod validate_errors;

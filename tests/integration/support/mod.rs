@@ -2,8 +2,14 @@
 
 #![allow(dead_code)]
 
+pub mod buildah;
+pub mod fault_proxy;
 pub mod fixture;
+pub mod git_daemon;
 pub mod git_repo;
+pub mod images;
 pub mod monoarch;
+pub mod plans;
 pub mod registry;
+pub mod skopeo;
 pub mod tools;

@@ -1,0 +1,43 @@
+//! buildah: `buildah bud` into local storage, then `buildah push` with a digest file.
+
+use super::{BuildSpec, CommandLine, Step};
+
+pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
+    let mut bud = vec![
+        "bud".to_string(),
+        format!("--platform={}", spec.platform),
+        "-f".to_string(),
+        spec.dockerfile.display().to_string(),
+    ];
+    if let Some(target) = &spec.target {
+        bud.push(format!("--target={target}"));
+    }
+    for arg in &spec.build_args {
+        bud.push("--build-arg".to_string());
+        bud.push(arg.flag_value());
+    }
+    bud.extend(["-t".to_string(), spec.image.clone()]);
+    bud.push(spec.context.display().to_string());
+
+    let mut push = vec![
+        "push".to_string(),
+        format!("--digestfile={}", spec.digest_file.display()),
+    ];
+    if spec.insecure {
+        push.push("--tls-verify=false".to_string());
+    }
+    push.extend([spec.image.clone(), format!("docker://{}", spec.image)]);
+
+    vec![
+        CommandLine {
+            step: Step::Build,
+            program: "buildah".to_string(),
+            args: bud,
+        },
+        CommandLine {
+            step: Step::Push,
+            program: "buildah".to_string(),
+            args: push,
+        },
+    ]
+}

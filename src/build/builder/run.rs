@@ -1,0 +1,172 @@
+//! Running a builder command: printed (without secrets), output streamed live and masked.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+
+use crate::build::logsection::LogStyle;
+use crate::env::Env;
+
+use super::{BuilderError, BuilderKind, CommandLine};
+
+/// Secrets shorter than this are not masked: masking `a` would garble every line.
+const MIN_MASKED_LEN: usize = 4;
+
+/// How builder processes are started for one job.
+pub struct Runner<'a> {
+    pub project: &'a str,
+    pub builder: BuilderKind,
+    pub style: LogStyle,
+    /// Seconds since the epoch, for GitLab section markers.
+    pub now: &'a dyn Fn() -> i64,
+    /// The environment the builder inherits (the process snapshot).
+    pub env: &'a Env,
+    /// Extra variables for the builder: build-arg values passed by name.
+    pub child_env: &'a [(String, String)],
+    /// Values replaced by `***` in everything the builder prints.
+    pub secrets: &'a [String],
+}
+
+impl Runner<'_> {
+    /// Runs `command` inside a collapsible log section and waits for it.
+    pub fn run(&self, command: &CommandLine, section_id: &str) -> Result<(), BuilderError> {
+        let title = format!(
+            "{} {}: {}",
+            self.builder.name(),
+            command.step.name(),
+            self.project
+        );
+        println!("{}", self.style.start(section_id, &title, (self.now)()));
+        println!("$ {}", shell_line(command));
+        let result = self.spawn_and_stream(command);
+        if let Some(end) = self.style.end(section_id, (self.now)()) {
+            println!("{end}");
+        }
+        result
+    }
+
+    fn spawn_and_stream(&self, command: &CommandLine) -> Result<(), BuilderError> {
+        let mut child = Command::new(&command.program)
+            .args(&command.args)
+            .env_clear()
+            .envs(self.env.iter())
+            .envs(self.child_env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => BuilderError::Missing {
+                    builder: self.builder.name(),
+                    program: command.program.clone(),
+                    hint: self.builder.install_hint(),
+                },
+                _ => BuilderError::Spawn {
+                    program: command.program.clone(),
+                    message: e.to_string(),
+                },
+            })?;
+        let secrets: Vec<&str> = self
+            .secrets
+            .iter()
+            .map(String::as_str)
+            .filter(|s| s.len() >= MIN_MASKED_LEN)
+            .collect();
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        std::thread::scope(|scope| {
+            if let Some(out) = stdout {
+                scope.spawn(|| copy_masked(out, &mut std::io::stdout(), &secrets));
+            }
+            if let Some(err) = stderr {
+                scope.spawn(|| copy_masked(err, &mut std::io::stderr(), &secrets));
+            }
+        });
+        let status = child.wait().map_err(|e| BuilderError::Spawn {
+            program: command.program.clone(),
+            message: e.to_string(),
+        })?;
+        if status.success() {
+            return Ok(());
+        }
+        Err(BuilderError::Failed {
+            project: self.project.to_string(),
+            step: command.step.name(),
+            program: format!(
+                "{} {}",
+                command.program,
+                command.args.first().map(String::as_str).unwrap_or("")
+            ),
+            code: status
+                .code()
+                .map_or_else(|| "on a signal".to_string(), |c| c.to_string()),
+        })
+    }
+}
+
+/// Copies `from` line by line (so output stays live) with every secret masked.
+fn copy_masked(from: impl Read, to: &mut impl Write, secrets: &[&str]) {
+    let mut reader = BufReader::new(from);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let text = mask(&String::from_utf8_lossy(&line), secrets);
+                let _ = to.write_all(text.as_bytes());
+                let _ = to.flush();
+            }
+        }
+    }
+}
+
+fn mask(text: &str, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .fold(text.to_string(), |acc, secret| acc.replace(secret, "***"))
+}
+
+/// The command as a copy-pasteable shell line (single-quoted where needed).
+pub fn shell_line(command: &CommandLine) -> String {
+    std::iter::once(command.program.as_str())
+        .chain(command.args.iter().map(String::as_str))
+        .map(quote)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@%+".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_secrets_in_streamed_output() {
+        let input = b"step 1\nTOKEN is hunter22 here\nlast line without newline hunter22";
+        let mut out = Vec::new();
+        copy_masked(&input[..], &mut out, &["hunter22"]);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "step 1\nTOKEN is *** here\nlast line without newline ***"
+        );
+    }
+
+    #[test]
+    fn quotes_only_what_needs_it() {
+        assert_eq!(quote("--platform=linux/arm64"), "--platform=linux/arm64");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote(""), "''");
+    }
+}

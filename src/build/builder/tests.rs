@@ -1,0 +1,174 @@
+//! Snapshot tests of every backend's command lines (Kaniko and BuildKit are not
+//! installable on the test machine, so these are their tests).
+
+use std::path::PathBuf;
+
+use super::*;
+
+fn spec(insecure: bool) -> BuildSpec {
+    BuildSpec {
+        context: PathBuf::from("/work/src/kaniko"),
+        dockerfile: PathBuf::from("/work/src/kaniko/deploy/Dockerfile"),
+        target: Some("kaniko-executor".to_string()),
+        platform: Platform::parse("linux/arm64").expect("known platform"),
+        image: "registry.example:5000/monoarch:kaniko-executor-20261120-abc1234-arm64".to_string(),
+        registry_host: "registry.example:5000".to_string(),
+        insecure,
+        build_args: vec![
+            CliArg::Literal {
+                name: "VERSION".to_string(),
+                value: "1.25.3".to_string(),
+            },
+            CliArg::FromEnv {
+                name: "NPM_TOKEN".to_string(),
+            },
+        ],
+        digest_file: PathBuf::from("/work/out/digest"),
+    }
+}
+
+fn lines(kind: BuilderKind, insecure: bool) -> String {
+    kind.commands(&spec(insecure))
+        .iter()
+        .map(|c| format!("[{}] {}", c.step.name(), shell_line(c)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn kaniko_command_line() {
+    insta::assert_snapshot!(lines(BuilderKind::Kaniko, false));
+}
+
+#[test]
+fn kaniko_command_line_insecure_registry() {
+    insta::assert_snapshot!(lines(BuilderKind::Kaniko, true));
+}
+
+#[test]
+fn buildah_command_lines() {
+    insta::assert_snapshot!(lines(BuilderKind::Buildah, false));
+}
+
+#[test]
+fn buildah_command_lines_insecure_registry() {
+    insta::assert_snapshot!(lines(BuilderKind::Buildah, true));
+}
+
+#[test]
+fn buildkit_command_line() {
+    insta::assert_snapshot!(lines(BuilderKind::Buildkit, false));
+}
+
+#[test]
+fn buildkit_command_line_insecure_registry() {
+    insta::assert_snapshot!(lines(BuilderKind::Buildkit, true));
+}
+
+#[test]
+fn no_target_means_no_target_flag() {
+    let mut s = spec(false);
+    s.target = None;
+    for kind in [
+        BuilderKind::Kaniko,
+        BuilderKind::Buildah,
+        BuilderKind::Buildkit,
+    ] {
+        for c in kind.commands(&s) {
+            assert!(
+                !c.args.iter().any(|a| a.starts_with("--target")),
+                "{kind:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn env_args_carry_no_value_on_the_command_line() {
+    let env = Env::from_pairs([("NPM_TOKEN_SECRET", "s3cr3t-value"), ("PATH", "/bin")]);
+    let args = vec![
+        BuildArg::Value {
+            name: "VERSION".into(),
+            value: "1".into(),
+        },
+        BuildArg::FromEnv {
+            name: "NPM_TOKEN".into(),
+            from_env: "NPM_TOKEN_SECRET".into(),
+            secret: true,
+        },
+    ];
+    let resolved = resolve_args("p", &args, &env).expect("resolves");
+    assert_eq!(
+        resolved.child_env,
+        vec![("NPM_TOKEN".to_string(), "s3cr3t-value".to_string())]
+    );
+    assert_eq!(resolved.secrets, vec!["s3cr3t-value".to_string()]);
+    let mut s = spec(false);
+    s.build_args = resolved.cli;
+    for kind in [
+        BuilderKind::Kaniko,
+        BuilderKind::Buildah,
+        BuilderKind::Buildkit,
+    ] {
+        for c in kind.commands(&s) {
+            assert!(!shell_line(&c).contains("s3cr3t"), "{kind:?}");
+        }
+    }
+}
+
+#[test]
+fn missing_env_for_an_arg_names_arg_and_variable() {
+    let args = vec![BuildArg::FromEnv {
+        name: "NPM_TOKEN".into(),
+        from_env: "NPM_TOKEN_SECRET".into(),
+        secret: true,
+    }];
+    let err = resolve_args("web", &args, &Env::default()).expect_err("unset");
+    assert_eq!(
+        err.to_string(),
+        "web: build arg NPM_TOKEN takes its value from $NPM_TOKEN_SECRET, which is not set; set it in the job's environment (e.g. from a CI secret)"
+    );
+}
+
+#[test]
+fn digests_are_read_per_backend() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = spec(false);
+    s.digest_file = dir.path().join("digest");
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    std::fs::write(&s.digest_file, format!("{digest}\n")).expect("write");
+    assert_eq!(
+        BuilderKind::Buildah.read_digest(&s).expect("digest"),
+        digest
+    );
+    assert_eq!(BuilderKind::Kaniko.read_digest(&s).expect("digest"), digest);
+    std::fs::write(
+        &s.digest_file,
+        format!(r#"{{"buildx.build.ref":"x","containerimage.digest":"{digest}"}}"#),
+    )
+    .expect("write");
+    assert_eq!(
+        BuilderKind::Buildkit.read_digest(&s).expect("digest"),
+        digest
+    );
+    std::fs::write(&s.digest_file, "garbage").expect("write");
+    assert!(BuilderKind::Buildah.read_digest(&s).is_err());
+}
+
+#[test]
+fn push_failure_is_a_registry_failure() {
+    let err = BuilderError::Failed {
+        project: "p".into(),
+        step: Step::Push.name(),
+        program: "buildah push".into(),
+        code: "125".into(),
+    };
+    assert_eq!(err.exit_code(), crate::exit_code::REGISTRY);
+    let err = BuilderError::Failed {
+        project: "p".into(),
+        step: Step::Build.name(),
+        program: "buildah bud".into(),
+        code: "1".into(),
+    };
+    assert_eq!(err.exit_code(), crate::exit_code::BUILD);
+}

@@ -1,0 +1,170 @@
+//! One build job, step by step: guard, source, paths, build and push, verify, record.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::env::Env;
+use crate::plan::{JobPlan, Plan, ProjectPlan, image_name};
+use crate::platform::Platform;
+use crate::record::{BuildRecord, RECORD_FORMAT_VERSION};
+
+use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
+use super::logsection::LogStyle;
+use super::paths::{self, Kind};
+use super::verify::{Pushed, verify};
+use super::{BuildError, guard, output, source};
+
+/// Everything a job needs besides the plan; read once by the command.
+pub struct JobOptions<'a> {
+    pub builder: BuilderKind,
+    /// Registry host to push to (the plan's, or `--registry`).
+    pub registry_host: &'a str,
+    /// Hosts spoken to over plain HTTP.
+    pub insecure: &'a [String],
+    pub records_dir: &'a Path,
+    pub allow_emulation: bool,
+    /// Sources and builder outputs go to `workdir/<project>-<arch>/`.
+    pub workdir: &'a Path,
+    /// Root of the monorepo, for projects built from their own folder.
+    pub repo_root: &'a Path,
+    /// This machine's platform (`None`: not in the platform table).
+    pub host_platform: Option<Platform>,
+    pub style: LogStyle,
+    /// Seconds since the epoch, for log section markers.
+    pub now: &'a dyn Fn() -> i64,
+}
+
+/// Builds, pushes and verifies one job, then writes its build record.
+pub fn run_job(
+    plan: &Plan,
+    project: &ProjectPlan,
+    job: &JobPlan,
+    opts: &JobOptions<'_>,
+    env: &Env,
+) -> Result<BuildRecord, BuildError> {
+    let started = Instant::now();
+    let name = project.name.as_str();
+    guard::check(name, job.platform, opts.host_platform, opts.allow_emulation)?;
+    if opts.host_platform != Some(job.platform) {
+        tracing::warn!(
+            "{name}: building {} under emulation on this machine",
+            job.platform
+        );
+    }
+
+    let job_dir = opts.workdir.join(format!("{name}-{}", job.arch));
+    let (root, upstream_commit) = match &project.upstream {
+        Some(upstream) => {
+            tracing::info!(
+                "{name}: fetching {} at {}",
+                source::redact_url(&upstream.repo),
+                upstream.commit.as_deref().unwrap_or(&upstream.git_ref)
+            );
+            let fetched = source::fetch(name, upstream, &job_dir.join("source"), env)?;
+            tracing::info!("{name}: source at commit {}", fetched.commit);
+            (fetched.root, Some(fetched.commit))
+        }
+        None => (
+            paths::resolve(
+                name,
+                opts.repo_root,
+                "project folder",
+                &project.path,
+                Kind::Dir,
+            )?,
+            None,
+        ),
+    };
+    let dockerfile = paths::resolve(
+        name,
+        &root,
+        "dockerfile_path",
+        &project.dockerfile,
+        Kind::File,
+    )?;
+    let context = paths::resolve(name, &root, "context_path", &project.context, Kind::Dir)?;
+
+    let args = resolve_args(name, &project.build_args, env)?;
+    let image = format!(
+        "{}:{}",
+        image_name(opts.registry_host, &project.repository),
+        job.tag
+    );
+    let spec = BuildSpec {
+        context,
+        dockerfile,
+        target: project.target.clone(),
+        platform: job.platform,
+        image: image.clone(),
+        registry_host: opts.registry_host.to_string(),
+        insecure: crate::registry::is_insecure(opts.registry_host, opts.insecure, env),
+        build_args: args.cli,
+        digest_file: prepare_dir(&job_dir)?.join("digest"),
+    };
+    let runner = Runner {
+        project: name,
+        builder: opts.builder,
+        style: opts.style,
+        now: opts.now,
+        env,
+        child_env: &args.child_env,
+        secrets: &args.secrets,
+    };
+    for (i, command) in opts.builder.commands(&spec).iter().enumerate() {
+        runner.run(command, &format!("monoarch-{name}-{}-{i}", job.arch))?;
+    }
+    let digest = opts.builder.read_digest(&spec)?;
+
+    verify(
+        &Pushed {
+            host: opts.registry_host,
+            repository: &project.repository,
+            tag: &job.tag,
+            digest: &digest,
+            platform: job.platform,
+        },
+        opts.insecure,
+        env,
+    )?;
+    tracing::info!(
+        "{name}: verified {image}: digest {digest}, platform {}",
+        job.platform
+    );
+
+    let record = BuildRecord {
+        format_version: RECORD_FORMAT_VERSION,
+        project: name.to_string(),
+        arch: job.arch.clone(),
+        platform: job.platform,
+        image,
+        digest,
+        upstream_commit,
+        builder: opts.builder.name().to_string(),
+        duration_seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        plan_commit: plan.commit.clone(),
+    };
+    let path = output::write_record(opts.records_dir, &record)?;
+    if let Some(github_output) = env.get("GITHUB_OUTPUT") {
+        output::append_github_output(Path::new(github_output), &record)?;
+    }
+    println!(
+        "built {name} {}: {}@{} (record: {})",
+        job.platform,
+        record.image,
+        record.digest,
+        path.display()
+    );
+    Ok(record)
+}
+
+/// Makes sure the job's folder exists (the digest file goes there).
+fn prepare_dir(dir: &Path) -> Result<PathBuf, BuildError> {
+    std::fs::create_dir_all(dir).map_err(|e| BuildError::Output {
+        what: "work folder",
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    // A digest file left by an earlier run must not pass for this one's.
+    let _ = std::fs::remove_file(dir.join("digest"));
+    Ok(dir.to_path_buf())
+}

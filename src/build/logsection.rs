@@ -1,0 +1,105 @@
+//! Collapsible log sections: GitHub `::group::`, GitLab section markers, or a plain heading.
+
+use crate::env::Env;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogStyle {
+    GitHub,
+    GitLab,
+    Plain,
+}
+
+impl LogStyle {
+    /// The CI system this runs in, from the variables each one sets.
+    pub fn detect(env: &Env) -> LogStyle {
+        if env.is_true("GITHUB_ACTIONS") {
+            LogStyle::GitHub
+        } else if env.is_true("GITLAB_CI") {
+            LogStyle::GitLab
+        } else {
+            LogStyle::Plain
+        }
+    }
+
+    /// The line that opens a section. `id` must be unique in the job log;
+    /// `unix_time` is when it starts (GitLab shows the section's duration).
+    pub fn start(self, id: &str, title: &str, unix_time: i64) -> String {
+        match self {
+            LogStyle::GitHub => format!("::group::{title}"),
+            LogStyle::GitLab => format!(
+                "\x1b[0Ksection_start:{unix_time}:{}[collapsed=true]\r\x1b[0K{title}",
+                section_id(id)
+            ),
+            LogStyle::Plain => format!("==> {title}"),
+        }
+    }
+
+    /// The line that closes the section `start` opened; `None` for plain logs.
+    pub fn end(self, id: &str, unix_time: i64) -> Option<String> {
+        match self {
+            LogStyle::GitHub => Some("::endgroup::".to_string()),
+            LogStyle::GitLab => Some(format!(
+                "\x1b[0Ksection_end:{unix_time}:{}\r\x1b[0K",
+                section_id(id)
+            )),
+            LogStyle::Plain => None,
+        }
+    }
+}
+
+/// GitLab section names allow only `[A-Za-z0-9_.-]`.
+fn section_id(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_the_ci_system() {
+        assert_eq!(
+            LogStyle::detect(&Env::from_pairs([("GITHUB_ACTIONS", "true")])),
+            LogStyle::GitHub
+        );
+        assert_eq!(
+            LogStyle::detect(&Env::from_pairs([("GITLAB_CI", "true")])),
+            LogStyle::GitLab
+        );
+        assert_eq!(
+            LogStyle::detect(&Env::from_pairs([("CI", "true")])),
+            LogStyle::Plain
+        );
+    }
+
+    #[test]
+    fn markers() {
+        insta::assert_snapshot!(
+            LogStyle::GitHub.start("build-hello-arm64", "build hello linux/arm64", 7),
+            @"::group::build hello linux/arm64"
+        );
+        assert_eq!(
+            LogStyle::GitHub.end("x", 8).as_deref(),
+            Some("::endgroup::")
+        );
+        assert_eq!(
+            LogStyle::GitLab.start("build hello:arm64", "Build", 1700000000),
+            "\x1b[0Ksection_start:1700000000:build_hello_arm64[collapsed=true]\r\x1b[0KBuild"
+        );
+        assert_eq!(
+            LogStyle::GitLab
+                .end("build hello:arm64", 1700000009)
+                .as_deref(),
+            Some("\x1b[0Ksection_end:1700000009:build_hello_arm64\r\x1b[0K")
+        );
+        assert_eq!(LogStyle::Plain.end("x", 1), None);
+    }
+}

@@ -1,0 +1,67 @@
+//! The build stage: one project x architecture, from its source to a verified arch image.
+//!
+//! Steps, each its own module: [`guard`] (native architecture), [`source`]
+//! (git2 fetch at the exact ref), [`paths`] (Dockerfile and context inside the
+//! source), [`builder`] (Kaniko, buildah or BuildKit), [`verify`] (read the
+//! pushed image back), [`output`] (the build record). [`job`] runs them in order.
+
+pub mod builder;
+pub mod guard;
+pub mod job;
+pub mod logsection;
+pub mod output;
+pub mod paths;
+pub mod source;
+pub mod verify;
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::exit_code;
+use crate::platform::Platform;
+
+pub use job::{JobOptions, run_job};
+
+/// Why a build job failed: each variant says which step, and maps to its exit code.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    #[error(
+        "{project}: this job is for {platform} but this machine is {host}: the job landed on the wrong runner; run it on a {platform} runner, or pass --allow-emulation to build under emulation (QEMU/binfmt)"
+    )]
+    WrongArch {
+        project: String,
+        platform: Platform,
+        host: String,
+    },
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
+    #[error(transparent)]
+    Path(#[from] paths::PathError),
+    #[error(transparent)]
+    Builder(#[from] builder::BuilderError),
+    #[error(transparent)]
+    Verify(#[from] verify::VerifyError),
+    /// The plan or the job selection does not fit together.
+    #[error("{0}")]
+    Plan(String),
+    #[error("cannot write {what} {path}: {message}")]
+    Output {
+        what: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+}
+
+impl BuildError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            BuildError::WrongArch { .. } => exit_code::WRONG_ARCH,
+            BuildError::Source(_) | BuildError::Path(_) => exit_code::SOURCE,
+            BuildError::Builder(e) => e.exit_code(),
+            BuildError::Verify(e) => e.exit_code(),
+            BuildError::Plan(_) => exit_code::INVALID_PLAN,
+            BuildError::Output { .. } => exit_code::FAILURE,
+        }
+    }
+}

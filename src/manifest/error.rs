@@ -1,0 +1,48 @@
+//! Errors that stop the manifest command before any project is stitched.
+
+use std::path::PathBuf;
+
+use crate::exit_code;
+use crate::registry::RegistryError;
+
+use super::layout::LayoutError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("project `{name}` is not in the plan {plan} (it has: {known}); check --project")]
+    UnknownProject {
+        name: String,
+        plan: PathBuf,
+        known: String,
+    },
+    #[error(
+        "no registry to publish to: the plan has none; pass --registry HOST, or --target oci:PATH for a local layout"
+    )]
+    NoTarget,
+    #[error("--target `{0}` is not understood; use oci:PATH (an OCI image layout folder)")]
+    BadTarget(String),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    #[error("cannot write {what} {path}: {source}")]
+    Write {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+impl ManifestError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ManifestError::UnknownProject { .. } => exit_code::INVALID_PLAN,
+            ManifestError::NoTarget | ManifestError::BadTarget(_) => exit_code::USAGE,
+            ManifestError::Registry(_) => exit_code::REGISTRY,
+            ManifestError::Layout(_) => exit_code::REGISTRY,
+            ManifestError::Write { .. } | ManifestError::Runtime(_) => exit_code::FAILURE,
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The manifest stage: verify every arch image, publish one OCI index per project.
+//!
+//! Pure parts: [`index`] (bytes of the index), [`verify`] (platform, digest and
+//! record checks), [`tags`] (which tags, in which order). I/O: [`stitch`] (one
+//! project against a [`target::Target`]: registry or OCI layout), [`report`].
+
+pub mod error;
+pub mod index;
+pub mod layout;
+pub mod report;
+pub mod stitch;
+pub mod tags;
+pub mod target;
+pub mod verify;
+
+use std::sync::Arc;
+
+use crate::plan::Plan;
+
+pub use error::ManifestError;
+pub use report::{ProjectReport, ProjectStatus};
+pub use stitch::Options;
+pub use target::Target;
+
+/// Stitches the named projects (plan order), at most `jobs` at a time. One
+/// project's failure never stops another; the reports say what happened.
+pub async fn stitch_all(
+    plan: Arc<Plan>,
+    names: Vec<String>,
+    target: Arc<Target>,
+    options: Options,
+    jobs: usize,
+) -> Vec<ProjectReport> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+    let options = Arc::new(options);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (position, name) in names.into_iter().enumerate() {
+        let (plan, target, options, limit) =
+            (plan.clone(), target.clone(), options.clone(), limit.clone());
+        tasks.spawn(async move {
+            let _permit = limit
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            let report = match plan.project(&name) {
+                Some(project) => stitch::stitch_project(&plan, project, &target, &options).await,
+                None => {
+                    let mut r = ProjectReport::new(&name, "");
+                    r.fail(
+                        crate::exit_code::INVALID_PLAN,
+                        format!("{name}: not in the plan"),
+                    );
+                    r
+                }
+            };
+            (position, report)
+        });
+    }
+    let mut reports = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(pair) => reports.push(pair),
+            // A panic in one project is a bug; it must not hide the others.
+            Err(e) => {
+                let mut r = ProjectReport::new("?", "");
+                r.fail(crate::exit_code::FAILURE, format!("internal error: {e}"));
+                reports.push((usize::MAX, r));
+            }
+        }
+    }
+    reports.sort_by_key(|(position, _)| *position);
+    reports.into_iter().map(|(_, r)| r).collect()
+}

@@ -1,0 +1,260 @@
+//! Stitching one project: resolve and verify its arch images, push the index, set tags.
+
+use std::path::Path;
+
+use crate::exit_code;
+use crate::plan::{JobPlan, Plan, ProjectPlan};
+use crate::record::{self, BuildRecord};
+
+use super::index::{self, Child};
+use super::report::{ChildReport, ProjectReport, ProjectStatus};
+use super::tags::{Completeness, tags_to_set};
+use super::target::{Target, TargetError};
+use super::verify::{self, Problem, Resolved};
+
+/// What the command line asks of every project.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub allow_partial: bool,
+    /// Folder of build records; `None` or a missing folder: no record checks.
+    pub records_dir: Option<std::path::PathBuf>,
+}
+
+enum JobFailure {
+    Missing(String),
+    Problem(Problem),
+    Target(TargetError),
+}
+
+/// Finds the planned platform's image under the job's arch tag. An index
+/// there (BuildKit attestations) is opened: its image for the platform is
+/// taken, with the attestations that refer to it.
+async fn resolve_job(
+    project: &ProjectPlan,
+    job: &JobPlan,
+    target: &Target,
+) -> Result<Resolved, JobFailure> {
+    let repo = &project.repository;
+    let reference = target.reference(repo, &job.tag);
+    let top = match target.fetch(repo, &job.tag).await {
+        Ok(m) => m,
+        Err(e) if e.is_not_found() => {
+            return Err(JobFailure::Missing(format!(
+                "{}: {reference} not found; did the build job for {} fail?",
+                project.name, job.platform
+            )));
+        }
+        Err(e) => return Err(JobFailure::Target(e)),
+    };
+    let (image, attestations) = if top.is_index() {
+        let (chosen, attestations) =
+            verify::select_from_index(&project.name, &reference, &top.children, job.platform)
+                .map_err(JobFailure::Problem)?;
+        let image = target
+            .fetch(repo, &chosen.digest)
+            .await
+            .map_err(JobFailure::Target)?;
+        (image, attestations)
+    } else {
+        (top.clone(), Vec::new())
+    };
+    if image.is_index() {
+        return Err(JobFailure::Problem(Problem::NotInIndex {
+            project: project.name.clone(),
+            reference,
+            expected: job.platform,
+            found: "a nested index".into(),
+        }));
+    }
+    verify::check_platform(
+        &project.name,
+        &job.arch,
+        &reference,
+        job.platform,
+        image.platform.as_ref(),
+    )
+    .map_err(JobFailure::Problem)?;
+    Ok(Resolved {
+        child: Child {
+            platform: job.platform,
+            media_type: image.media_type,
+            digest: image.digest,
+            size: image.size,
+            attestations,
+        },
+        reference,
+        tag_digest: top.digest,
+    })
+}
+
+fn read_records(
+    dir: Option<&Path>,
+    project: &ProjectPlan,
+    report: &mut ProjectReport,
+) -> Vec<BuildRecord> {
+    let Some(dir) = dir.filter(|d| d.is_dir()) else {
+        return Vec::new();
+    };
+    let mut records = Vec::new();
+    for job in &project.jobs {
+        match record::read_record(dir, &project.name, &job.arch) {
+            Ok(Some(r)) => records.push(r),
+            Ok(None) => {}
+            Err(e) => report.fail(exit_code::VERIFY, format!("{}: {e}", project.name)),
+        }
+    }
+    records
+}
+
+/// Stitches one project; never returns early with an error: everything that
+/// went wrong is in the report, so other projects carry on.
+pub async fn stitch_project(
+    plan: &Plan,
+    project: &ProjectPlan,
+    target: &Target,
+    options: &Options,
+) -> ProjectReport {
+    let image_name = target.reference(&project.repository, "");
+    let mut report = ProjectReport::new(&project.name, image_name.trim_end_matches(':'));
+    let mut resolved = Vec::new();
+    let mut missing = Vec::new();
+    for job in &project.jobs {
+        let reference = target.reference(&project.repository, &job.tag);
+        match resolve_job(project, job, target).await {
+            Ok(r) => {
+                report.children.push(ChildReport::ok(job.platform, &r));
+                resolved.push(r);
+            }
+            Err(JobFailure::Missing(message)) => {
+                report
+                    .children
+                    .push(ChildReport::failed(job.platform, &reference, "missing"));
+                missing.push(job.platform.to_string());
+                report.notes.push(message);
+            }
+            Err(JobFailure::Problem(p)) => {
+                report
+                    .children
+                    .push(ChildReport::failed(job.platform, &reference, "invalid"));
+                report.fail(exit_code::VERIFY, p.to_string());
+            }
+            Err(JobFailure::Target(e)) => {
+                report
+                    .children
+                    .push(ChildReport::failed(job.platform, &reference, "error"));
+                report.fail(exit_code::REGISTRY, format!("{}: {e}", project.name));
+            }
+        }
+    }
+    report.missing = missing.clone();
+
+    let records = read_records(options.records_dir.as_deref(), project, &mut report);
+    let record_refs: Vec<&BuildRecord> = records.iter().collect();
+    for p in verify::check_children(&project.name, &resolved, &record_refs) {
+        report.fail(exit_code::VERIFY, p.to_string());
+    }
+    let planned_upstream = project.upstream.as_ref().and_then(|u| u.commit.as_deref());
+    let upstream_commit =
+        match record::cross_check(&project.name, &plan.commit, planned_upstream, &record_refs) {
+            Ok(commit) => commit,
+            Err(problems) => {
+                for p in problems {
+                    report.fail(exit_code::VERIFY, p.to_string());
+                }
+                None
+            }
+        };
+
+    let completeness = if missing.is_empty() {
+        Completeness::Complete
+    } else if options.allow_partial && !resolved.is_empty() {
+        Completeness::Partial
+    } else {
+        let hint = if resolved.is_empty() {
+            "no architecture is present"
+        } else {
+            "pass --allow-partial to publish the date-sha tag with the architectures present"
+        };
+        let notes = std::mem::take(&mut report.notes);
+        for note in notes {
+            report.fail(exit_code::VERIFY, note);
+        }
+        report.fail(
+            exit_code::VERIFY,
+            format!(
+                "{}: missing {}; no tag was set ({hint})",
+                project.name,
+                missing.join(", ")
+            ),
+        );
+        return report;
+    };
+    if report.status == ProjectStatus::Failed {
+        report
+            .notes
+            .push(format!("{}: no tag was set", project.name));
+        return report;
+    }
+
+    let children: Vec<Child> = resolved.into_iter().map(|r| r.child).collect();
+    let annotations = index::annotations(plan, project, upstream_commit.as_deref());
+    let (bytes, digest) = index::assemble(&children, &annotations);
+    report.index_digest = Some(digest.clone());
+    report.index_size = Some(bytes.len() as u64);
+    let tags = tags_to_set(project, completeness);
+    if tags.is_empty() {
+        report.fail(
+            exit_code::INVALID_PLAN,
+            format!(
+                "{}: the plan lists no tags for this project; make the plan again",
+                project.name
+            ),
+        );
+        return report;
+    }
+    report.tags_not_set = project.tags[tags.len()..].to_vec();
+    for (i, tag) in tags.iter().enumerate() {
+        match set_tag(target, &project.repository, tag, &bytes, &digest).await {
+            Ok(true) => report.tags_set.push(tag.clone()),
+            Ok(false) => report.tags_unchanged.push(tag.clone()),
+            Err(e) => {
+                report.tags_not_set.splice(0..0, tags[i..].iter().cloned());
+                report.fail(
+                    exit_code::REGISTRY,
+                    format!(
+                        "{}: setting tag {tag} failed, later tags left as they were: {e}",
+                        project.name
+                    ),
+                );
+                return report;
+            }
+        }
+    }
+    if completeness == Completeness::Partial {
+        report.status = ProjectStatus::Partial;
+        report.notes.push(format!(
+            "{}: published {} without {}; other tags not moved",
+            project.name,
+            tags.join(", "),
+            missing.join(", ")
+        ));
+    }
+    report
+}
+
+/// Points `tag` at the index unless it already does; `Ok(true)` if it wrote.
+async fn set_tag(
+    target: &Target,
+    repository: &str,
+    tag: &str,
+    bytes: &[u8],
+    digest: &str,
+) -> Result<bool, TargetError> {
+    if target.tag_digest(repository, tag).await?.as_deref() == Some(digest) {
+        return Ok(false);
+    }
+    target
+        .put(repository, tag, crate::registry::OCI_INDEX, bytes)
+        .await?;
+    Ok(true)
+}

@@ -1,0 +1,49 @@
+//! Registry errors: each names the reference or host it is about and what to check.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum RegistryError {
+    #[error("cannot get credentials for {host} from {source_desc}: {message}")]
+    Credentials {
+        host: String,
+        source_desc: String,
+        message: String,
+    },
+    #[error(
+        "{reference}: the registry answered {status} ({action}); credentials used: {credentials}; check that they are valid and allowed to {action} this repository"
+    )]
+    Unauthorized {
+        reference: String,
+        status: u16,
+        action: &'static str,
+        credentials: String,
+    },
+    #[error("{reference}: not found in the registry{hint}")]
+    NotFound { reference: String, hint: String },
+    #[error("{reference}: the registry refused the request with {status}: {message}")]
+    Refused {
+        reference: String,
+        status: u16,
+        message: String,
+    },
+    #[error(
+        "{reference}: gave up after {attempts} attempts: {last}; the registry is failing or unreachable, run again later"
+    )]
+    Exhausted {
+        reference: String,
+        attempts: u32,
+        last: String,
+    },
+    #[error("{reference}: {message}")]
+    Invalid { reference: String, message: String },
+    #[error("cannot set up an HTTP client for {host}: {message}")]
+    Client { host: String, message: String },
+}
+
+impl RegistryError {
+    /// True when the object simply is not there (404), as opposed to a failure.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, RegistryError::NotFound { .. })
+    }
+}

@@ -1,0 +1,260 @@
+//! Each failing step says which step and why, with its documented exit code.
+
+use monoarch::exit_code;
+
+use crate::require_tools;
+use crate::support::buildah::Buildah;
+use crate::support::git_daemon::GitDaemon;
+use crate::support::git_repo::GitRepo;
+use crate::support::monoarch::{Monoarch, Run};
+use crate::support::plans;
+use crate::support::registry::Registry;
+
+/// A registry address nothing listens on: steps before the push never reach it.
+const NO_REGISTRY: &str = "127.0.0.1:1";
+
+fn monorepo_with(project: monoarch::plan::ProjectPlan) -> GitRepo {
+    let repo = GitRepo::new();
+    repo.write(
+        &format!("{}/Dockerfile", project.path),
+        "FROM scratch\nCOPY hello.txt /hello.txt\n",
+    );
+    repo.write(&format!("{}/hello.txt", project.path), "hello\n");
+    repo.commit("project");
+    plans::write(repo.path(), &plans::plan(NO_REGISTRY, vec![project]));
+    repo
+}
+
+fn build(repo: &GitRepo, args: &[&str]) -> Run {
+    Monoarch::new(repo.path())
+        .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+        .args(args)
+        .run()
+}
+
+#[test]
+fn a_job_for_another_architecture_is_refused() {
+    let (_, foreign) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("hello", &[foreign]));
+    let run =
+        build(&repo, &["--project", "hello", "--arch", foreign]).expect_code(exit_code::WRONG_ARCH);
+    assert!(
+        run.stderr.contains(&format!(
+            "hello: this job is for linux/{foreign} but this machine is linux/"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("landed on the wrong runner"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !repo.join("build-records").exists(),
+        "no record for a refused job"
+    );
+}
+
+#[test]
+fn a_missing_builder_says_how_to_install_it() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
+    let run = Monoarch::new(repo.path())
+        .args(["build", "--plan", "plan.json", "--builder", "kaniko"])
+        .args(["--project", "hello", "--arch", host])
+        .run()
+        .expect_code(exit_code::BUILD);
+    assert!(
+        run.stderr.contains(
+            "kaniko is not installed (`/kaniko/executor` not found); run the job in the Kaniko executor image"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
+    let (host, _) = plans::host_and_foreign_arch();
+    for (dockerfile, context, expected) in [
+        (
+            "../../../etc/passwd",
+            ".",
+            "hello: dockerfile_path `../../../etc/passwd` leaves the source folder",
+        ),
+        (
+            "Dockerfile",
+            "..",
+            "hello: context_path `..` leaves the source folder",
+        ),
+        (
+            "Dockerfile.missing",
+            ".",
+            "hello: dockerfile_path `Dockerfile.missing` not found in the source",
+        ),
+    ] {
+        let mut project = plans::local_project("hello", &[host]);
+        project.dockerfile = dockerfile.into();
+        project.context = context.into();
+        let repo = monorepo_with(project);
+        let run =
+            build(&repo, &["--project", "hello", "--arch", host]).expect_code(exit_code::SOURCE);
+        assert!(
+            run.stderr.contains(expected),
+            "{dockerfile}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_symlinked_dockerfile_outside_the_upstream_is_refused() {
+    let Some(daemon) = GitDaemon::start() else {
+        return;
+    };
+    let (host, _) = plans::host_and_foreign_arch();
+    let upstream = GitRepo::new();
+    upstream.write("hello.txt", "hello\n");
+    std::os::unix::fs::symlink("/etc/passwd", upstream.join("Dockerfile")).expect("symlink");
+    std::os::unix::fs::symlink("../../../../../../tmp", upstream.join("ctx")).expect("symlink");
+    upstream.commit("symlinks");
+    let url = daemon.publish(&upstream, "evil");
+    for (dockerfile, context, expected) in [
+        (
+            "Dockerfile",
+            ".",
+            "hello: dockerfile_path `Dockerfile` is a symlink that points outside the source",
+        ),
+        (
+            "hello.txt",
+            "ctx",
+            "hello: context_path `ctx` is a symlink that points outside the source",
+        ),
+    ] {
+        let mut project =
+            plans::with_upstream(plans::local_project("hello", &[host]), &url, "main");
+        project.dockerfile = dockerfile.into();
+        project.context = context.into();
+        let repo = monorepo_with(project);
+        let run =
+            build(&repo, &["--project", "hello", "--arch", host]).expect_code(exit_code::SOURCE);
+        assert!(run.stderr.contains(expected), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_ref_missing_upstream_is_a_source_error() {
+    let Some(daemon) = GitDaemon::start() else {
+        return;
+    };
+    let (host, _) = plans::host_and_foreign_arch();
+    let upstream = GitRepo::new();
+    upstream.write("Dockerfile", "FROM scratch\n");
+    upstream.commit("one");
+    upstream.git(&["tag", "v1.0.0"]);
+    let url = daemon.publish(&upstream, "up");
+    let repo = monorepo_with(plans::with_upstream(
+        plans::local_project("hello", &[host]),
+        &url,
+        "v1.0.1",
+    ));
+    let run = build(&repo, &["--project", "hello", "--arch", host]).expect_code(exit_code::SOURCE);
+    assert!(
+        run.stderr.contains(&format!(
+            "error: hello: ref `v1.0.1` not found in {url}; did you mean"
+        )) || run.stderr.contains(&format!(
+            "error: hello: ref `v1.0.1` not found in {url}; check upstream_ref"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_job_not_in_the_plan_or_a_bad_job_env_is_refused() {
+    let (host, foreign) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
+    let run =
+        build(&repo, &["--project", "nope", "--arch", host]).expect_code(exit_code::INVALID_PLAN);
+    assert!(
+        run.stderr
+            .contains("project `nope` is not in plan.json (it has: hello)"),
+        "{}",
+        run.stderr
+    );
+    let run = build(&repo, &["--project", "hello", "--arch", foreign])
+        .expect_code(exit_code::INVALID_PLAN);
+    assert!(
+        run.stderr.contains(&format!(
+            "project `hello` has no {foreign} job in plan.json (its architectures: {host})"
+        )),
+        "{}",
+        run.stderr
+    );
+    let run = build(&repo, &["--job-env", "JOB"]).expect_code(exit_code::USAGE);
+    assert!(
+        run.stderr
+            .contains("--job-env JOB: the variable is not set"),
+        "{}",
+        run.stderr
+    );
+    let run = Monoarch::new(repo.path())
+        .args(["build", "--plan", "plan.json", "--job-env", "JOB"])
+        .env("JOB", "{\"projects\": 3}")
+        .run()
+        .expect_code(exit_code::INVALID_PLAN);
+    assert!(
+        run.stderr.contains("--job-env JOB: not a matrix entry"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_refused_push_is_a_registry_error_and_writes_no_record() {
+    require_tools!("buildah");
+    let Some(registry) = Registry::start_with_auth("ci", "correct-horse") else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (host, _) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
+    plans::write(
+        repo.path(),
+        &plans::plan(
+            &registry.host(),
+            vec![plans::local_project("hello", &[host])],
+        ),
+    );
+    let registry_host = registry.host();
+    let mut cmd = Monoarch::new(repo.path())
+        .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+        .args([
+            "--project",
+            "hello",
+            "--arch",
+            host,
+            "--insecure-registry",
+            &registry_host,
+        ])
+        // An empty auth file: buildah must not find credentials anywhere else.
+        .env("REGISTRY_AUTH_FILE", repo.join("no-auth.json"));
+    std::fs::write(repo.join("no-auth.json"), "{}").expect("auth file");
+    for (k, v) in buildah.env() {
+        cmd = cmd.env(k, v);
+    }
+    let run = cmd.run().expect_code(exit_code::REGISTRY);
+    assert!(
+        run.stderr
+            .contains("error: hello: push failed: `buildah push` exited"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !repo.join("build-records").exists(),
+        "no record for a failed push"
+    );
+}

@@ -1,0 +1,189 @@
+//! Source fetch with git2 against a real `git daemon`: tag, branch, commit, missing ref,
+//! and `plan --resolve-refs` pinning one commit for every architecture.
+
+use monoarch::build::source::{self, SourceError};
+use monoarch::env::Env;
+use monoarch::plan::Upstream;
+
+use crate::support::git_daemon::GitDaemon;
+use crate::support::git_repo::GitRepo;
+use crate::support::plans;
+
+/// An upstream with history: v1 (annotated tag) -> v2 (lightweight tag) -> main head,
+/// plus a `feature` branch. Returns (repo, [c1, c2, c3, feature]).
+fn upstream() -> (GitRepo, Vec<String>) {
+    let repo = GitRepo::new();
+    repo.write("Dockerfile", "FROM scratch\nCOPY hello.txt /hello.txt\n");
+    repo.write("hello.txt", "one\n");
+    let c1 = repo.commit("one");
+    repo.git(&["tag", "-a", "v1", "-m", "release one"]);
+    repo.write("hello.txt", "two\n");
+    let c2 = repo.commit("two");
+    repo.git(&["tag", "v2"]);
+    repo.write("hello.txt", "three\n");
+    let c3 = repo.commit("three");
+    repo.git(&["checkout", "-q", "-b", "feature", &c1]);
+    repo.write("hello.txt", "feature\n");
+    let f = repo.commit("feature");
+    repo.git(&["checkout", "-q", "main"]);
+    (repo, vec![c1, c2, c3, f])
+}
+
+fn up(url: &str, git_ref: &str) -> Upstream {
+    Upstream {
+        repo: url.to_string(),
+        git_ref: git_ref.to_string(),
+        commit: None,
+    }
+}
+
+fn hello(root: &std::path::Path) -> String {
+    std::fs::read_to_string(root.join("hello.txt")).expect("hello.txt checked out")
+}
+
+#[test]
+fn fetches_tags_branches_and_commits_exactly() {
+    let Some(daemon) = GitDaemon::start() else {
+        return;
+    };
+    let (repo, commits) = upstream();
+    let url = daemon.publish(&repo, "up");
+    let work = tempfile::tempdir().expect("temp dir");
+    let env = Env::default();
+    for (git_ref, commit, content) in [
+        ("v1", &commits[0], "one\n"),
+        ("v2", &commits[1], "two\n"),
+        ("main", &commits[2], "three\n"),
+        ("feature", &commits[3], "feature\n"),
+        ("refs/heads/feature", &commits[3], "feature\n"),
+    ] {
+        let dest = work.path().join(git_ref.replace('/', "_"));
+        let fetched = source::fetch("p", &up(&url, git_ref), &dest, &env).expect(git_ref);
+        assert_eq!(&fetched.commit, commit, "{git_ref}");
+        assert_eq!(hello(&fetched.root), content, "{git_ref}");
+        assert!(fetched.shallow, "{git_ref} is fetched shallow");
+        let depth = crate::support::git_repo::run_git(&dest, &["rev-list", "--count", "HEAD"]);
+        assert_eq!(
+            depth, "1",
+            "{git_ref}: only one commit of history was fetched"
+        );
+    }
+}
+
+#[test]
+fn fetches_a_commit_shallow_when_the_server_allows_it_and_in_full_otherwise() {
+    let Some(daemon) = GitDaemon::start() else {
+        return;
+    };
+    let (repo, commits) = upstream();
+    let url = daemon.publish(&repo, "up");
+    let work = tempfile::tempdir().expect("temp dir");
+    let env = Env::default();
+
+    // Stock git refuses a want for an unadvertised sha: full fetch, same commit.
+    let fetched = source::fetch("p", &up(&url, &commits[1]), &work.path().join("a"), &env)
+        .expect("fetch by sha");
+    assert_eq!(fetched.commit, commits[1]);
+    assert_eq!(hello(&fetched.root), "two\n");
+    assert!(!fetched.shallow);
+
+    daemon.config("up", "uploadpack.allowAnySHA1InWant", "true");
+    let fetched = source::fetch("p", &up(&url, &commits[0]), &work.path().join("b"), &env)
+        .expect("fetch by sha");
+    assert_eq!(fetched.commit, commits[0]);
+    assert_eq!(hello(&fetched.root), "one\n");
+    assert!(fetched.shallow);
+}
+
+#[test]
+fn a_missing_ref_or_commit_is_a_clear_source_error() {
+    let Some(daemon) = GitDaemon::start() else {
+        return;
+    };
+    let (repo, _) = upstream();
+    let url = daemon.publish(&repo, "up");
+    let work = tempfile::tempdir().expect("temp dir");
+    let env = Env::default();
+
+    let err = source::fetch("hello", &up(&url, "v3"), &work.path().join("a"), &env)
+        .expect_err("no tag v3");
+    assert!(matches!(err, SourceError::RefNotFound { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "hello: ref `v3` not found in {url}; check upstream_ref: use a tag, a branch or a full commit sha"
+        )
+    );
+    let err =
+        source::fetch("hello", &up(&url, "v"), &work.path().join("b"), &env).expect_err("no tag v");
+    assert!(err.to_string().ends_with("did you mean v1, v2?"), "{err}");
+
+    let absent = "0123456789012345678901234567890123456789";
+    let err = source::fetch("hello", &up(&url, absent), &work.path().join("c"), &env)
+        .expect_err("no such commit");
+    assert!(matches!(err, SourceError::CommitNotFound { .. }), "{err}");
+
+    let err = source::fetch(
+        "hello",
+        &up(&daemon.url("nope"), "main"),
+        &work.path().join("d"),
+        &env,
+    )
+    .expect_err("no such repository");
+    assert!(matches!(err, SourceError::Remote { .. }), "{err}");
+}
+
+#[test]
+fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
+    let Some(daemon) = GitDaemon::start() else {
+        return;
+    };
+    let (repo, commits) = upstream();
+    let url = daemon.publish(&repo, "up");
+    let mut plan = plans::plan(
+        "127.0.0.1:1",
+        vec![
+            plans::with_upstream(plans::local_project("a", &["amd64"]), &url, "main"),
+            plans::with_upstream(plans::local_project("b", &["amd64"]), &url, "v1"),
+            plans::local_project("local", &["amd64"]),
+        ],
+    );
+    let resolved = source::resolve_refs(&mut plan, &Env::default()).expect("resolves");
+    assert_eq!(resolved, 2);
+    let commit_of = |i: usize| {
+        plan.projects[i]
+            .upstream
+            .as_ref()
+            .and_then(|u| u.commit.clone())
+    };
+    assert_eq!(commit_of(0).as_deref(), Some(commits[2].as_str()));
+    assert_eq!(
+        commit_of(1).as_deref(),
+        Some(commits[0].as_str()),
+        "annotated tag is peeled"
+    );
+
+    // main moves on after planning; a job still builds the planned commit.
+    repo.write("hello.txt", "four\n");
+    repo.commit("four");
+    daemon.publish(&repo, "up");
+    let work = tempfile::tempdir().expect("temp dir");
+    let upstream = plan.projects[0].upstream.clone().expect("upstream");
+    let fetched = source::fetch("a", &upstream, work.path(), &Env::default()).expect("fetch");
+    assert_eq!(fetched.commit, commits[2]);
+    assert_eq!(hello(&fetched.root), "three\n");
+
+    let mut missing = plans::plan(
+        "127.0.0.1:1",
+        vec![plans::with_upstream(
+            plans::local_project("a", &["amd64"]),
+            &url,
+            "gone",
+        )],
+    );
+    let err = source::resolve_refs(&mut missing, &Env::default()).expect_err("no ref");
+    assert!(
+        err.to_string().starts_with("a: ref `gone` not found"),
+        "{err}"
+    );
+}

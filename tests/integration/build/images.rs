@@ -1,0 +1,250 @@
+//! Real buildah builds pushed to a real registry, cross-checked with skopeo.
+
+use std::path::Path;
+
+use monoarch::record::BuildRecord;
+
+use crate::require_tools;
+use crate::support::buildah::Buildah;
+use crate::support::git_daemon::GitDaemon;
+use crate::support::git_repo::GitRepo;
+use crate::support::monoarch::{Monoarch, Run};
+use crate::support::plans;
+use crate::support::registry::Registry;
+use crate::support::skopeo;
+
+const BASE_IMAGE: &str = "localhost/monoarch-test-busybox:latest";
+const SECRET: &str = "s3cret-Value-42";
+
+fn read_record(path: &Path) -> BuildRecord {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("build record {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("record parses")
+}
+
+/// A monorepo with an in-repo `FROM scratch` + `COPY` project per name.
+fn monorepo(names: &[&str]) -> GitRepo {
+    let repo = GitRepo::new();
+    for name in names {
+        repo.write(
+            &format!("projects/{name}/Dockerfile"),
+            "FROM scratch\nCOPY hello.txt /hello.txt\n",
+        );
+        repo.write(
+            &format!("projects/{name}/hello.txt"),
+            &format!("hello from {name}\n"),
+        );
+    }
+    repo.commit("projects");
+    repo
+}
+
+fn build(dir: &Path, buildah: &Buildah, args: &[&str]) -> Monoarch {
+    let mut cmd = Monoarch::new(dir)
+        .args(["build", "--plan", "plan.json"])
+        .args(args);
+    for (k, v) in buildah.env() {
+        cmd = cmd.env(k, v);
+    }
+    cmd
+}
+
+fn output(run: &Run) -> String {
+    format!("{}\n{}", run.stdout, run.stderr)
+}
+
+#[test]
+fn scratch_project_is_built_and_pushed_for_both_architectures() {
+    require_tools!("buildah", "skopeo");
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (host_arch, foreign_arch) = plans::host_and_foreign_arch();
+    let repo = monorepo(&["hello"]);
+    let plan = plans::plan(
+        &registry.host(),
+        vec![plans::local_project("hello", &["amd64", "arm64"])],
+    );
+    plans::write(repo.path(), &plan);
+
+    let host = registry.host();
+    for (arch, extra) in [(host_arch, None), (foreign_arch, Some("--allow-emulation"))] {
+        let mut args = vec![
+            "--project",
+            "hello",
+            "--arch",
+            arch,
+            "--insecure-registry",
+            &host,
+        ];
+        args.extend(extra);
+        let run = build(repo.path(), &buildah, &args).run().success();
+        let record = read_record(&repo.join(&format!("build-records/hello-{arch}.json")));
+        let image = format!("{}/monoarch:hello-20261120-abc1234-{arch}", registry.host());
+        assert_eq!(record.image, image);
+        assert_eq!(record.arch, arch);
+        assert_eq!(record.builder, "buildah");
+        assert_eq!(record.upstream_commit, None);
+        assert_eq!(record.plan_commit, plans::COMMIT);
+        assert_eq!(
+            skopeo::manifest_digest(&image),
+            record.digest,
+            "digest per skopeo"
+        );
+        assert_eq!(skopeo::config_platform(&image), format!("linux/{arch}"));
+        assert!(
+            run.stdout.contains(&format!("built hello linux/{arch}")),
+            "{}",
+            output(&run)
+        );
+        assert!(
+            run.stdout.contains("$ buildah bud --platform=linux/"),
+            "{}",
+            output(&run)
+        );
+    }
+}
+
+#[test]
+fn run_step_on_a_local_base_with_a_secret_arg_never_shows_the_secret() {
+    require_tools!("buildah", "skopeo", "git");
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let Some(daemon) = GitDaemon::start() else {
+        return;
+    };
+    buildah.make_busybox_base(BASE_IMAGE);
+    let (host_arch, _) = plans::host_and_foreign_arch();
+
+    let upstream = GitRepo::new();
+    upstream.write(
+        "docker/Dockerfile",
+        &format!(
+            "FROM {BASE_IMAGE}\nARG API_TOKEN\nCOPY app.txt /app.txt\n\
+             RUN test \"$API_TOKEN\" = \"{SECRET}\" && echo \"token is $API_TOKEN\" && uname -m > /arch.txt\n"
+        ),
+    );
+    upstream.write("app.txt", "app\n");
+    let tagged = upstream.commit("app");
+    upstream.git(&["tag", "v1.0.0"]);
+    upstream.write("app.txt", "later\n");
+    upstream.commit("later");
+    let url = daemon.publish(&upstream, "app");
+
+    let monorepo = GitRepo::new();
+    let mut project =
+        plans::with_upstream(plans::local_project("app", &[host_arch]), &url, "v1.0.0");
+    project.dockerfile = "docker/Dockerfile".into();
+    let project = plans::with_secret_arg(project, "API_TOKEN", "CI_SECRET_TOKEN");
+    plans::write(
+        monorepo.path(),
+        &plans::plan(&registry.host(), vec![project]),
+    );
+    let github_output = monorepo.join("github-output.txt");
+
+    let host = registry.host();
+    let run = build(
+        monorepo.path(),
+        &buildah,
+        &[
+            "--project",
+            "app",
+            "--arch",
+            host_arch,
+            "--insecure-registry",
+            &host,
+        ],
+    )
+    .env("CI_SECRET_TOKEN", SECRET)
+    .env("GITHUB_ACTIONS", "true")
+    .env("GITHUB_OUTPUT", &github_output)
+    .run()
+    .success();
+
+    let all = output(&run);
+    let outputs = std::fs::read_to_string(&github_output).expect("GITHUB_OUTPUT written");
+    let record_path = monorepo.join(&format!("build-records/app-{host_arch}.json"));
+    let record_text = std::fs::read_to_string(&record_path).expect("record");
+    for (what, text) in [
+        ("output", &all),
+        ("GITHUB_OUTPUT", &outputs),
+        ("record", &record_text),
+    ] {
+        assert!(
+            !text.contains(SECRET),
+            "the secret leaked into the {what}:\n{text}"
+        );
+    }
+    // The RUN step saw the value (its `test` passed) and its echo was masked.
+    assert!(all.contains("token is ***"), "{all}");
+    assert!(
+        all.contains("--build-arg API_TOKEN "),
+        "passed by name: {all}"
+    );
+    assert!(all.contains("::group::buildah build: app"), "{all}");
+    assert!(all.contains("::endgroup::"), "{all}");
+
+    let record = read_record(&record_path);
+    assert_eq!(record.upstream_commit.as_deref(), Some(tagged.as_str()));
+    assert!(
+        outputs.contains(&format!("digest={}\n", record.digest)),
+        "{outputs}"
+    );
+    assert!(
+        outputs.contains(&format!("upstream-commit={tagged}\n")),
+        "{outputs}"
+    );
+    assert_eq!(skopeo::manifest_digest(&record.image), record.digest);
+    assert_eq!(
+        skopeo::config_platform(&record.image),
+        format!("linux/{host_arch}")
+    );
+}
+
+#[test]
+fn a_packed_matrix_entry_builds_each_project_in_turn() {
+    require_tools!("buildah", "skopeo");
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (host_arch, _) = plans::host_and_foreign_arch();
+    let repo = monorepo(&["one", "two"]);
+    let plan = plans::plan(
+        &registry.host(),
+        vec![
+            plans::local_project("one", &["amd64", "arm64"]),
+            plans::local_project("two", &["amd64", "arm64"]),
+        ],
+    );
+    plans::write(repo.path(), &plan);
+    let entry = format!(
+        r#"{{"name":"one+two {host_arch}","runner":"x","arch":"{host_arch}","platform":"linux/{host_arch}","projects":["one","two"]}}"#
+    );
+    let host = registry.host();
+    build(
+        repo.path(),
+        &buildah,
+        &["--job-env", "JOB", "--insecure-registry", &host],
+    )
+    .env("JOB", entry)
+    .run()
+    .success();
+    for name in ["one", "two"] {
+        let record = read_record(&repo.join(&format!("build-records/{name}-{host_arch}.json")));
+        assert_eq!(
+            skopeo::manifest_digest(&record.image),
+            record.digest,
+            "{name}"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! Basic auth with credentials from a docker config `credsStore` helper script.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use super::{BOTH, Setup, skopeo_raw};
+use crate::support::plans;
+use crate::support::registry::Registry;
+use monoarch::exit_code;
+
+/// Writes `docker-credential-monoarchtest` (answers `user`/`secret` for `host`
+/// only, and logs each call) and a docker config whose credsStore names it.
+fn helper_and_config(dir: &Path, host: &str, user: &str, secret: &str) {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let script = bin.join("docker-credential-monoarchtest");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread -r server\necho \"$server\" >> \"{log}\"\n\
+             if [ \"$server\" = \"{host}\" ]; then\n  printf '{{\"ServerURL\":\"%s\",\"Username\":\"{user}\",\"Secret\":\"{secret}\"}}' \"$server\"\n\
+             else\n  echo 'credentials not found in native keychain' >&2; exit 1\nfi\n",
+            log = dir.join("helper.log").display()
+        ),
+    )
+    .expect("helper script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let docker = dir.join("docker");
+    std::fs::create_dir_all(&docker).expect("docker config dir");
+    std::fs::write(
+        docker.join("config.json"),
+        r#"{"auths":{},"credsStore":"monoarchtest"}"#,
+    )
+    .expect("docker config");
+}
+
+fn path_with(dir: &Path) -> String {
+    format!(
+        "{}:{}",
+        dir.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn credentials_come_from_the_creds_store_helper() {
+    let Some(registry) = Registry::start_with_auth("ci-bot", "hunter2-secret") else {
+        return;
+    };
+    if crate::support::tools::require("skopeo").is_none() {
+        return;
+    }
+    let s = Setup::with(registry);
+    let project = plans::project("app", BOTH, &["latest"]);
+    s.push_arch_images(&project, BOTH);
+    let plan = plans::plan(&s.host(), vec![project.clone()]);
+    let plan_path = s.write_plan(&plan);
+    helper_and_config(s.dir.path(), &s.host(), "ci-bot", "hunter2-secret");
+    let run = s
+        .command(&plan_path, &s.host(), &[])
+        .env("DOCKER_CONFIG", s.dir.path().join("docker"))
+        .env("PATH", path_with(s.dir.path()))
+        .run()
+        .success();
+    assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"));
+    let creds = s.registry.auth().cloned();
+    let raw =
+        skopeo_raw(&s.host(), plans::REPOSITORY, "app-latest", creds.as_ref()).expect("latest set");
+    assert!(String::from_utf8_lossy(&raw).contains("image.index"));
+    let calls = std::fs::read_to_string(s.dir.path().join("helper.log")).expect("helper ran");
+    assert_eq!(
+        calls.lines().count(),
+        1,
+        "credentials resolved once, up front: {calls}"
+    );
+}
+
+#[test]
+fn wrong_credentials_name_their_source_but_never_the_secret() {
+    let Some(registry) = Registry::start_with_auth("ci-bot", "right-password") else {
+        return;
+    };
+    if crate::support::tools::require("skopeo").is_none() {
+        return;
+    }
+    let s = Setup::with(registry);
+    let project = plans::project("app", BOTH, &[]);
+    s.push_arch_images(&project, BOTH);
+    let plan = plans::plan(&s.host(), vec![project]);
+    let plan_path = s.write_plan(&plan);
+    helper_and_config(s.dir.path(), &s.host(), "ci-bot", "wrong-password-xyz");
+    let run = s
+        .command(&plan_path, &s.host(), &[])
+        .env("DOCKER_CONFIG", s.dir.path().join("docker"))
+        .env("PATH", path_with(s.dir.path()))
+        .run()
+        .expect_code(exit_code::REGISTRY);
+    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "user `ci-bot` from credsStore `monoarchtest` (docker-credential-monoarchtest)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("wrong-password-xyz") && !run.stdout.contains("wrong-password-xyz")
+    );
+
+    // Environment credentials win over the docker config.
+    let run = s
+        .command(&plan_path, &s.host(), &[])
+        .env("DOCKER_CONFIG", s.dir.path().join("docker"))
+        .env("PATH", path_with(s.dir.path()))
+        .env("MONOARCH_REGISTRY_USERNAME", "ci-bot")
+        .env("MONOARCH_REGISTRY_PASSWORD", "right-password")
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

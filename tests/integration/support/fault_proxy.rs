@@ -1,0 +1,179 @@
+//! A small HTTP proxy between monoarch and the real registry that injects
+//! faults on a schedule: error statuses, `Retry-After`, dropped connections,
+//! and answers without a `Location` header. One request per connection.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+/// What the proxy does with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Forward,
+    /// Answer this status without asking the registry; `Some(s)`: `Retry-After: s`.
+    Status(u16, Option<u32>),
+    /// Close the connection without answering.
+    Drop,
+    /// Forward, then strip `Location` from the answer.
+    ForwardWithoutLocation,
+}
+
+/// The request line (`PUT /v2/x/manifests/t`) and its number (from 0).
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub number: usize,
+}
+
+type Rule = Box<dyn FnMut(&Request) -> Action + Send>;
+
+pub struct FaultProxy {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    seen: Arc<Mutex<Vec<(String, Action)>>>,
+}
+
+impl FaultProxy {
+    /// Starts a proxy in front of `127.0.0.1:upstream_port`, deciding each
+    /// request with `rule`.
+    pub fn start(
+        upstream_port: u16,
+        rule: impl FnMut(&Request) -> Action + Send + 'static,
+    ) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let rule: Arc<Mutex<Rule>> = Arc::new(Mutex::new(Box::new(rule)));
+        let (stop2, seen2) = (stop.clone(), seen.clone());
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let (rule, seen) = (rule.clone(), seen2.clone());
+                thread::spawn(move || handle(conn, upstream_port, &rule, &seen));
+            }
+        });
+        FaultProxy { port, stop, seen }
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Every request so far: `"METHOD /path"` and what the proxy did.
+    pub fn seen(&self) -> Vec<(String, Action)> {
+        self.seen.lock().expect("proxy log").clone()
+    }
+
+    /// Requests that got this fault action.
+    pub fn count(&self, action: &Action) -> usize {
+        self.seen().iter().filter(|(_, a)| a == action).count()
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn handle(
+    conn: TcpStream,
+    upstream_port: u16,
+    rule: &Mutex<Rule>,
+    seen: &Mutex<Vec<(String, Action)>>,
+) {
+    let mut reader = BufReader::new(conn.try_clone().expect("clone stream"));
+    let mut head = Vec::new();
+    let mut content_length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        if line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            content_length = v.trim().parse().unwrap_or(0);
+        }
+        // One request per connection keeps the proxy simple.
+        if lower.starts_with("connection:") {
+            continue;
+        }
+        head.push(line);
+    }
+    let mut body = vec![0u8; content_length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let request_line = head.first().cloned().unwrap_or_default();
+    let mut words = request_line.split_whitespace();
+    let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    let action = {
+        let mut seen = seen.lock().expect("proxy log");
+        let number = seen.len();
+        let action = (rule.lock().expect("rule"))(&Request {
+            method,
+            path,
+            number,
+        });
+        seen.push((format!("{method} {path}"), action.clone()));
+        action
+    };
+    let mut client = conn;
+    match action {
+        Action::Drop => {
+            let _ = client.shutdown(Shutdown::Both);
+        }
+        Action::Status(code, retry_after) => {
+            let retry = retry_after
+                .map(|s| format!("Retry-After: {s}\r\n"))
+                .unwrap_or_default();
+            let body = format!(
+                "{{\"errors\":[{{\"code\":\"UNAVAILABLE\",\"message\":\"injected {code}\"}}]}}"
+            );
+            let _ = write!(
+                client,
+                "HTTP/1.1 {code} Injected\r\nContent-Type: application/json\r\n{retry}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+        Action::Forward | Action::ForwardWithoutLocation => {
+            let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
+                return;
+            };
+            let mut request = head.concat();
+            request.push_str("Connection: close\r\n\r\n");
+            let _ = upstream.write_all(request.as_bytes());
+            let _ = upstream.write_all(&body);
+            let mut answer = Vec::new();
+            let _ = upstream.read_to_end(&mut answer);
+            if action == Action::ForwardWithoutLocation {
+                answer = strip_header(&answer, "location");
+            }
+            let _ = client.write_all(&answer);
+        }
+    }
+}
+
+fn strip_header(answer: &[u8], name: &str) -> Vec<u8> {
+    let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return answer.to_vec();
+    };
+    let head = String::from_utf8_lossy(&answer[..end]);
+    let kept: Vec<&str> = head
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with(&format!("{name}:")))
+        .collect();
+    let mut out = kept.join("\r\n").into_bytes();
+    out.extend_from_slice(&answer[end..]);
+    out
+}
