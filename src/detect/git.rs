@@ -225,4 +225,86 @@ mod tests {
             .expect("a plain folder is not a repo");
         assert!(err.to_string().contains("pass --repo"), "{err}");
     }
+
+    /// Commits the work tree of `repo` as it is (additions, changes, deletions, modes).
+    fn commit_all(repo: &Repository, parent: Option<Oid>) -> Oid {
+        let mut index = repo.index().expect("index");
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .expect("add all");
+        index.update_all(["*"], None).expect("record deletions");
+        index.write().expect("write index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("write tree"))
+            .expect("tree");
+        let sig = git2::Signature::now("t", "t@example.invalid").expect("signature");
+        let parents: Vec<git2::Commit> = parent
+            .map(|p| repo.find_commit(p).expect("parent"))
+            .into_iter()
+            .collect();
+        let parents: Vec<&git2::Commit> = parents.iter().collect();
+        repo.commit(None, &sig, &sig, "c", &tree, &parents)
+            .expect("commit")
+    }
+
+    /// The pruned walk names what libgit2's full diff names: edits deep and
+    /// shallow, a deleted folder, a file turned folder, a mode change, a symlink.
+    #[test]
+    fn changed_paths_match_a_full_tree_diff() {
+        use std::os::unix::fs::{PermissionsExt, symlink};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let repo = Repository::init(root).expect("init");
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        for path in ["a/keep.txt", "a/change.txt", "b/sub/deep.txt", "c/gone.txt"] {
+            write(path, path);
+        }
+        write("d", "a file, later a folder");
+        write("e.sh", "echo");
+        write("same/dir/f.txt", "untouched");
+        let base = commit_all(&repo, None);
+
+        write("a/change.txt", "changed");
+        write("b/sub/deep.txt", "changed");
+        std::fs::remove_dir_all(root.join("c")).expect("rm c");
+        std::fs::remove_file(root.join("d")).expect("rm d");
+        write("d/inner.txt", "now a folder");
+        std::fs::set_permissions(root.join("e.sh"), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        write("new/n.txt", "added");
+        symlink("a/keep.txt", root.join("link")).expect("symlink");
+        let head = commit_all(&repo, Some(base));
+
+        let git = Git::discover(root).expect("open");
+        let walked = git.changed_paths(base, head).expect("changed paths");
+        let expected = [
+            "a/change.txt",
+            "b/sub/deep.txt",
+            "c/gone.txt",
+            "d",
+            "d/inner.txt",
+            "e.sh",
+            "link",
+            "new/n.txt",
+        ];
+        assert_eq!(walked, expected);
+
+        let tree = |oid: Oid| repo.find_commit(oid).and_then(|c| c.tree()).expect("tree");
+        let diff = repo
+            .diff_tree_to_tree(Some(&tree(base)), Some(&tree(head)), None)
+            .expect("libgit2 diff");
+        let mut full: Vec<String> = diff
+            .deltas()
+            .flat_map(|d| [d.old_file().path(), d.new_file().path()])
+            .flatten()
+            .filter_map(|p| p.to_str().map(str::to_string))
+            .collect();
+        full.sort();
+        full.dedup();
+        assert_eq!(walked, full);
+    }
 }
