@@ -172,6 +172,7 @@ fn push_failure_is_a_registry_failure() {
         step: Step::Push.name(),
         program: "buildah push".into(),
         code: "125".into(),
+        hint: Step::Push.failure_hint(),
     };
     assert_eq!(err.exit_code(), crate::exit_code::REGISTRY);
     let err = BuilderError::Failed {
@@ -179,6 +180,7 @@ fn push_failure_is_a_registry_failure() {
         step: Step::Build.name(),
         program: "buildah bud".into(),
         code: "1".into(),
+        hint: Step::Build.failure_hint(),
     };
     assert_eq!(err.exit_code(), crate::exit_code::BUILD);
 }

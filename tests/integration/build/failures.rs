@@ -243,6 +243,11 @@ fn a_refused_push_is_a_registry_error_and_writes_no_record() {
         run.stderr
     );
     assert!(
+        run.stderr.contains("check the push credentials"),
+        "{}",
+        run.stderr
+    );
+    assert!(
         !repo.join("build-records").exists(),
         "no record for a failed push"
     );

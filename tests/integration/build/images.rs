@@ -190,6 +190,12 @@ fn run_step_on_a_local_base_with_a_secret_arg_never_shows_the_secret() {
     );
     assert!(all.contains("::group::buildah build: app"), "{all}");
     assert!(all.contains("::endgroup::"), "{all}");
+    // The builder's output runs with workflow commands paused.
+    let stop = all
+        .lines()
+        .find_map(|l| l.strip_prefix("::stop-commands::"))
+        .expect("workflow commands paused");
+    assert!(all.contains(&format!("\n::{stop}::\n")), "{all}");
 
     let record = read_record(&record_path);
     assert_eq!(record.upstream_commit.as_deref(), Some(tagged.as_str()));

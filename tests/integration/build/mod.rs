@@ -3,3 +3,4 @@
 mod failures;
 mod fetch;
 mod images;
+mod pipeline;

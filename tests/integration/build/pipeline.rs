@@ -1,0 +1,109 @@
+//! The stages together on one machine: a real project config, `plan --resolve-refs`,
+//! the upstream branch moving on, then `build` and `manifest` from that plan.
+
+use monoarch::plan::read_plan;
+use monoarch::record::BuildRecord;
+
+use crate::require_tools;
+use crate::support::buildah::Buildah;
+use crate::support::git_daemon::GitDaemon;
+use crate::support::git_repo::GitRepo;
+use crate::support::monoarch::Monoarch;
+use crate::support::plans;
+use crate::support::registry::Registry;
+use crate::support::skopeo;
+
+#[test]
+fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
+    require_tools!("buildah", "skopeo", "git");
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let Some(daemon) = GitDaemon::start() else {
+        return;
+    };
+    let (host_arch, _) = plans::host_and_foreign_arch();
+    let host = registry.host();
+
+    let upstream = GitRepo::new();
+    upstream.write(
+        "Dockerfile",
+        "FROM scratch\nCOPY version.txt /version.txt\n",
+    );
+    upstream.write("version.txt", "planned\n");
+    let planned = upstream.commit("planned");
+    let url = daemon.publish(&upstream, "app");
+
+    let monorepo = GitRepo::new();
+    monorepo.write(
+        "projects/app/build-config.yaml",
+        &format!("upstream_repo: {url}\nupstream_ref: main\nplatforms:\n  - linux/{host_arch}\n"),
+    );
+    monorepo.commit("app");
+    Monoarch::new(monorepo.path())
+        .args(["plan", "--all", "--format", "json", "--output", "plan.json"])
+        .args(["--resolve-refs", "--registry", &host])
+        .run()
+        .success();
+    let plan = read_plan(&monorepo.join("plan.json")).expect("plan.json");
+    let project = plan.project("app").expect("app is planned");
+    let pinned = project.upstream.as_ref().and_then(|u| u.commit.clone());
+    assert_eq!(
+        pinned.as_deref(),
+        Some(planned.as_str()),
+        "plan pins main's commit"
+    );
+
+    upstream.write("version.txt", "moved\n");
+    let moved = upstream.commit("moved on");
+    daemon.publish(&upstream, "app");
+
+    buildah
+        .monoarch_build(monorepo.path())
+        .args([
+            "--project",
+            "app",
+            "--arch",
+            host_arch,
+            "--insecure-registry",
+            &host,
+        ])
+        .run()
+        .success();
+    let record_path = monorepo.join(&format!("build-records/app-{host_arch}.json"));
+    let record: BuildRecord =
+        serde_json::from_str(&std::fs::read_to_string(&record_path).expect("record"))
+            .expect("record parses");
+    assert_eq!(
+        record.upstream_commit.as_deref(),
+        Some(planned.as_str()),
+        "built the planned commit, not the new head {moved}"
+    );
+
+    Monoarch::new(monorepo.path())
+        .args([
+            "manifest",
+            "--plan",
+            "plan.json",
+            "--insecure-registry",
+            &host,
+        ])
+        .run()
+        .success();
+    let index_ref = format!("{host}/{}:{}", project.repository, project.primary_tag());
+    let raw = std::process::Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false", "--raw"])
+        .arg(format!("docker://{index_ref}"))
+        .output()
+        .expect("skopeo");
+    let index: serde_json::Value = serde_json::from_slice(&raw.stdout).expect("index JSON");
+    assert_eq!(
+        index["manifests"][0]["digest"].as_str(),
+        Some(record.digest.as_str()),
+        "the index points at the built image"
+    );
+    assert_eq!(skopeo::manifest_digest(&record.image), record.digest);
+}
