@@ -11,7 +11,7 @@ use crate::record::{BuildRecord, RECORD_FORMAT_VERSION};
 use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
 use super::logsection::LogStyle;
 use super::paths::{self, Kind};
-use super::verify::{Pushed, verify};
+use super::verify::{Pushed, verify, verify_layout};
 use super::{BuildError, guard, output, registry_auth, source};
 
 /// Everything a job needs besides the plan; read once by the command.
@@ -32,6 +32,9 @@ pub struct JobOptions<'a> {
     pub style: LogStyle,
     /// Seconds since the epoch, for log section markers.
     pub now: &'a dyn Fn() -> i64,
+    /// Push into this OCI image layout instead of the registry (`monoarch run`;
+    /// buildah only). `registry_host` is then unused.
+    pub layout: Option<&'a Path>,
 }
 
 /// Builds, pushes and verifies one job, then writes its build record.
@@ -109,11 +112,21 @@ pub fn run_job(
             ),
         }
     }
+    if opts.layout.is_some() && opts.builder != BuilderKind::Buildah {
+        return Err(BuildError::Plan(format!(
+            "{name}: only buildah can write into an OCI layout, not {}",
+            opts.builder.name()
+        )));
+    }
+    // In a layout the local name only labels buildah's storage; the tag is what counts.
     let image = format!(
         "{}:{}",
         image_name(opts.registry_host, &project.repository),
         job.tag
     );
+    let push_to = opts
+        .layout
+        .map(|dir| format!("oci:{}:{}", dir.display(), job.tag));
     let spec = BuildSpec {
         context,
         dockerfile,
@@ -129,6 +142,7 @@ pub fn run_job(
             .as_ref()
             .filter(|_| opts.builder == BuilderKind::Buildah)
             .map(|a| a.path.clone()),
+        push_to: push_to.clone(),
     };
     let runner = Runner {
         project: name,
@@ -144,17 +158,23 @@ pub fn run_job(
     }
     let digest = opts.builder.read_digest(&spec)?;
 
-    verify(
-        &Pushed {
-            host: opts.registry_host,
-            repository: &project.repository,
-            tag: &job.tag,
-            digest: &digest,
-            platform: job.platform,
-        },
-        opts.insecure,
-        env,
-    )?;
+    let pushed = Pushed {
+        host: opts.registry_host,
+        repository: &project.repository,
+        tag: &job.tag,
+        digest: &digest,
+        platform: job.platform,
+    };
+    let image = match opts.layout {
+        Some(dir) => {
+            verify_layout(dir, &pushed)?;
+            push_to.unwrap_or_default()
+        }
+        None => {
+            verify(&pushed, opts.insecure, env)?;
+            image
+        }
+    };
     tracing::info!(
         "{name}: verified {image}: digest {digest}, platform {}",
         job.platform

@@ -26,6 +26,8 @@ pub enum VerifyError {
     },
     #[error("{image}: the pushed index has no {expected} image")]
     NoPlatformEntry { image: String, expected: Platform },
+    #[error("{image}: cannot read the pushed image back: {message}")]
+    Layout { image: String, message: String },
     #[error("{image}: cannot read the pushed image back: {source}")]
     Registry {
         image: String,
@@ -38,6 +40,7 @@ impl VerifyError {
     pub fn exit_code(&self) -> i32 {
         match self {
             VerifyError::Registry { .. } => crate::exit_code::REGISTRY,
+            VerifyError::Layout { .. } => crate::exit_code::FAILURE,
             _ => crate::exit_code::VERIFY,
         }
     }
@@ -100,6 +103,26 @@ pub fn verify(pushed: &Pushed<'_>, insecure: &[String], env: &Env) -> Result<(),
         };
         check_platform(&image, pushed.platform, image_manifest.platform.as_ref())
     })
+}
+
+/// Reads the arch tag back from an OCI layout (`monoarch run`): buildah wrote
+/// one image there, so its digest and config platform must be the job's.
+pub fn verify_layout(dir: &std::path::Path, pushed: &Pushed<'_>) -> Result<(), VerifyError> {
+    let image = format!("oci:{}:{}", dir.display(), pushed.tag);
+    let fetched = crate::manifest::layout::Layout::open(dir)
+        .and_then(|layout| layout.fetch(pushed.tag))
+        .map_err(|e| VerifyError::Layout {
+            image: image.clone(),
+            message: e.to_string(),
+        })?;
+    if fetched.digest != pushed.digest {
+        return Err(VerifyError::DigestMismatch {
+            image,
+            reported: pushed.digest.to_string(),
+            found: fetched.digest,
+        });
+    }
+    check_platform(&image, pushed.platform, fetched.platform.as_ref())
 }
 
 fn check_digest(pushed: &Pushed<'_>, top: &FetchedManifest) -> Result<(), VerifyError> {

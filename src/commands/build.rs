@@ -137,6 +137,7 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
         host_platform: Platform::host(),
         style: LogStyle::detect(env),
         now: &now,
+        layout: None,
     };
 
     let mut failures: Vec<BuildError> = Vec::new();

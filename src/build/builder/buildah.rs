@@ -32,7 +32,11 @@ pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
     if spec.insecure {
         push.push("--tls-verify=false".to_string());
     }
-    push.extend([spec.image.clone(), format!("docker://{}", spec.image)]);
+    let destination = spec
+        .push_to
+        .clone()
+        .unwrap_or_else(|| format!("docker://{}", spec.image));
+    push.extend([spec.image.clone(), destination]);
 
     vec![
         CommandLine {

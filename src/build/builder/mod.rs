@@ -123,6 +123,8 @@ pub struct BuildSpec {
     /// Registry credentials in docker-config format, for buildah's `--authfile`
     /// (Kaniko gets the folder as `DOCKER_CONFIG` instead).
     pub auth_file: Option<PathBuf>,
+    /// Push here instead of `docker://{image}` (buildah only; `oci:PATH:TAG` for `monoarch run`).
+    pub push_to: Option<String>,
 }
 
 /// A build argument as it appears on the command line.

@@ -26,6 +26,7 @@ fn spec(insecure: bool) -> BuildSpec {
         digest_file: PathBuf::from("/work/out/digest"),
         work_dir: PathBuf::from("/work/out"),
         auth_file: None,
+        push_to: None,
     }
 }
 

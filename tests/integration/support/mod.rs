@@ -14,3 +14,4 @@ pub mod plans;
 pub mod registry;
 pub mod skopeo;
 pub mod tools;
+pub mod validators;
