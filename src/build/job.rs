@@ -71,7 +71,7 @@ pub fn run_job(
             paths::resolve(
                 name,
                 opts.repo_root,
-                "project folder",
+                paths::PROJECT_FOLDER,
                 &project.path,
                 Kind::Dir,
             )?,

@@ -184,6 +184,47 @@ mod tests {
         }
     }
 
+    fn entry(digest: &str, platform: ImagePlatform) -> crate::registry::Descriptor {
+        crate::registry::Descriptor {
+            media_type: crate::registry::OCI_MANIFEST.into(),
+            digest: digest.into(),
+            size: 1,
+            platform: Some(platform),
+            annotations: None,
+        }
+    }
+
+    #[test]
+    fn an_attested_index_yields_its_platform_entry_never_the_attestation() {
+        let index = FetchedManifest {
+            digest: "sha256:index".into(),
+            media_type: crate::registry::OCI_INDEX.into(),
+            size: 1,
+            raw: vec![],
+            platform: None,
+            children: vec![
+                entry("sha256:attestation", plat("unknown", "unknown", None)),
+                entry("sha256:arm", plat("linux", "arm64", Some("v8"))),
+            ],
+        };
+        let arm64 = Platform::parse("linux/arm64").expect("known");
+        let amd64 = Platform::parse("linux/amd64").expect("known");
+        assert_eq!(platform_entry(&index, arm64).as_deref(), Some("sha256:arm"));
+        assert_eq!(platform_entry(&index, amd64), None);
+        let pushed = Pushed {
+            host: "h",
+            repository: "r",
+            tag: "t",
+            digest: "sha256:other",
+            platform: arm64,
+        };
+        let err = check_digest(&pushed, &index).expect_err("digests differ");
+        assert_eq!(
+            err.to_string(),
+            "h/r:t: the registry holds digest sha256:index, but the builder reported sha256:other; another job may have pushed the same tag, run the job again"
+        );
+    }
+
     #[test]
     fn platform_must_match_after_normalization() {
         let arm64 = Platform::parse("linux/arm64").expect("known");

@@ -96,7 +96,7 @@ fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
         (
             "Dockerfile.missing",
             ".",
-            "hello: dockerfile_path `Dockerfile.missing` not found in the source",
+            "hello: dockerfile_path `Dockerfile.missing` not found in /",
         ),
     ] {
         let mut project = plans::local_project("hello", &[host]);
@@ -111,6 +111,25 @@ fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
             run.stderr
         );
     }
+}
+
+#[test]
+fn a_build_outside_the_monorepo_says_where_to_run() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let run = Monoarch::new(repo.path())
+        .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+        .args(["--project", "hello", "--arch", host, "--repo"])
+        .arg_path(elsewhere.path())
+        .run()
+        .expect_code(exit_code::SOURCE);
+    assert!(
+        run.stderr.contains("hello: project folder `projects/hello` not found in")
+            && run.stderr.contains("run monoarch build in the monorepo checkout the plan was made from, or pass --repo DIR"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
