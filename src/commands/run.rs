@@ -16,7 +16,7 @@ use crate::manifest::report;
 use crate::platform::Platform;
 use crate::record::DEFAULT_RECORDS_DIR;
 use crate::run::emulation::BINFMT_MISC;
-use crate::run::{RunOptions, RunTarget, jobs_table, run_plan};
+use crate::run::{RunOptions, RunTarget, jobs_table, run_plan, shared_tag};
 
 pub const LONG_ABOUT: &str = "Run the whole pipeline on this machine: plan, build every job with \
 buildah, push, stitch one multi-arch index per project, print the summary.\n\n\
@@ -65,6 +65,24 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
         println!("nothing to build: {}", plan.selection.reason);
         return Ok(exit_code::SUCCESS);
     }
+    let target = match &args.select.registry {
+        Some(host) => RunTarget::Registry {
+            host: host.clone(),
+            insecure: args.insecure_registry.clone(),
+        },
+        None => RunTarget::Layout(absolute(
+            args.layout.as_deref().unwrap_or(Path::new(DEFAULT_LAYOUT)),
+        )?),
+    };
+    if let (RunTarget::Layout(dir), Some((tag, a, b))) = (&target, shared_tag(&plan)) {
+        return Err(Error::Reported {
+            message: format!(
+                "projects {a} and {b} both have the tag `{tag}` (the per-project naming scheme), and one OCI layout ({dir}) names images by tag alone; give each project its own layout (`--projects {a} --layout {a}-layout`) or push to a registry with --registry",
+                dir = dir.display()
+            ),
+            code: exit_code::USAGE,
+        });
+    }
     // Fail once, up front, rather than once per job.
     let buildah_found = env
         .get("PATH")
@@ -77,15 +95,6 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
         })
         .into());
     }
-    let target = match &args.select.registry {
-        Some(host) => RunTarget::Registry {
-            host: host.clone(),
-            insecure: args.insecure_registry.clone(),
-        },
-        None => RunTarget::Layout(absolute(
-            args.layout.as_deref().unwrap_or(Path::new(DEFAULT_LAYOUT)),
-        )?),
-    };
     let temp;
     let workdir = match &args.workdir {
         Some(dir) => dir.clone(),

@@ -75,6 +75,25 @@ impl RunReport {
     }
 }
 
+/// The first tag two projects share: one OCI layout names images by tag alone,
+/// so with the per-project naming scheme (tags without the project prefix)
+/// two projects would overwrite each other there.
+pub fn shared_tag(plan: &Plan) -> Option<(String, String, String)> {
+    let mut seen: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for project in &plan.projects {
+        let job_tags = project.jobs.iter().map(|j| j.tag.as_str());
+        for tag in project.tags.iter().map(String::as_str).chain(job_tags) {
+            match seen.insert(tag, &project.name) {
+                Some(other) if other != project.name => {
+                    return Some((tag.to_string(), other.to_string(), project.name.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
 /// Builds every job it can, then stitches each project whose jobs all built.
 pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
     let (registry_host, insecure, layout) = match &opts.target {

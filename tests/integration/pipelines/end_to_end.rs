@@ -298,3 +298,38 @@ fn run_without_buildah_says_how_to_install_it() {
     );
     assert!(!repo.join("oci-layout").exists(), "nothing may be written");
 }
+
+/// Per-project repositories give every project the same tags; one layout
+/// cannot hold them apart, so `run` refuses before building anything.
+#[test]
+fn run_refuses_projects_whose_tags_would_clash_in_one_layout() {
+    let repo = GitRepo::new();
+    repo.write("monoarch.yaml", "repository: team\nnaming: per-project\n");
+    for name in ["one", "two"] {
+        repo.write(
+            &format!("projects/{name}/build-config.yaml"),
+            "platforms: [linux/amd64]\n",
+        );
+        repo.write(
+            &format!("projects/{name}/Dockerfile"),
+            "FROM scratch\nCOPY x /x\n",
+        );
+        repo.write(&format!("projects/{name}/x"), name);
+    }
+    repo.commit("two per-project repositories");
+    let dir = repo.join("layout");
+    let run = Monoarch::new(repo.path())
+        .args(["run", "--all", "--layout"])
+        .args([dir.as_os_str()])
+        .run()
+        .expect_code(2);
+    let sha7 = &repo.head()[..7];
+    assert!(
+        run.stderr.contains(&format!(
+            "projects one and two both have the tag `20261120-{sha7}` (the per-project naming scheme)"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.exists(), "nothing may be written");
+}
