@@ -7,6 +7,7 @@ use monoarch::record::BuildRecord;
 use crate::require_tools;
 use crate::support::buildah::Buildah;
 use crate::support::git_daemon::GitDaemon;
+use crate::support::git_http::GitHttp;
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::Monoarch;
 use crate::support::plans;
@@ -106,4 +107,83 @@ fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
         "the index points at the built image"
     );
     assert_eq!(skopeo::manifest_digest(&record.image), record.digest);
+}
+
+#[test]
+fn a_private_upstream_over_https_is_built_with_a_token() {
+    require_tools!("buildah", "skopeo", "git", "openssl");
+    const TOKEN: &str = "ghp-https-private-token";
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let Some(server) = GitHttp::start_tls("x-access-token", TOKEN) else {
+        return;
+    };
+    let (host_arch, _) = plans::host_and_foreign_arch();
+    let host = registry.host();
+    let upstream = GitRepo::new();
+    upstream.write("Dockerfile", "FROM scratch\nCOPY secret.txt /secret.txt\n");
+    upstream.write("secret.txt", "private\n");
+    let tagged = upstream.commit("private");
+    upstream.git(&["tag", "v1"]);
+    let url = server.publish(&upstream, "private");
+    assert!(url.starts_with("https://"), "{url}");
+
+    let monorepo = GitRepo::new();
+    let project = plans::with_upstream(plans::local_project("private", &[host_arch]), &url, "v1");
+    plans::write(monorepo.path(), &plans::plan(&host, vec![project]));
+    let run = buildah
+        .monoarch_build(monorepo.path())
+        .args([
+            "-v",
+            "--project",
+            "private",
+            "--arch",
+            host_arch,
+            "--insecure-registry",
+            &host,
+        ])
+        .env("SSL_CERT_FILE", server.ca_file())
+        .env("MONOARCH_GIT_TOKEN", TOKEN)
+        .env("MONOARCH_GIT_USERNAME", "x-access-token")
+        .run()
+        .success();
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(TOKEN), "the token leaked: {text}");
+    }
+    let record_path = monorepo.join(&format!("build-records/private-{host_arch}.json"));
+    let record: BuildRecord =
+        serde_json::from_str(&std::fs::read_to_string(&record_path).expect("record"))
+            .expect("record parses");
+    assert_eq!(record.upstream_commit.as_deref(), Some(tagged.as_str()));
+    assert_eq!(skopeo::manifest_digest(&record.image), record.digest);
+
+    // Without trusting the server's certificate, the fetch fails as a source error.
+    let run = buildah
+        .monoarch_build(monorepo.path())
+        .args([
+            "--project",
+            "private",
+            "--arch",
+            host_arch,
+            "--insecure-registry",
+            &host,
+        ])
+        .env("MONOARCH_GIT_TOKEN", TOKEN)
+        .run()
+        .expect_code(monoarch::exit_code::SOURCE);
+    assert!(
+        run.stderr
+            .contains("error: private: cannot list the refs of https://127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("TLS certificate is not trusted"),
+        "{}",
+        run.stderr
+    );
 }
