@@ -2,8 +2,8 @@
 //! the upstream branch moving on, then `build` and `manifest` from that plan.
 
 use monoarch::plan::read_plan;
-use monoarch::record::BuildRecord;
 
+use super::read_record;
 use crate::require_tools;
 use crate::support::buildah::Buildah;
 use crate::support::git_daemon::GitDaemon;
@@ -75,9 +75,7 @@ fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
         .run()
         .success();
     let record_path = monorepo.join(&format!("build-records/app-{host_arch}.json"));
-    let record: BuildRecord =
-        serde_json::from_str(&std::fs::read_to_string(&record_path).expect("record"))
-            .expect("record parses");
+    let record = read_record(&record_path);
     assert_eq!(
         record.upstream_commit.as_deref(),
         Some(planned.as_str()),
@@ -95,12 +93,7 @@ fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
         .run()
         .success();
     let index_ref = format!("{host}/{}:{}", project.repository, project.primary_tag());
-    let raw = std::process::Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", "--raw"])
-        .arg(format!("docker://{index_ref}"))
-        .output()
-        .expect("skopeo");
-    let index: serde_json::Value = serde_json::from_slice(&raw.stdout).expect("index JSON");
+    let index = skopeo::raw_manifest(&index_ref);
     assert_eq!(
         index["manifests"][0]["digest"].as_str(),
         Some(record.digest.as_str()),
@@ -155,9 +148,7 @@ fn a_private_upstream_over_https_is_built_with_a_token() {
         assert!(!text.contains(TOKEN), "the token leaked: {text}");
     }
     let record_path = monorepo.join(&format!("build-records/private-{host_arch}.json"));
-    let record: BuildRecord =
-        serde_json::from_str(&std::fs::read_to_string(&record_path).expect("record"))
-            .expect("record parses");
+    let record = read_record(&record_path);
     assert_eq!(record.upstream_commit.as_deref(), Some(tagged.as_str()));
     assert_eq!(skopeo::manifest_digest(&record.image), record.digest);
 
