@@ -113,13 +113,14 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
     let workdir = match &args.workdir {
         Some(dir) => dir.clone(),
         None => {
+            let base = default_work_base(builder, env);
             temp = tempfile::Builder::new()
                 .prefix("monoarch-build-")
-                .tempdir_in(env.get("TMPDIR").unwrap_or("/tmp"))
+                .tempdir_in(&base)
                 .map_err(|e| BuildError::Output {
-                    what: "work folder",
-                    path: PathBuf::from(env.get("TMPDIR").unwrap_or("/tmp")),
-                    message: e.to_string(),
+                    what: "work folder in",
+                    path: base.clone(),
+                    message: format!("{e}; pass --workdir DIR"),
                 })?;
             temp.path().to_path_buf()
         }
@@ -162,6 +163,16 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
         }
         Some(first) => first.exit_code(),
     })
+}
+
+/// Where the temporary work folder goes. In the Kaniko image that is
+/// `/kaniko`: the image may have no `/tmp`, and Kaniko never snapshots or
+/// wipes its own folder.
+fn default_work_base(builder: BuilderKind, env: &Env) -> PathBuf {
+    match (builder, Path::new(KANIKO_EXECUTOR).parent()) {
+        (BuilderKind::Kaniko, Some(dir)) if dir.is_dir() => dir.to_path_buf(),
+        _ => PathBuf::from(env.get("TMPDIR").unwrap_or("/tmp")),
+    }
 }
 
 /// `(arch, projects)` from `--project/--arch` or the `--job-env` variable.

@@ -238,7 +238,10 @@ fn remote_error(
         ) && (message.contains("401") || message.contains("403") || message.contains("auth"));
     let auth_failed =
         http_refusal || message.contains("credentials") || message.contains("authentication");
+    let certificate =
+        error.code() == git2::ErrorCode::Certificate || error.class() == git2::ErrorClass::Ssl;
     let hint = match (auth_failed, &token) {
+        _ if certificate => "the server's TLS certificate is not trusted here; install its CA, or point SSL_CERT_FILE at it".to_string(),
         (true, Some(token)) => format!(
             "the token from ${} was refused; check that it may read this repository",
             token.var

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use monoarch::record::BuildRecord;
+use super::read_record;
 
 use crate::require_tools;
 use crate::support::buildah::Buildah;
@@ -15,12 +15,6 @@ use crate::support::skopeo;
 
 const BASE_IMAGE: &str = "localhost/monoarch-test-busybox:latest";
 const SECRET: &str = "s3cret-Value-42";
-
-fn read_record(path: &Path) -> BuildRecord {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("build record {}: {e}", path.display()));
-    serde_json::from_str(&text).expect("record parses")
-}
 
 /// A monorepo with an in-repo `FROM scratch` + `COPY` project per name.
 fn monorepo(names: &[&str]) -> GitRepo {

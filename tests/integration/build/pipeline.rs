@@ -2,11 +2,12 @@
 //! the upstream branch moving on, then `build` and `manifest` from that plan.
 
 use monoarch::plan::read_plan;
-use monoarch::record::BuildRecord;
 
+use super::read_record;
 use crate::require_tools;
 use crate::support::buildah::Buildah;
 use crate::support::git_daemon::GitDaemon;
+use crate::support::git_http::GitHttp;
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::Monoarch;
 use crate::support::plans;
@@ -74,9 +75,7 @@ fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
         .run()
         .success();
     let record_path = monorepo.join(&format!("build-records/app-{host_arch}.json"));
-    let record: BuildRecord =
-        serde_json::from_str(&std::fs::read_to_string(&record_path).expect("record"))
-            .expect("record parses");
+    let record = read_record(&record_path);
     assert_eq!(
         record.upstream_commit.as_deref(),
         Some(planned.as_str()),
@@ -94,16 +93,88 @@ fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
         .run()
         .success();
     let index_ref = format!("{host}/{}:{}", project.repository, project.primary_tag());
-    let raw = std::process::Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", "--raw"])
-        .arg(format!("docker://{index_ref}"))
-        .output()
-        .expect("skopeo");
-    let index: serde_json::Value = serde_json::from_slice(&raw.stdout).expect("index JSON");
+    let index = skopeo::raw_manifest(&index_ref);
     assert_eq!(
         index["manifests"][0]["digest"].as_str(),
         Some(record.digest.as_str()),
         "the index points at the built image"
     );
     assert_eq!(skopeo::manifest_digest(&record.image), record.digest);
+}
+
+#[test]
+fn a_private_upstream_over_https_is_built_with_a_token() {
+    require_tools!("buildah", "skopeo", "git", "openssl");
+    const TOKEN: &str = "ghp-https-private-token";
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let Some(server) = GitHttp::start_tls("x-access-token", TOKEN) else {
+        return;
+    };
+    let (host_arch, _) = plans::host_and_foreign_arch();
+    let host = registry.host();
+    let upstream = GitRepo::new();
+    upstream.write("Dockerfile", "FROM scratch\nCOPY secret.txt /secret.txt\n");
+    upstream.write("secret.txt", "private\n");
+    let tagged = upstream.commit("private");
+    upstream.git(&["tag", "v1"]);
+    let url = server.publish(&upstream, "private");
+    assert!(url.starts_with("https://"), "{url}");
+
+    let monorepo = GitRepo::new();
+    let project = plans::with_upstream(plans::local_project("private", &[host_arch]), &url, "v1");
+    plans::write(monorepo.path(), &plans::plan(&host, vec![project]));
+    let run = buildah
+        .monoarch_build(monorepo.path())
+        .args([
+            "-v",
+            "--project",
+            "private",
+            "--arch",
+            host_arch,
+            "--insecure-registry",
+            &host,
+        ])
+        .env("SSL_CERT_FILE", server.ca_file())
+        .env("MONOARCH_GIT_TOKEN", TOKEN)
+        .env("MONOARCH_GIT_USERNAME", "x-access-token")
+        .run()
+        .success();
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(TOKEN), "the token leaked: {text}");
+    }
+    let record_path = monorepo.join(&format!("build-records/private-{host_arch}.json"));
+    let record = read_record(&record_path);
+    assert_eq!(record.upstream_commit.as_deref(), Some(tagged.as_str()));
+    assert_eq!(skopeo::manifest_digest(&record.image), record.digest);
+
+    // Without trusting the server's certificate, the fetch fails as a source error.
+    let run = buildah
+        .monoarch_build(monorepo.path())
+        .args([
+            "--project",
+            "private",
+            "--arch",
+            host_arch,
+            "--insecure-registry",
+            &host,
+        ])
+        .env("MONOARCH_GIT_TOKEN", TOKEN)
+        .run()
+        .expect_code(monoarch::exit_code::SOURCE);
+    assert!(
+        run.stderr
+            .contains("error: private: cannot list the refs of https://127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("TLS certificate is not trusted"),
+        "{}",
+        run.stderr
+    );
 }

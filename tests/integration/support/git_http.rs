@@ -69,24 +69,71 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+server = HTTPServer(("127.0.0.1", port), Handler)
+if len(sys.argv) > 6:
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[5], sys.argv[6])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
 "#;
 
 pub struct GitHttp {
     child: Child,
     port: u16,
     root: TempDir,
+    tls: bool,
 }
 
 impl GitHttp {
     /// Starts a server that accepts only `user` / `password`; `None` when
     /// python3 or git is missing outside CI.
     pub fn start(user: &str, password: &str) -> Option<GitHttp> {
+        GitHttp::launch(user, password, false)
+    }
+
+    /// The same over HTTPS with a self-signed certificate for 127.0.0.1;
+    /// clients trust it through [`GitHttp::ca_file`] (e.g. `SSL_CERT_FILE`).
+    pub fn start_tls(user: &str, password: &str) -> Option<GitHttp> {
+        crate::support::tools::require("openssl")?;
+        GitHttp::launch(user, password, true)
+    }
+
+    /// The certificate to trust for a TLS server.
+    pub fn ca_file(&self) -> std::path::PathBuf {
+        self.root.path().join("cert.pem")
+    }
+
+    fn launch(user: &str, password: &str, tls: bool) -> Option<GitHttp> {
         crate::support::tools::require("python3")?;
         crate::support::tools::require("git")?;
         let root = tempfile::tempdir().expect("temp dir for git http");
         let script = root.path().join("server.py");
         std::fs::write(&script, SERVER).expect("write server script");
+        let (cert, key) = (root.path().join("cert.pem"), root.path().join("key.pem"));
+        if tls {
+            let out = Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
+                .args([
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ])
+                .arg("-keyout")
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .output()
+                .expect("run openssl");
+            assert!(
+                out.status.success(),
+                "openssl req failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         for _ in 0..5 {
             let port = free_port();
             let mut child = Command::new("python3")
@@ -94,6 +141,11 @@ impl GitHttp {
                 .arg(root.path())
                 .arg(port.to_string())
                 .args([user, password])
+                .args(if tls {
+                    vec![cert.clone(), key.clone()]
+                } else {
+                    vec![]
+                })
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -104,7 +156,12 @@ impl GitHttp {
                     break;
                 }
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(GitHttp { child, port, root });
+                    return Some(GitHttp {
+                        child,
+                        port,
+                        root,
+                        tls,
+                    });
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -124,7 +181,8 @@ impl GitHttp {
             );
         }
         repo.git(&["push", "-q", "--mirror", &bare.display().to_string()]);
-        format!("http://127.0.0.1:{}/{name}.git", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}/{name}.git", self.port)
     }
 }
 
