@@ -13,10 +13,17 @@ use crate::support::registry::Registry;
 #[test]
 fn built_arch_images_are_stitched_with_their_records() {
     require_tools!("buildah", "skopeo");
-    let Some(registry) = Registry::start() else { return };
-    let Some(buildah) = Buildah::new() else { return };
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
     let repo = GitRepo::new();
-    repo.write("projects/hello/Dockerfile", "FROM scratch\nCOPY hello.txt /hello.txt\n");
+    repo.write(
+        "projects/hello/Dockerfile",
+        "FROM scratch\nCOPY hello.txt /hello.txt\n",
+    );
     repo.write("projects/hello/hello.txt", "hello\n");
     repo.commit("hello");
     let mut project = plans::local_project("hello", &["amd64", "arm64"]);
@@ -28,7 +35,15 @@ fn built_arch_images_are_stitched_with_their_records() {
 
     for (arch, extra) in [(host_arch, None), (foreign_arch, Some("--allow-emulation"))] {
         let mut cmd = Monoarch::new(repo.path())
-            .args(["build", "--plan", "plan.json", "--project", "hello", "--arch", arch])
+            .args([
+                "build",
+                "--plan",
+                "plan.json",
+                "--project",
+                "hello",
+                "--arch",
+                arch,
+            ])
             .args(["--insecure-registry", &host])
             .args(extra);
         for (k, v) in buildah.env() {
@@ -38,7 +53,13 @@ fn built_arch_images_are_stitched_with_their_records() {
     }
 
     let run = Monoarch::new(repo.path())
-        .args(["manifest", "--plan", "plan.json", "--insecure-registry", &host])
+        .args([
+            "manifest",
+            "--plan",
+            "plan.json",
+            "--insecure-registry",
+            &host,
+        ])
         .run()
         .success();
     let (index, digest) = index_at(&host, &project.tags[0]).expect("index published");
@@ -52,7 +73,15 @@ fn built_arch_images_are_stitched_with_their_records() {
                 .digest
         })
         .collect();
-    assert_eq!(digests(&index), recorded, "children are what the builds recorded");
+    assert_eq!(
+        digests(&index),
+        recorded,
+        "children are what the builds recorded"
+    );
     assert_eq!(index_at(&host, "hello-latest").expect("latest").1, digest);
-    assert!(run.stdout.contains("published: 2 tag(s) set"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("published: 2 tag(s) set"),
+        "{}",
+        run.stdout
+    );
 }
