@@ -49,9 +49,13 @@ pub fn run_job(
     let name = project.name.as_str();
     guard::check(name, job.platform, opts.host_platform, opts.allow_emulation)?;
     if opts.host_platform != Some(job.platform) {
+        // Whether anything is emulated depends on the Dockerfile (a `RUN` step); say only what is known.
         tracing::warn!(
-            "{name}: building {} under emulation on this machine",
-            job.platform
+            "{name}: building {} on a {} machine; any RUN step needs QEMU/binfmt",
+            job.platform,
+            opts.host_platform
+                .map(|p| p.as_str())
+                .unwrap_or("unknown-platform")
         );
     }
 
