@@ -206,7 +206,7 @@ fn bearer_token_registries_get_a_token_from_the_realm() {
         .filter(|(l, _)| l.contains("/token"))
         .count();
     assert!(
-        tokens >= 1 && tokens <= 2,
+        (1..=2).contains(&tokens),
         "one token per scope (pull, push): {tokens}"
     );
     assert!(super::index_at(&s.host(), "app-latest").is_some());
