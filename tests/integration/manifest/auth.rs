@@ -170,8 +170,13 @@ fn bearer_token_registries_get_a_token_from_the_realm() {
     s.push_arch_images(&project, BOTH);
     // base64("bot:s3cret-pw")
     const BASIC: &str = "Basic Ym90OnMzY3JldC1wdw==";
-    let proxy = FaultProxy::start(s.registry.port(), |r| {
+    let mut token_calls = 0;
+    let proxy = FaultProxy::start(s.registry.port(), move |r| {
         if r.path.starts_with("/token") {
+            token_calls += 1;
+            if token_calls == 1 {
+                return Action::Status(503, None);
+            }
             if r.header("authorization") == Some(BASIC) && r.path.contains("service=test-registry")
             {
                 return Action::Respond(200, vec![], r#"{"token":"tok-123"}"#.into());
@@ -203,11 +208,13 @@ fn bearer_token_registries_get_a_token_from_the_realm() {
     let tokens = proxy
         .seen()
         .iter()
-        .filter(|(l, _)| l.contains("/token"))
+        .filter(|(l, a)| l.contains("/token") && *a != Action::Status(503, None))
         .count();
-    assert!(
-        (1..=2).contains(&tokens),
-        "one token per scope (pull, push): {tokens}"
+    assert_eq!(tokens, 2, "one token per scope (pull, push)");
+    assert_eq!(
+        proxy.count(&Action::Status(503, None)),
+        1,
+        "the failed token request was retried"
     );
     assert!(super::index_at(&s.host(), "app-latest").is_some());
 }
