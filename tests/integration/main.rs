@@ -1,10 +1,12 @@
 //! End-to-end tests: the built binary on real git repositories, a real
 //! registry and real builders. All compiled into one test binary.
 
+mod bench_repo;
 mod build;
 mod detect_cases;
 mod harness_selftest;
 mod manifest;
 mod output_snapshots;
+mod pipelines;
 mod support;
 mod validate_errors;

@@ -1,0 +1,6 @@
+//! The CI templates and `monoarch run`: validators, wiring, end to end.
+
+mod end_to_end;
+mod generated;
+mod job_by_job;
+mod templates;
