@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Seeds the manifest benchmark: small real images on a registry, and a plan.
 
-Usage: bench-manifest-seed.py HOST PROJECTS PLAN_OUT
-Pushes, per project x arch, a unique one-file layer, a config naming the
-platform and an OCI manifest under the arch tag; writes plan.json (format 1).
+Usage: bench-manifest-seed.py HOST PROJECTS PLAN_OUT [LAYER_MIB] [PREFIX]
+Pushes, per project x arch, a unique one-file layer (padded to LAYER_MIB MiB
+when given), a config naming the platform and an OCI manifest under the arch
+tag; writes plan.json (format 1). Projects are named PREFIX-NNN (`project`).
 """
 import hashlib
 import io
@@ -13,6 +14,8 @@ import tarfile
 import urllib.request
 
 host, count, plan_out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+layer_mib = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+prefix = sys.argv[5] if len(sys.argv) > 5 else "project"
 repo = "monoarch"
 date, sha7 = "20261120", "abc1234"
 commit = sha7 + "def5678abc1234def5678abc1234def56"
@@ -44,7 +47,7 @@ def push_blob(data):
 def layer(text):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        payload = text.encode()
+        payload = text.encode() + b"\0" * (layer_mib * 1024 * 1024)
         info = tarfile.TarInfo("marker.txt")
         info.size, info.mtime = len(payload), 0
         tar.addfile(info, io.BytesIO(payload))
@@ -53,7 +56,7 @@ def layer(text):
 
 projects = []
 for i in range(count):
-    name = f"project-{i:03d}"
+    name = f"{prefix}-{i:03d}"
     primary = f"{name}-{date}-{sha7}"
     jobs = []
     for arch, platform, runner in ARCHES:

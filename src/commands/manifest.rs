@@ -89,13 +89,17 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
         .enable_all()
         .build()
         .map_err(ManifestError::Runtime)?;
+    let target = Arc::new(target);
     let reports = runtime.block_on(manifest::stitch_all(
         Arc::new(plan),
         names,
-        Arc::new(target),
+        target.clone(),
         options,
         usize::from(args.jobs),
     ));
+    if let Target::Registry(registry) = target.as_ref() {
+        tracing::info!("{} registry requests", registry.requests_sent());
+    }
 
     for r in &reports {
         for e in &r.errors {

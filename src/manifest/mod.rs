@@ -3,6 +3,9 @@
 //! Pure parts: [`index`] (bytes of the index), [`verify`] (platform, digest and
 //! record checks), [`tags`] (which tags, in which order). I/O: [`stitch`] (one
 //! project against a [`target::Target`]: registry or OCI layout), [`report`].
+//!
+//! Arch images and the index share the project's repository under either
+//! naming scheme of the plan, so children never need a cross-repository mount.
 
 pub mod error;
 pub mod index;

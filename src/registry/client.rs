@@ -12,10 +12,7 @@ use super::credentials::{self, Credentials};
 use super::error::RegistryError;
 use super::retry::RetryPolicy;
 use super::transport::{error_message, header_str, read_limited};
-use super::types::{
-    ACCEPT, FetchedManifest, ImagePlatform, is_index, parse_config_platform, parse_manifest,
-    sha256_digest,
-};
+use super::types::{ACCEPT, FetchedManifest, parse_config_platform, parse_manifest, sha256_digest};
 use crate::env::Env;
 
 /// Env var with extra plain-HTTP registries, comma-separated.
@@ -293,15 +290,6 @@ impl Registry {
                 })
             }
         }
-    }
-}
-
-/// Whether a fetched manifest is an image whose platform is known.
-pub fn platform_of(manifest: &FetchedManifest) -> Option<&ImagePlatform> {
-    if is_index(&manifest.media_type) {
-        None
-    } else {
-        manifest.platform.as_ref()
     }
 }
 

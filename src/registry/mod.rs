@@ -39,7 +39,7 @@ mod retry;
 mod transport;
 mod types;
 
-pub use client::{INSECURE_VAR, Registry, is_insecure, platform_of};
+pub use client::{INSECURE_VAR, Registry, is_insecure};
 pub use credentials::{Credentials, PASSWORD_VAR, Secret, USERNAME_VAR, docker_config_path};
 pub use error::RegistryError;
 pub use retry::RetryPolicy;

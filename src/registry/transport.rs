@@ -158,12 +158,37 @@ impl Registry {
                 }
             }
         };
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let resp = req.send().await.map_err(|e| RegistryError::Exhausted {
-            reference: reference.to_string(),
-            attempts: 1,
-            last: format!("token request failed: {}", connection_message(&e)),
-        })?;
+        // Token servers fail like registries do: same retries.
+        let mut attempt = 0;
+        let resp = loop {
+            attempt += 1;
+            let this = req.try_clone().ok_or_else(|| RegistryError::Invalid {
+                reference: reference.to_string(),
+                message: "token request cannot be repeated".into(),
+            })?;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let (last, retry_after) = match this.send().await {
+                Ok(resp) if is_transient(resp.status().as_u16()) => (
+                    format!("token request: HTTP {}", resp.status()),
+                    header_str(&resp, header::RETRY_AFTER)
+                        .as_deref()
+                        .and_then(parse_retry_after),
+                ),
+                Ok(resp) => break resp,
+                Err(e) => (
+                    format!("token request failed: {}", connection_message(&e)),
+                    None,
+                ),
+            };
+            if attempt >= self.retry.attempts {
+                return Err(RegistryError::Exhausted {
+                    reference: reference.to_string(),
+                    attempts: attempt,
+                    last,
+                });
+            }
+            tokio::time::sleep(self.retry.wait(attempt, retry_after)).await;
+        };
         let resp = self.check(resp, reference, "log in to").await?;
         let body: serde_json::Value = resp.json().await.map_err(|e| RegistryError::Invalid {
             reference: reference.to_string(),

@@ -117,3 +117,104 @@ fn wrong_credentials_name_their_source_but_never_the_secret() {
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn credential_helpers_per_registry_are_used() {
+    let Some(registry) = Registry::start_with_auth("ecr-bot", "from-cred-helper") else {
+        return;
+    };
+    if crate::support::tools::require("skopeo").is_none() {
+        return;
+    }
+    let s = Setup::with(registry);
+    let project = plans::project("app", BOTH, &[]);
+    s.push_arch_images(&project, BOTH);
+    let plan = plans::plan(&s.host(), vec![project.clone()]);
+    let plan_path = s.write_plan(&plan);
+    helper_and_config(s.dir.path(), &s.host(), "ecr-bot", "from-cred-helper");
+    // The ECR style: a helper for this registry only, another store for the rest.
+    std::fs::write(
+        s.dir.path().join("docker/config.json"),
+        format!(
+            r#"{{"credsStore":"absent","credHelpers":{{"{}":"monoarchtest"}}}}"#,
+            s.host()
+        ),
+    )
+    .expect("docker config");
+    s.command(&plan_path, &s.host(), &[])
+        .env("DOCKER_CONFIG", s.dir.path().join("docker"))
+        .env("PATH", path_with(s.dir.path()))
+        .run()
+        .success();
+    let creds = s.registry.auth().cloned();
+    assert!(
+        skopeo_raw(
+            &s.host(),
+            plans::REPOSITORY,
+            &project.tags[0],
+            creds.as_ref()
+        )
+        .is_some()
+    );
+}
+
+/// A bearer-token registry (as GHCR, Docker Hub, GitLab): a proxy in front of
+/// the open registry demands a token, which its `/token` realm hands out for
+/// basic credentials. (docker-registry's own token auth needs a JWT-issuing
+/// token server, which is more machinery than the check is worth.)
+#[test]
+fn bearer_token_registries_get_a_token_from_the_realm() {
+    use crate::support::fault_proxy::{Action, FaultProxy};
+    let Some(s) = Setup::new() else { return };
+    let project = plans::project("app", BOTH, &["latest"]);
+    s.push_arch_images(&project, BOTH);
+    // base64("bot:s3cret-pw")
+    const BASIC: &str = "Basic Ym90OnMzY3JldC1wdw==";
+    let mut token_calls = 0;
+    let proxy = FaultProxy::start(s.registry.port(), move |r| {
+        if r.path.starts_with("/token") {
+            token_calls += 1;
+            if token_calls == 1 {
+                return Action::Status(503, None);
+            }
+            if r.header("authorization") == Some(BASIC) && r.path.contains("service=test-registry")
+            {
+                return Action::Respond(200, vec![], r#"{"token":"tok-123"}"#.into());
+            }
+            return Action::Respond(401, vec![], "{}".into());
+        }
+        if r.header("authorization") == Some("Bearer tok-123") {
+            return Action::Forward;
+        }
+        let realm = format!("http://{}/token", r.header("host").unwrap_or_default());
+        Action::Respond(
+            401,
+            vec![(
+                "WWW-Authenticate".into(),
+                format!(r#"Bearer realm="{realm}",service="test-registry""#),
+            )],
+            r#"{"errors":[{"code":"UNAUTHORIZED"}]}"#.into(),
+        )
+    });
+    let plan = plans::plan(&proxy.host(), vec![project.clone()]);
+    let plan_path = s.write_plan(&plan);
+    let run = s
+        .command(&plan_path, &proxy.host(), &[])
+        .env("MONOARCH_REGISTRY_USERNAME", "bot")
+        .env("MONOARCH_REGISTRY_PASSWORD", "s3cret-pw")
+        .run()
+        .success();
+    assert!(!run.stderr.contains("s3cret-pw"));
+    let tokens = proxy
+        .seen()
+        .iter()
+        .filter(|(l, a)| l.contains("/token") && *a != Action::Status(503, None))
+        .count();
+    assert_eq!(tokens, 2, "one token per scope (pull, push)");
+    assert_eq!(
+        proxy.count(&Action::Status(503, None)),
+        1,
+        "the failed token request was retried"
+    );
+    assert!(super::index_at(&s.host(), "app-latest").is_some());
+}

@@ -18,6 +18,8 @@ pub enum Action {
     Drop,
     /// Forward, then strip `Location` from the answer.
     ForwardWithoutLocation,
+    /// Answer this status, extra headers and body without asking the registry.
+    Respond(u16, Vec<(String, String)>, String),
 }
 
 /// The request line (`PUT /v2/x/manifests/t`) and its number (from 0).
@@ -25,6 +27,18 @@ pub struct Request<'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub number: usize,
+    /// Header lines as sent (`Name: value`), request line excluded.
+    pub headers: &'a [String],
+}
+
+impl Request<'_> {
+    /// The value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
 }
 
 type Rule = Box<dyn FnMut(&Request) -> Action + Send>;
@@ -120,10 +134,16 @@ fn handle(
     let action = {
         let mut seen = seen.lock().expect("proxy log");
         let number = seen.len();
+        let headers: Vec<String> = head
+            .iter()
+            .skip(1)
+            .map(|l| l.trim_end().to_string())
+            .collect();
         let action = (rule.lock().expect("rule"))(&Request {
             method,
             path,
             number,
+            headers: &headers,
         });
         seen.push((format!("{method} {path}"), action.clone()));
         action
@@ -143,6 +163,17 @@ fn handle(
             let _ = write!(
                 client,
                 "HTTP/1.1 {code} Injected\r\nContent-Type: application/json\r\n{retry}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+        Action::Respond(code, headers, body) => {
+            let extra: String = headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}\r\n"))
+                .collect();
+            let _ = write!(
+                client,
+                "HTTP/1.1 {code} Answered\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
         }
