@@ -65,6 +65,10 @@ pub enum Command {
     /// Verify the pushed arch images and publish one multi-arch OCI index per project.
     #[command(long_about = commands::manifest::LONG_ABOUT)]
     Manifest(commands::manifest::ManifestArgs),
+
+    /// Run the whole pipeline on this machine: plan, build with buildah, push, stitch, summary.
+    #[command(long_about = commands::run::LONG_ABOUT)]
+    Run(commands::run::RunArgs),
 }
 
 /// How the projects of a plan are chosen; shared by `plan`, `matrix` and `run`.

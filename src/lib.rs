@@ -18,6 +18,7 @@ pub mod plan;
 pub mod platform;
 pub mod record;
 pub mod registry;
+pub mod run;
 
 pub use error::Error;
 
@@ -30,5 +31,6 @@ pub fn run(cli: cli::Cli, env: env::Env) -> Result<i32, Error> {
         Command::Validate(args) => commands::validate::run(args, &env),
         Command::Build(args) => commands::build::run(args, &env),
         Command::Manifest(args) => commands::manifest::run(args, &env),
+        Command::Run(args) => commands::run::run(args, &env),
     }
 }

@@ -153,20 +153,20 @@ pub fn cross_check(
             project: project.to_string(),
             details,
         });
-    } else if let (Some(planned), Some(found)) = (planned_upstream, commits.first()) {
-        if planned != *found {
-            let arch = records
-                .iter()
-                .find(|r| r.upstream_commit.as_deref() == Some(found))
-                .map(|r| r.arch.clone())
-                .unwrap_or_default();
-            problems.push(RecordMismatch::NotPlannedCommit {
-                project: project.to_string(),
-                arch,
-                found: found.to_string(),
-                planned: planned.to_string(),
-            });
-        }
+    } else if let (Some(planned), Some(found)) = (planned_upstream, commits.first())
+        && planned != *found
+    {
+        let arch = records
+            .iter()
+            .find(|r| r.upstream_commit.as_deref() == Some(found))
+            .map(|r| r.arch.clone())
+            .unwrap_or_default();
+        problems.push(RecordMismatch::NotPlannedCommit {
+            project: project.to_string(),
+            arch,
+            found: found.to_string(),
+            planned: planned.to_string(),
+        });
     }
     if problems.is_empty() {
         Ok(commits.first().map(|c| c.to_string()))

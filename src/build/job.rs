@@ -11,8 +11,8 @@ use crate::record::{BuildRecord, RECORD_FORMAT_VERSION};
 use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
 use super::logsection::LogStyle;
 use super::paths::{self, Kind};
-use super::verify::{Pushed, verify};
-use super::{BuildError, guard, output, source};
+use super::verify::{Pushed, verify, verify_layout};
+use super::{BuildError, guard, output, registry_auth, source};
 
 /// Everything a job needs besides the plan; read once by the command.
 pub struct JobOptions<'a> {
@@ -32,6 +32,9 @@ pub struct JobOptions<'a> {
     pub style: LogStyle,
     /// Seconds since the epoch, for log section markers.
     pub now: &'a dyn Fn() -> i64,
+    /// Push into this OCI image layout instead of the registry (`monoarch run`;
+    /// buildah only). `registry_host` is then unused.
+    pub layout: Option<&'a Path>,
 }
 
 /// Builds, pushes and verifies one job, then writes its build record.
@@ -46,9 +49,13 @@ pub fn run_job(
     let name = project.name.as_str();
     guard::check(name, job.platform, opts.host_platform, opts.allow_emulation)?;
     if opts.host_platform != Some(job.platform) {
+        // Whether anything is emulated depends on the Dockerfile (a `RUN` step); say only what is known.
         tracing::warn!(
-            "{name}: building {} under emulation on this machine",
-            job.platform
+            "{name}: building {} on a {} machine; any RUN step needs QEMU/binfmt",
+            job.platform,
+            opts.host_platform
+                .map(|p| p.as_str())
+                .unwrap_or("unknown-platform")
         );
     }
 
@@ -68,7 +75,7 @@ pub fn run_job(
             paths::resolve(
                 name,
                 opts.repo_root,
-                "project folder",
+                paths::PROJECT_FOLDER,
                 &project.path,
                 Kind::Dir,
             )?,
@@ -84,12 +91,46 @@ pub fn run_job(
     )?;
     let context = paths::resolve(name, &root, "context_path", &project.context, Kind::Dir)?;
 
-    let args = resolve_args(name, &project.build_args, env)?;
+    let mut args = resolve_args(name, &project.build_args, env)?;
+    if !args.secrets.is_empty() {
+        // Docker semantics, not ours to change: every builder records the
+        // build args a RUN step used in the image history.
+        tracing::warn!(
+            "{name}: secret build args stay out of logs, but a RUN step that uses one records its value in the image history; for credentials prefer a secret mount"
+        );
+    }
+    let job_dir = prepare_dir(&job_dir)?;
+    let auth = registry_auth::write(&job_dir.join("auth"), opts.registry_host, env)?;
+    if let Some(auth) = &auth {
+        args.secrets.push(auth.password.clone());
+        match opts.builder {
+            // Kaniko reads `$DOCKER_CONFIG/config.json`.
+            BuilderKind::Kaniko => args.child_env.push((
+                "DOCKER_CONFIG".to_string(),
+                job_dir.join("auth").display().to_string(),
+            )),
+            BuilderKind::Buildah => {}
+            // Changing DOCKER_CONFIG would hide docker's CLI plugins, buildx among them.
+            BuilderKind::Buildkit => tracing::warn!(
+                "{name}: BuildKit pushes with docker's own login; MONOARCH_REGISTRY_USERNAME/PASSWORD are used only to read the image back"
+            ),
+        }
+    }
+    if opts.layout.is_some() && opts.builder != BuilderKind::Buildah {
+        return Err(BuildError::Plan(format!(
+            "{name}: only buildah can write into an OCI layout, not {}",
+            opts.builder.name()
+        )));
+    }
+    // In a layout the local name only labels buildah's storage; the tag is what counts.
     let image = format!(
         "{}:{}",
         image_name(opts.registry_host, &project.repository),
         job.tag
     );
+    let push_to = opts
+        .layout
+        .map(|dir| format!("oci:{}:{}", dir.display(), job.tag));
     let spec = BuildSpec {
         context,
         dockerfile,
@@ -99,7 +140,13 @@ pub fn run_job(
         registry_host: opts.registry_host.to_string(),
         insecure: crate::registry::is_insecure(opts.registry_host, opts.insecure, env),
         build_args: args.cli,
-        digest_file: prepare_dir(&job_dir)?.join("digest"),
+        digest_file: job_dir.join("digest"),
+        work_dir: job_dir.clone(),
+        auth_file: auth
+            .as_ref()
+            .filter(|_| opts.builder == BuilderKind::Buildah)
+            .map(|a| a.path.clone()),
+        push_to: push_to.clone(),
     };
     let runner = Runner {
         project: name,
@@ -115,17 +162,23 @@ pub fn run_job(
     }
     let digest = opts.builder.read_digest(&spec)?;
 
-    verify(
-        &Pushed {
-            host: opts.registry_host,
-            repository: &project.repository,
-            tag: &job.tag,
-            digest: &digest,
-            platform: job.platform,
-        },
-        opts.insecure,
-        env,
-    )?;
+    let pushed = Pushed {
+        host: opts.registry_host,
+        repository: &project.repository,
+        tag: &job.tag,
+        digest: &digest,
+        platform: job.platform,
+    };
+    let image = match opts.layout {
+        Some(dir) => {
+            verify_layout(dir, &pushed)?;
+            push_to.unwrap_or_default()
+        }
+        None => {
+            verify(&pushed, opts.insecure, env)?;
+            image
+        }
+    };
     tracing::info!(
         "{name}: verified {image}: digest {digest}, platform {}",
         job.platform

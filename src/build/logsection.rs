@@ -34,6 +34,17 @@ impl LogStyle {
         }
     }
 
+    /// GitHub only: the lines that make the runner ignore workflow commands
+    /// (`::add-mask::`, `::error::`, ...) in what follows until `resume`, so
+    /// a Dockerfile from an upstream cannot issue commands to the job.
+    /// `token` must be unguessable by the builder's output.
+    pub fn pause_commands(self, token: &str) -> Option<(String, String)> {
+        match self {
+            LogStyle::GitHub => Some((format!("::stop-commands::{token}"), format!("::{token}::"))),
+            LogStyle::GitLab | LogStyle::Plain => None,
+        }
+    }
+
     /// The line that closes the section `start` opened; `None` for plain logs.
     pub fn end(self, id: &str, unix_time: i64) -> Option<String> {
         match self {
@@ -101,5 +112,10 @@ mod tests {
             Some("\x1b[0Ksection_end:1700000009:build_hello_arm64\r\x1b[0K")
         );
         assert_eq!(LogStyle::Plain.end("x", 1), None);
+        assert_eq!(
+            LogStyle::GitHub.pause_commands("t0k"),
+            Some(("::stop-commands::t0k".to_string(), "::t0k::".to_string()))
+        );
+        assert_eq!(LogStyle::GitLab.pause_commands("t0k"), None);
     }
 }

@@ -11,6 +11,7 @@ pub mod job;
 pub mod logsection;
 pub mod output;
 pub mod paths;
+pub mod registry_auth;
 pub mod source;
 pub mod verify;
 

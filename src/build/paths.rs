@@ -24,7 +24,8 @@ pub enum PathError {
         target: PathBuf,
     },
     #[error(
-        "{project}: {field} `{value}` not found in the source ({root}); check the path in build-config.yaml against the upstream ref"
+        "{project}: {field} `{value}` not found in {root}; {}",
+        missing_hint(field)
     )]
     Missing {
         project: String,
@@ -40,6 +41,17 @@ pub enum PathError {
         expected: &'static str,
     },
 }
+
+fn missing_hint(field: &str) -> &'static str {
+    if field == PROJECT_FOLDER {
+        "run monoarch build in the monorepo checkout the plan was made from, or pass --repo DIR"
+    } else {
+        "check the path in build-config.yaml against the source at the planned ref"
+    }
+}
+
+/// The `field` name for a project's own folder in the monorepo.
+pub const PROJECT_FOLDER: &str = "project folder";
 
 /// What a resolved path must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,6 +26,8 @@ pub enum VerifyError {
     },
     #[error("{image}: the pushed index has no {expected} image")]
     NoPlatformEntry { image: String, expected: Platform },
+    #[error("{image}: cannot read the pushed image back: {message}")]
+    Layout { image: String, message: String },
     #[error("{image}: cannot read the pushed image back: {source}")]
     Registry {
         image: String,
@@ -38,6 +40,7 @@ impl VerifyError {
     pub fn exit_code(&self) -> i32 {
         match self {
             VerifyError::Registry { .. } => crate::exit_code::REGISTRY,
+            VerifyError::Layout { .. } => crate::exit_code::FAILURE,
             _ => crate::exit_code::VERIFY,
         }
     }
@@ -102,6 +105,26 @@ pub fn verify(pushed: &Pushed<'_>, insecure: &[String], env: &Env) -> Result<(),
     })
 }
 
+/// Reads the arch tag back from an OCI layout (`monoarch run`): buildah wrote
+/// one image there, so its digest and config platform must be the job's.
+pub fn verify_layout(dir: &std::path::Path, pushed: &Pushed<'_>) -> Result<(), VerifyError> {
+    let image = format!("oci:{}:{}", dir.display(), pushed.tag);
+    let fetched = crate::manifest::layout::Layout::open(dir)
+        .and_then(|layout| layout.fetch(pushed.tag))
+        .map_err(|e| VerifyError::Layout {
+            image: image.clone(),
+            message: e.to_string(),
+        })?;
+    if fetched.digest != pushed.digest {
+        return Err(VerifyError::DigestMismatch {
+            image,
+            reported: pushed.digest.to_string(),
+            found: fetched.digest,
+        });
+    }
+    check_platform(&image, pushed.platform, fetched.platform.as_ref())
+}
+
 fn check_digest(pushed: &Pushed<'_>, top: &FetchedManifest) -> Result<(), VerifyError> {
     if top.digest == pushed.digest {
         Ok(())
@@ -159,6 +182,47 @@ mod tests {
             architecture: arch.into(),
             variant: variant.map(String::from),
         }
+    }
+
+    fn entry(digest: &str, platform: ImagePlatform) -> crate::registry::Descriptor {
+        crate::registry::Descriptor {
+            media_type: crate::registry::OCI_MANIFEST.into(),
+            digest: digest.into(),
+            size: 1,
+            platform: Some(platform),
+            annotations: None,
+        }
+    }
+
+    #[test]
+    fn an_attested_index_yields_its_platform_entry_never_the_attestation() {
+        let index = FetchedManifest {
+            digest: "sha256:index".into(),
+            media_type: crate::registry::OCI_INDEX.into(),
+            size: 1,
+            raw: vec![],
+            platform: None,
+            children: vec![
+                entry("sha256:attestation", plat("unknown", "unknown", None)),
+                entry("sha256:arm", plat("linux", "arm64", Some("v8"))),
+            ],
+        };
+        let arm64 = Platform::parse("linux/arm64").expect("known");
+        let amd64 = Platform::parse("linux/amd64").expect("known");
+        assert_eq!(platform_entry(&index, arm64).as_deref(), Some("sha256:arm"));
+        assert_eq!(platform_entry(&index, amd64), None);
+        let pushed = Pushed {
+            host: "h",
+            repository: "r",
+            tag: "t",
+            digest: "sha256:other",
+            platform: arm64,
+        };
+        let err = check_digest(&pushed, &index).expect_err("digests differ");
+        assert_eq!(
+            err.to_string(),
+            "h/r:t: the registry holds digest sha256:index, but the builder reported sha256:other; another job may have pushed the same tag, run the job again"
+        );
     }
 
     #[test]

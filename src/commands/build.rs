@@ -25,7 +25,9 @@ digest and platform, and writes the build record `<records>/<project>-<arch>.jso
 The job must run on a machine of its architecture unless --allow-emulation is given. Build \
 args taken from the environment reach the builder through its environment, never on a \
 printed command line. Private upstreams: a token from MONOARCH_GIT_TOKEN (any host, or only \
-MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to GitHub).\n\n\
+MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to GitHub). Registry credentials: MONOARCH_REGISTRY_USERNAME and \
+MONOARCH_REGISTRY_PASSWORD (handed to buildah and Kaniko in an auth file), else the builder's own \
+login; the read-back also reads the docker config and its credential helpers.\n\n\
 Examples:\n  monoarch build --plan plan.json --project kaniko-executor --arch arm64\n  \
 JOB='{\"arch\":\"amd64\",\"projects\":[\"a\",\"b\"]}' monoarch build --plan plan.json --job-env JOB\n\n\
 Exit codes: 6 plan/job not usable, 7 source fetch or paths, 8 builder missing or failed, \
@@ -111,13 +113,14 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
     let workdir = match &args.workdir {
         Some(dir) => dir.clone(),
         None => {
+            let base = default_work_base(builder, env);
             temp = tempfile::Builder::new()
                 .prefix("monoarch-build-")
-                .tempdir_in(env.get("TMPDIR").unwrap_or("/tmp"))
+                .tempdir_in(&base)
                 .map_err(|e| BuildError::Output {
-                    what: "work folder",
-                    path: PathBuf::from(env.get("TMPDIR").unwrap_or("/tmp")),
-                    message: e.to_string(),
+                    what: "work folder in",
+                    path: base.clone(),
+                    message: format!("{e}; pass --workdir DIR"),
                 })?;
             temp.path().to_path_buf()
         }
@@ -135,6 +138,7 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
         host_platform: Platform::host(),
         style: LogStyle::detect(env),
         now: &now,
+        layout: None,
     };
 
     let mut failures: Vec<BuildError> = Vec::new();
@@ -159,6 +163,16 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
         }
         Some(first) => first.exit_code(),
     })
+}
+
+/// Where the temporary work folder goes. In the Kaniko image that is
+/// `/kaniko`: the image may have no `/tmp`, and Kaniko never snapshots or
+/// wipes its own folder.
+fn default_work_base(builder: BuilderKind, env: &Env) -> PathBuf {
+    match (builder, Path::new(KANIKO_EXECUTOR).parent()) {
+        (BuilderKind::Kaniko, Some(dir)) if dir.is_dir() => dir.to_path_buf(),
+        _ => PathBuf::from(env.get("TMPDIR").unwrap_or("/tmp")),
+    }
 }
 
 /// `(arch, projects)` from `--project/--arch` or the `--job-env` variable.

@@ -171,7 +171,11 @@ fn open_target(plan: &Plan, args: &ManifestArgs, env: &Env) -> Result<Target, Ma
     if host.is_empty() {
         return Err(ManifestError::NoTarget);
     }
-    Ok(Target::Registry(Registry::new(host, &args.insecure, env)?))
+    Ok(Target::Registry(Box::new(Registry::new(
+        host,
+        &args.insecure,
+        env,
+    )?)))
 }
 
 fn append(path: &Path, what: &'static str, text: &str) -> Result<(), ManifestError> {

@@ -2,6 +2,10 @@
 
 use std::path::{Component, Path};
 
+use serde_saphyr::Spanned;
+
+use super::problem::FileProblems;
+
 /// Accepts a relative path that stays inside its root (no `..` escape).
 pub fn check_relative(path: &str) -> Result<(), String> {
     if path.trim().is_empty() {
@@ -32,6 +36,30 @@ pub fn check_relative(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A path setting from a config file: `default` when absent, else checked
+/// (a problem is recorded, the value kept) and stripped of a trailing `/`.
+pub(super) fn relative_setting(
+    value: Option<Spanned<String>>,
+    field: &str,
+    default: &str,
+    p: &mut FileProblems,
+) -> String {
+    match value {
+        None => default.to_string(),
+        Some(s) => {
+            if let Err(why) = check_relative(&s.value) {
+                p.at(&s, field, why);
+            }
+            let trimmed = s.value.trim_end_matches('/');
+            if trimmed.is_empty() {
+                s.value
+            } else {
+                trimmed.to_string()
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::paths::check_relative;
+use super::paths::relative_setting;
 use super::problem::{FileProblems, Problems};
 use super::repo::{RepoConfig, unknown_platform};
 use super::tag::{MAX_TAG_LEN, is_valid_tag};
@@ -137,8 +137,8 @@ pub fn parse_project(
         (None, None) => None,
     };
 
-    let dockerfile = relative(raw.dockerfile_path, "dockerfile_path", "Dockerfile", &mut p);
-    let context = relative(raw.context_path, "context_path", ".", &mut p);
+    let dockerfile = relative_setting(raw.dockerfile_path, "dockerfile_path", "Dockerfile", &mut p);
+    let context = relative_setting(raw.context_path, "context_path", ".", &mut p);
     let target = raw.target.map(|t| {
         if t.value.trim().is_empty() || t.value.contains(char::is_whitespace) {
             p.at(
@@ -187,23 +187,6 @@ fn check_repo_url(url: &Spanned<String>, p: &mut FileProblems) {
     if !known.iter().any(|prefix| value.starts_with(prefix)) || value.contains(char::is_whitespace)
     {
         p.at(url, "upstream_repo", format!("`{value}` is not a git URL; use https://host/org/repo (or ssh://, git@host:org/repo)"));
-    }
-}
-
-fn relative(
-    value: Option<Spanned<String>>,
-    field: &str,
-    default: &str,
-    p: &mut FileProblems,
-) -> String {
-    match value {
-        None => default.to_string(),
-        Some(s) => {
-            if let Err(why) = check_relative(&s.value) {
-                p.at(&s, field, why);
-            }
-            s.value
-        }
     }
 }
 

@@ -7,6 +7,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::paths::relative_setting;
 use super::problem::{FileProblems, Problems};
 use super::tag::is_valid_repository;
 use super::yaml;
@@ -280,23 +281,6 @@ fn default_source(env: &Env) -> Option<String> {
         return Some(format!("{server}/{repo}"));
     }
     env.get("CI_PROJECT_URL").map(str::to_string)
-}
-
-fn relative_setting(
-    value: Option<Spanned<String>>,
-    field: &str,
-    default: &str,
-    p: &mut FileProblems,
-) -> String {
-    match value {
-        None => default.to_string(),
-        Some(s) => {
-            if let Err(why) = super::paths::check_relative(&s.value) {
-                p.at(&s, field, why);
-            }
-            s.value.trim_end_matches('/').to_string()
-        }
-    }
 }
 
 fn globs(

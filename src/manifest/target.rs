@@ -5,7 +5,8 @@ use crate::registry::{FetchedManifest, Registry, RegistryError};
 use super::layout::{Layout, LayoutError};
 
 pub enum Target {
-    Registry(Registry),
+    // Boxed: the client is much larger than a layout handle.
+    Registry(Box<Registry>),
     Layout(Layout),
 }
 

@@ -314,7 +314,7 @@ mod tests {
         assert!(matches!(problems[0], Problem::Duplicate { .. }));
 
         let ok = record("amd64", "sha256:a");
-        assert!(check_children("app", &[a.clone()], &[&ok]).is_empty());
+        assert!(check_children("app", std::slice::from_ref(&a), &[&ok]).is_empty());
         let via_index = resolved("amd64", "sha256:a", "sha256:idx");
         assert!(check_children("app", &[via_index], &[&record("amd64", "sha256:idx")]).is_empty());
         let stale = record("amd64", "sha256:old");

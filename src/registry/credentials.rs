@@ -164,7 +164,7 @@ fn describe_source(config: &serde_json::Value, host: &str, path: &str) -> String
     if let Some(store) = config.get("credsStore").and_then(|v| v.as_str()) {
         return format!("credsStore `{store}` (docker-credential-{store}) in {path}");
     }
-    format!("{path}")
+    path.to_string()
 }
 
 fn normalize_key(key: &str) -> &str {

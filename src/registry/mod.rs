@@ -36,6 +36,7 @@ mod client;
 mod credentials;
 mod error;
 mod retry;
+mod transport;
 mod types;
 
 pub use client::{INSECURE_VAR, Registry, is_insecure, platform_of};

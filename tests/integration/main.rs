@@ -7,5 +7,6 @@ mod detect_cases;
 mod harness_selftest;
 mod manifest;
 mod output_snapshots;
+mod pipelines;
 mod support;
 mod validate_errors;

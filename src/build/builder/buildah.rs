@@ -9,6 +9,11 @@ pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
         "-f".to_string(),
         spec.dockerfile.display().to_string(),
     ];
+    let authfile = spec
+        .auth_file
+        .as_ref()
+        .map(|p| format!("--authfile={}", p.display()));
+    bud.extend(authfile.clone());
     if let Some(target) = &spec.target {
         bud.push(format!("--target={target}"));
     }
@@ -23,10 +28,15 @@ pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
         "push".to_string(),
         format!("--digestfile={}", spec.digest_file.display()),
     ];
+    push.extend(authfile);
     if spec.insecure {
         push.push("--tls-verify=false".to_string());
     }
-    push.extend([spec.image.clone(), format!("docker://{}", spec.image)]);
+    let destination = spec
+        .push_to
+        .clone()
+        .unwrap_or_else(|| format!("docker://{}", spec.image));
+    push.extend([spec.image.clone(), destination]);
 
     vec![
         CommandLine {

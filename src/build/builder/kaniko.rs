@@ -23,6 +23,10 @@ pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
     // The defaults of the pipelines this replaces: no layer cache, the faster
     // RUN implementation, and a clean filesystem for the next build.
     args.extend(["--cache=false", "--use-new-run", "--cleanup"].map(String::from));
+    // Kaniko builds in its own root filesystem and wipes it between stages and
+    // at --cleanup; the job folder (source, digest file) must survive that and
+    // never end up in a layer.
+    args.push(format!("--ignore-path={}", spec.work_dir.display()));
     if spec.insecure {
         args.push(format!("--insecure-registry={}", spec.registry_host));
     }

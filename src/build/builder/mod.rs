@@ -118,6 +118,13 @@ pub struct BuildSpec {
     pub build_args: Vec<CliArg>,
     /// Where the builder writes the pushed digest (a metadata file for BuildKit).
     pub digest_file: PathBuf,
+    /// This job's folder (fetched source, digest file, auth file).
+    pub work_dir: PathBuf,
+    /// Registry credentials in docker-config format, for buildah's `--authfile`
+    /// (Kaniko gets the folder as `DOCKER_CONFIG` instead).
+    pub auth_file: Option<PathBuf>,
+    /// Push here instead of `docker://{image}` (buildah only; `oci:PATH:TAG` for `monoarch run`).
+    pub push_to: Option<String>,
 }
 
 /// A build argument as it appears on the command line.
@@ -201,6 +208,17 @@ pub enum Step {
 }
 
 impl Step {
+    /// What to look at when this step's process fails.
+    pub fn failure_hint(self) -> &'static str {
+        match self {
+            Step::Build => "its output is above",
+            Step::Push => {
+                "the registry refused the push or was unreachable (output above); check the push credentials (MONOARCH_REGISTRY_USERNAME/PASSWORD or the builder's own login) and the registry host"
+            }
+            Step::BuildAndPush => "its output above shows whether the build or the push failed",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Step::Build => "build",
@@ -224,12 +242,13 @@ pub enum BuilderError {
     },
     #[error("cannot start `{program}`: {message}")]
     Spawn { program: String, message: String },
-    #[error("{project}: {step} failed: `{program}` exited {code}; its output is above")]
+    #[error("{project}: {step} failed: `{program}` exited {code}; {hint}")]
     Failed {
         project: String,
         step: &'static str,
         program: String,
         code: String,
+        hint: &'static str,
     },
     #[error("{builder} reported no digest in {path}: {message}")]
     Digest {

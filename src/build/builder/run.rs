@@ -37,7 +37,14 @@ impl Runner<'_> {
         );
         println!("{}", self.style.start(section_id, &title, (self.now)()));
         println!("$ {}", shell_line(command));
+        let pause = self.style.pause_commands(&unguessable_token());
+        if let Some((stop, _)) = &pause {
+            println!("{stop}");
+        }
         let result = self.spawn_and_stream(command);
+        if let Some((_, resume)) = &pause {
+            println!("{resume}");
+        }
         if let Some(end) = self.style.end(section_id, (self.now)()) {
             println!("{end}");
         }
@@ -99,8 +106,21 @@ impl Runner<'_> {
             code: status
                 .code()
                 .map_or_else(|| "on a signal".to_string(), |c| c.to_string()),
+            hint: command.step.failure_hint(),
         })
     }
+}
+
+/// 128 random bits as hex, from the OS-seeded keys of std's hasher.
+fn unguessable_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    (0..2)
+        .map(|_| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u8(0);
+            format!("{:016x}", h.finish())
+        })
+        .collect()
 }
 
 /// Copies `from` line by line (so output stays live) with every secret masked.
@@ -160,6 +180,13 @@ mod tests {
             String::from_utf8_lossy(&out),
             "step 1\nTOKEN is *** here\nlast line without newline ***"
         );
+    }
+
+    #[test]
+    fn tokens_differ_each_time() {
+        let (a, b) = (unguessable_token(), unguessable_token());
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
     }
 
     #[test]

@@ -24,11 +24,14 @@ fn spec(insecure: bool) -> BuildSpec {
             },
         ],
         digest_file: PathBuf::from("/work/out/digest"),
+        work_dir: PathBuf::from("/work/out"),
+        auth_file: None,
+        push_to: None,
     }
 }
 
-fn lines(kind: BuilderKind, insecure: bool) -> String {
-    kind.commands(&spec(insecure))
+fn lines(kind: BuilderKind, spec: &BuildSpec) -> String {
+    kind.commands(spec)
         .iter()
         .map(|c| format!("[{}] {}", c.step.name(), shell_line(c)))
         .collect::<Vec<_>>()
@@ -37,32 +40,39 @@ fn lines(kind: BuilderKind, insecure: bool) -> String {
 
 #[test]
 fn kaniko_command_line() {
-    insta::assert_snapshot!(lines(BuilderKind::Kaniko, false));
+    insta::assert_snapshot!(lines(BuilderKind::Kaniko, &spec(false)));
 }
 
 #[test]
 fn kaniko_command_line_insecure_registry() {
-    insta::assert_snapshot!(lines(BuilderKind::Kaniko, true));
+    insta::assert_snapshot!(lines(BuilderKind::Kaniko, &spec(true)));
 }
 
 #[test]
 fn buildah_command_lines() {
-    insta::assert_snapshot!(lines(BuilderKind::Buildah, false));
+    insta::assert_snapshot!(lines(BuilderKind::Buildah, &spec(false)));
 }
 
 #[test]
 fn buildah_command_lines_insecure_registry() {
-    insta::assert_snapshot!(lines(BuilderKind::Buildah, true));
+    insta::assert_snapshot!(lines(BuilderKind::Buildah, &spec(true)));
+}
+
+#[test]
+fn buildah_command_lines_with_an_auth_file() {
+    let mut s = spec(false);
+    s.auth_file = Some(PathBuf::from("/work/out/auth/config.json"));
+    insta::assert_snapshot!(lines(BuilderKind::Buildah, &s));
 }
 
 #[test]
 fn buildkit_command_line() {
-    insta::assert_snapshot!(lines(BuilderKind::Buildkit, false));
+    insta::assert_snapshot!(lines(BuilderKind::Buildkit, &spec(false)));
 }
 
 #[test]
 fn buildkit_command_line_insecure_registry() {
-    insta::assert_snapshot!(lines(BuilderKind::Buildkit, true));
+    insta::assert_snapshot!(lines(BuilderKind::Buildkit, &spec(true)));
 }
 
 #[test]
@@ -162,6 +172,7 @@ fn push_failure_is_a_registry_failure() {
         step: Step::Push.name(),
         program: "buildah push".into(),
         code: "125".into(),
+        hint: Step::Push.failure_hint(),
     };
     assert_eq!(err.exit_code(), crate::exit_code::REGISTRY);
     let err = BuilderError::Failed {
@@ -169,6 +180,7 @@ fn push_failure_is_a_registry_failure() {
         step: Step::Build.name(),
         program: "buildah bud".into(),
         code: "1".into(),
+        hint: Step::Build.failure_hint(),
     };
     assert_eq!(err.exit_code(), crate::exit_code::BUILD);
 }

@@ -37,7 +37,8 @@ pub fn token_for(url: &str, env: &Env) -> Option<Token> {
         }
     }
     if let (Some(secret), Some(server)) = (env.get("CI_JOB_TOKEN"), env.get("CI_SERVER_HOST"))
-        && server.eq_ignore_ascii_case(&host)
+        // GitLab sets CI_SERVER_HOST without the port (that is CI_SERVER_PORT).
+        && server.eq_ignore_ascii_case(host_name(&host))
     {
         return Some(Token {
             var: "CI_JOB_TOKEN",
@@ -73,6 +74,11 @@ fn https_host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// `host` without a `:port`.
+fn host_name(host: &str) -> &str {
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}
+
 /// `url` without any password in it, safe to print.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -101,6 +107,11 @@ mod tests {
             ("CI_JOB_TOKEN", "gitlab-ci-token")
         );
         assert_eq!(token_for("https://github.com/org/repo", &env), None);
+        assert!(token_for("https://gitlab.example.com:8443/group/repo.git", &env).is_some());
+        assert_eq!(
+            token_for("https://gitlab.example.com.evil/r.git", &env),
+            None
+        );
     }
 
     #[test]

@@ -76,11 +76,20 @@ pub fn fetch(
         message: e.to_string(),
     };
     let wanted = match &upstream.commit {
-        Some(commit) => Wanted::Commit(commit.to_ascii_lowercase()),
         None if is_full_sha(&upstream.git_ref) => {
             Wanted::Commit(upstream.git_ref.to_ascii_lowercase())
         }
         None => resolve_one(project, upstream, env)?,
+        Some(planned) if is_full_sha(&upstream.git_ref) => {
+            Wanted::Commit(planned.to_ascii_lowercase())
+        }
+        // Pinned by `plan --resolve-refs`: while the ref still points at the
+        // planned commit, fetch the ref (shallow works on every server);
+        // once it has moved, fetch the planned commit itself.
+        Some(planned) => match resolve_one(project, upstream, env) {
+            Ok(found) if found.commit().eq_ignore_ascii_case(planned) => found,
+            _ => Wanted::Commit(planned.to_ascii_lowercase()),
+        },
     };
     if dest.exists() {
         std::fs::remove_dir_all(dest).map_err(|e| local(&e))?;
@@ -222,14 +231,17 @@ fn remote_error(
         // libgit2 messages should never echo a password, but make sure.
         message = message.replace(&token.secret, "***");
     }
-    let auth_failed =
+    let http_refusal =
         matches!(
             error.class(),
             git2::ErrorClass::Http | git2::ErrorClass::Net
-        ) && (message.contains("401") || message.contains("403") || message.contains("auth"))
-            || message.contains("credentials")
-            || message.contains("authentication");
+        ) && (message.contains("401") || message.contains("403") || message.contains("auth"));
+    let auth_failed =
+        http_refusal || message.contains("credentials") || message.contains("authentication");
+    let certificate =
+        error.code() == git2::ErrorCode::Certificate || error.class() == git2::ErrorClass::Ssl;
     let hint = match (auth_failed, &token) {
+        _ if certificate => "the server's TLS certificate is not trusted here; install its CA, or point SSL_CERT_FILE at it".to_string(),
         (true, Some(token)) => format!(
             "the token from ${} was refused; check that it may read this repository",
             token.var

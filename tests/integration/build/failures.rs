@@ -14,6 +14,11 @@ use crate::support::registry::Registry;
 const NO_REGISTRY: &str = "127.0.0.1:1";
 
 fn monorepo_with(project: monoarch::plan::ProjectPlan) -> GitRepo {
+    monorepo_pushing_to(NO_REGISTRY, project)
+}
+
+/// A monorepo holding `project`'s folder, and a plan for it that pushes to `registry`.
+fn monorepo_pushing_to(registry: &str, project: monoarch::plan::ProjectPlan) -> GitRepo {
     let repo = GitRepo::new();
     repo.write(
         &format!("{}/Dockerfile", project.path),
@@ -21,7 +26,7 @@ fn monorepo_with(project: monoarch::plan::ProjectPlan) -> GitRepo {
     );
     repo.write(&format!("{}/hello.txt", project.path), "hello\n");
     repo.commit("project");
-    plans::write(repo.path(), &plans::plan(NO_REGISTRY, vec![project]));
+    plans::write(repo.path(), &plans::plan(registry, vec![project]));
     repo
 }
 
@@ -91,7 +96,7 @@ fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
         (
             "Dockerfile.missing",
             ".",
-            "hello: dockerfile_path `Dockerfile.missing` not found in the source",
+            "hello: dockerfile_path `Dockerfile.missing` not found in /",
         ),
     ] {
         let mut project = plans::local_project("hello", &[host]);
@@ -106,6 +111,25 @@ fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
             run.stderr
         );
     }
+}
+
+#[test]
+fn a_build_outside_the_monorepo_says_where_to_run() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let run = Monoarch::new(repo.path())
+        .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+        .args(["--project", "hello", "--arch", host, "--repo"])
+        .arg_path(elsewhere.path())
+        .run()
+        .expect_code(exit_code::SOURCE);
+    assert!(
+        run.stderr.contains("hello: project folder `projects/hello` not found in")
+            && run.stderr.contains("run monoarch build in the monorepo checkout the plan was made from, or pass --repo DIR"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -221,31 +245,15 @@ fn a_refused_push_is_a_registry_error_and_writes_no_record() {
         return;
     };
     let (host, _) = plans::host_and_foreign_arch();
-    let repo = monorepo_with(plans::local_project("hello", &[host]));
-    plans::write(
-        repo.path(),
-        &plans::plan(
-            &registry.host(),
-            vec![plans::local_project("hello", &[host])],
-        ),
-    );
+    let repo = monorepo_pushing_to(&registry.host(), plans::local_project("hello", &[host]));
     let registry_host = registry.host();
-    let mut cmd = Monoarch::new(repo.path())
-        .args(["build", "--plan", "plan.json", "--builder", "buildah"])
-        .args([
-            "--project",
-            "hello",
-            "--arch",
-            host,
-            "--insecure-registry",
-            &registry_host,
-        ])
+    std::fs::write(repo.join("no-auth.json"), "{}").expect("auth file");
+    let cmd = buildah
+        .monoarch_build(repo.path())
+        .args(["--project", "hello", "--arch", host])
+        .args(["--insecure-registry", &registry_host])
         // An empty auth file: buildah must not find credentials anywhere else.
         .env("REGISTRY_AUTH_FILE", repo.join("no-auth.json"));
-    std::fs::write(repo.join("no-auth.json"), "{}").expect("auth file");
-    for (k, v) in buildah.env() {
-        cmd = cmd.env(k, v);
-    }
     let run = cmd.run().expect_code(exit_code::REGISTRY);
     assert!(
         run.stderr
@@ -254,7 +262,140 @@ fn a_refused_push_is_a_registry_error_and_writes_no_record() {
         run.stderr
     );
     assert!(
+        run.stderr.contains("check the push credentials"),
+        "{}",
+        run.stderr
+    );
+    assert!(
         !repo.join("build-records").exists(),
         "no record for a failed push"
+    );
+}
+
+#[test]
+fn a_pushed_image_that_differs_from_the_build_fails_verification() {
+    require_tools!("buildah");
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (host, foreign) = plans::host_and_foreign_arch();
+    let repo = monorepo_pushing_to(&registry.host(), plans::local_project("hello", &[host]));
+    // Another image, for the racing push to overwrite the tag with.
+    let other = repo.join("other");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(other.join("x.txt"), "other\n").expect("write");
+    std::fs::write(
+        other.join("Dockerfile"),
+        "FROM scratch\nCOPY x.txt /x.txt\n",
+    )
+    .expect("write");
+    buildah.run(&["bud", "-q", "-t", "localhost/other:latest", "."], &other);
+
+    let shim = crate::support::buildah::fault_shim(repo.path());
+    let path = format!(
+        "{}:{}",
+        shim.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let registry_host = registry.host();
+    for (fault, value, expected) in [
+        (
+            "FAULT_PLATFORM",
+            format!("linux/{foreign}"),
+            format!("the pushed image is linux/{foreign}, the job is for linux/{host}"),
+        ),
+        (
+            "FAULT_OVERWRITE_WITH",
+            "localhost/other:latest".to_string(),
+            "but the builder reported sha256:".to_string(),
+        ),
+    ] {
+        let cmd = buildah
+            .monoarch_build(repo.path())
+            .args([
+                "--project",
+                "hello",
+                "--arch",
+                host,
+                "--insecure-registry",
+                &registry_host,
+            ])
+            .env("PATH", &path)
+            .env(fault, &value);
+        let run = cmd.run().expect_code(exit_code::VERIFY);
+        assert!(run.stderr.contains(&expected), "{fault}: {}", run.stderr);
+        assert!(
+            !repo.join("build-records").exists(),
+            "{fault}: no record for a bad push"
+        );
+    }
+}
+
+#[test]
+fn a_plan_without_a_registry_needs_the_registry_flag() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("hello", &[host]));
+    plans::write(
+        repo.path(),
+        &plans::plan("", vec![plans::local_project("hello", &[host])]),
+    );
+    let run =
+        build(&repo, &["--project", "hello", "--arch", host]).expect_code(exit_code::INVALID_PLAN);
+    assert!(
+        run.stderr
+            .contains("plan.json names no registry host; pass --registry HOST"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_packed_entry_with_one_broken_project_builds_the_others_and_exits_partial() {
+    require_tools!("buildah");
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (host, _) = plans::host_and_foreign_arch();
+    let repo = monorepo_with(plans::local_project("good", &[host]));
+    let mut broken = plans::local_project("broken", &[host]);
+    broken.dockerfile = "Missing.Dockerfile".into();
+    std::fs::create_dir_all(repo.join("projects/broken")).expect("mkdir");
+    plans::write(
+        repo.path(),
+        &plans::plan(
+            &registry.host(),
+            vec![broken, plans::local_project("good", &[host])],
+        ),
+    );
+    let registry_host = registry.host();
+    let cmd = buildah
+        .monoarch_build(repo.path())
+        .args(["--job-env", "JOB", "--insecure-registry", &registry_host])
+        .env(
+            "JOB",
+            format!(r#"{{"arch":"{host}","projects":["broken","good"]}}"#),
+        );
+    let run = cmd.run().expect_code(exit_code::PARTIAL);
+    assert!(
+        run.stderr
+            .contains("error: broken: dockerfile_path `Missing.Dockerfile` not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("1 of 2 jobs failed"), "{}", run.stderr);
+    assert!(
+        repo.join(&format!("build-records/good-{host}.json"))
+            .is_file()
+    );
+    assert!(
+        !repo
+            .join(&format!("build-records/broken-{host}.json"))
+            .exists()
     );
 }

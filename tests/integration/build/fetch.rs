@@ -37,17 +37,23 @@ fn up(url: &str, git_ref: &str) -> Upstream {
     }
 }
 
+/// A git daemon serving [`upstream`] as `up`; with the repo, its commits and the URL.
+fn served() -> Option<(GitDaemon, GitRepo, Vec<String>, String)> {
+    let daemon = GitDaemon::start()?;
+    let (repo, commits) = upstream();
+    let url = daemon.publish(&repo, "up");
+    Some((daemon, repo, commits, url))
+}
+
 fn hello(root: &std::path::Path) -> String {
     std::fs::read_to_string(root.join("hello.txt")).expect("hello.txt checked out")
 }
 
 #[test]
 fn fetches_tags_branches_and_commits_exactly() {
-    let Some(daemon) = GitDaemon::start() else {
+    let Some((_daemon, _repo, commits, url)) = served() else {
         return;
     };
-    let (repo, commits) = upstream();
-    let url = daemon.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
     for (git_ref, commit, content) in [
@@ -72,11 +78,9 @@ fn fetches_tags_branches_and_commits_exactly() {
 
 #[test]
 fn fetches_a_commit_shallow_when_the_server_allows_it_and_in_full_otherwise() {
-    let Some(daemon) = GitDaemon::start() else {
+    let Some((daemon, _repo, commits, url)) = served() else {
         return;
     };
-    let (repo, commits) = upstream();
-    let url = daemon.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
 
@@ -97,11 +101,9 @@ fn fetches_a_commit_shallow_when_the_server_allows_it_and_in_full_otherwise() {
 
 #[test]
 fn a_missing_ref_or_commit_is_a_clear_source_error() {
-    let Some(daemon) = GitDaemon::start() else {
+    let Some((daemon, _repo, _, url)) = served() else {
         return;
     };
-    let (repo, _) = upstream();
-    let url = daemon.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
 
@@ -135,11 +137,9 @@ fn a_missing_ref_or_commit_is_a_clear_source_error() {
 
 #[test]
 fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
-    let Some(daemon) = GitDaemon::start() else {
+    let Some((daemon, repo, commits, url)) = served() else {
         return;
     };
-    let (repo, commits) = upstream();
-    let url = daemon.publish(&repo, "up");
     let mut plan = plans::plan(
         "127.0.0.1:1",
         vec![
@@ -163,14 +163,22 @@ fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
         "annotated tag is peeled"
     );
 
+    // While the ref still points at the pinned commit, the ref is fetched shallow.
+    let work = tempfile::tempdir().expect("temp dir");
+    let pinned_tag = plan.projects[1].upstream.clone().expect("upstream");
+    let fetched =
+        source::fetch("b", &pinned_tag, &work.path().join("b"), &Env::default()).expect("fetch");
+    assert_eq!(fetched.commit, commits[0]);
+    assert!(fetched.shallow);
+
     // main moves on after planning; a job still builds the planned commit.
     repo.write("hello.txt", "four\n");
-    repo.commit("four");
+    let moved = repo.commit("four");
     daemon.publish(&repo, "up");
-    let work = tempfile::tempdir().expect("temp dir");
     let upstream = plan.projects[0].upstream.clone().expect("upstream");
-    let fetched = source::fetch("a", &upstream, work.path(), &Env::default()).expect("fetch");
-    assert_eq!(fetched.commit, commits[2]);
+    let fetched =
+        source::fetch("a", &upstream, &work.path().join("a"), &Env::default()).expect("fetch");
+    assert_eq!(fetched.commit, commits[2], "not the new head {moved}");
     assert_eq!(hello(&fetched.root), "three\n");
 
     let mut missing = plans::plan(
@@ -186,4 +194,78 @@ fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
         err.to_string().starts_with("a: ref `gone` not found"),
         "{err}"
     );
+}
+
+#[test]
+fn a_private_upstream_is_fetched_with_a_token_from_the_environment() {
+    const TOKEN: &str = "glpat-very-secret-token";
+    let Some(server) = crate::support::git_http::GitHttp::start("ci-bot", TOKEN) else {
+        return;
+    };
+    let (repo, commits) = upstream();
+    let url = server.publish(&repo, "private");
+    let work = tempfile::tempdir().expect("temp dir");
+
+    let with_token = Env::from_pairs([
+        ("MONOARCH_GIT_TOKEN", TOKEN),
+        ("MONOARCH_GIT_USERNAME", "ci-bot"),
+    ]);
+    let fetched = source::fetch("p", &up(&url, "v2"), &work.path().join("a"), &with_token)
+        .expect("fetch with token");
+    assert_eq!(fetched.commit, commits[1]);
+    assert!(fetched.shallow);
+
+    let err = source::fetch(
+        "p",
+        &up(&url, "v2"),
+        &work.path().join("b"),
+        &Env::default(),
+    )
+    .expect_err("no token");
+    assert!(
+        err.to_string()
+            .contains("a private upstream needs a token: set MONOARCH_GIT_TOKEN"),
+        "{err}"
+    );
+
+    let wrong = Env::from_pairs([("MONOARCH_GIT_TOKEN", "glpat-wrong-token-value")]);
+    let err = source::fetch("p", &up(&url, "v2"), &work.path().join("c"), &wrong)
+        .expect_err("wrong token");
+    let text = err.to_string();
+    assert!(
+        text.contains("the token from $MONOARCH_GIT_TOKEN was refused"),
+        "{text}"
+    );
+    assert!(!text.contains("glpat-wrong-token-value"), "{text}");
+
+    // Through the binary, with verbose logs: the token is in no output.
+    let monorepo = GitRepo::new();
+    let (host, _) = plans::host_and_foreign_arch();
+    let project = plans::with_upstream(plans::local_project("p", &[host]), &url, "v2");
+    plans::write(monorepo.path(), &plans::plan("127.0.0.1:1", vec![project]));
+    let run = crate::support::monoarch::Monoarch::new(monorepo.path())
+        .args([
+            "-vv",
+            "build",
+            "--builder",
+            "buildah",
+            "--project",
+            "p",
+            "--arch",
+            host,
+        ])
+        .env("MONOARCH_GIT_TOKEN", "glpat-wrong-token-value")
+        .run()
+        .expect_code(monoarch::exit_code::SOURCE);
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains("glpat-wrong-token-value"), "{text}");
+    }
+    assert!(run.stderr.contains("was refused"), "{}", run.stderr);
+
+    // A GitLab job token is only sent to the GitLab server it belongs to.
+    let elsewhere = Env::from_pairs([
+        ("CI_JOB_TOKEN", TOKEN),
+        ("CI_SERVER_HOST", "gitlab.example"),
+    ]);
+    assert!(source::fetch("p", &up(&url, "v2"), &work.path().join("d"), &elsewhere).is_err());
 }

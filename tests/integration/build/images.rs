@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use monoarch::record::BuildRecord;
+use super::read_record;
 
 use crate::require_tools;
 use crate::support::buildah::Buildah;
@@ -15,12 +15,6 @@ use crate::support::skopeo;
 
 const BASE_IMAGE: &str = "localhost/monoarch-test-busybox:latest";
 const SECRET: &str = "s3cret-Value-42";
-
-fn read_record(path: &Path) -> BuildRecord {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("build record {}: {e}", path.display()));
-    serde_json::from_str(&text).expect("record parses")
-}
 
 /// A monorepo with an in-repo `FROM scratch` + `COPY` project per name.
 fn monorepo(names: &[&str]) -> GitRepo {
@@ -190,6 +184,12 @@ fn run_step_on_a_local_base_with_a_secret_arg_never_shows_the_secret() {
     );
     assert!(all.contains("::group::buildah build: app"), "{all}");
     assert!(all.contains("::endgroup::"), "{all}");
+    // The builder's output runs with workflow commands paused.
+    let stop = all
+        .lines()
+        .find_map(|l| l.strip_prefix("::stop-commands::"))
+        .expect("workflow commands paused");
+    assert!(all.contains(&format!("\n::{stop}::\n")), "{all}");
 
     let record = read_record(&record_path);
     assert_eq!(record.upstream_commit.as_deref(), Some(tagged.as_str()));
@@ -247,4 +247,60 @@ fn a_packed_matrix_entry_builds_each_project_in_turn() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn registry_credentials_from_the_environment_reach_the_builder_but_no_output() {
+    require_tools!("buildah", "skopeo");
+    const PASSWORD: &str = "correct-horse-battery";
+    let Some(registry) = Registry::start_with_auth("ci", PASSWORD) else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (host_arch, _) = plans::host_and_foreign_arch();
+    let repo = monorepo(&["hello"]);
+    plans::write(
+        repo.path(),
+        &plans::plan(
+            &registry.host(),
+            vec![plans::local_project("hello", &[host_arch])],
+        ),
+    );
+    std::fs::write(repo.join("empty-auth.json"), "{}").expect("auth file");
+    let host = registry.host();
+    let run = build(
+        repo.path(),
+        &buildah,
+        &[
+            "--project",
+            "hello",
+            "--arch",
+            host_arch,
+            "--insecure-registry",
+            &host,
+        ],
+    )
+    .env("REGISTRY_AUTH_FILE", repo.join("empty-auth.json"))
+    .env("MONOARCH_REGISTRY_USERNAME", "ci")
+    .env("MONOARCH_REGISTRY_PASSWORD", PASSWORD)
+    .run()
+    .success();
+    let all = output(&run);
+    assert!(!all.contains(PASSWORD), "{all}");
+    assert!(all.contains("--authfile="), "{all}");
+    let record = read_record(&repo.join(&format!("build-records/hello-{host_arch}.json")));
+    assert_eq!(
+        record.image,
+        format!("{host}/monoarch:hello-20261120-abc1234-{host_arch}")
+    );
+    assert!(
+        registry
+            .requests("PUT")
+            .iter()
+            .any(|r| r.contains("/manifests/hello-20261120-abc1234-")),
+        "the manifest was pushed: {:?}",
+        registry.requests("PUT")
+    );
 }

@@ -3,3 +3,15 @@
 mod failures;
 mod fetch;
 mod images;
+mod pipeline;
+
+use std::path::Path;
+
+use monoarch::record::BuildRecord;
+
+/// The build record at `path`; panics with the path when it is missing or invalid.
+fn read_record(path: &Path) -> BuildRecord {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("build record {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("record parses")
+}

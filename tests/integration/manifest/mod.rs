@@ -1,6 +1,7 @@
 //! `monoarch manifest` against a real registry, checked with skopeo.
 
 mod auth;
+mod end_to_end;
 mod failures;
 mod faults;
 mod layout;

@@ -77,3 +77,57 @@ pub fn busybox_path() -> Option<PathBuf> {
         .map(PathBuf::from)
         .find(|p| p.is_file())
 }
+
+/// A folder holding a `buildah` wrapper that runs the real buildah but
+/// injects a fault a real build cannot produce on demand (put it first on
+/// PATH). Controlled by the environment of the run:
+/// - `FAULT_PLATFORM=linux/x`: `bud` builds for that platform instead of the
+///   requested one (a builder that ignores `--platform`);
+/// - `FAULT_OVERWRITE_WITH=image`: after the real push, that image is pushed
+///   to the same tag (another job racing for the tag).
+pub fn fault_shim(dir: &Path) -> PathBuf {
+    let real = crate::support::tools::find("buildah").expect("real buildah on PATH");
+    let shim_dir = dir.join("fault-shim");
+    std::fs::create_dir_all(&shim_dir).expect("mkdir");
+    let script = format!(
+        r#"#!/bin/sh
+real='{}'
+if [ "$1" = bud ] && [ -n "$FAULT_PLATFORM" ]; then
+  for a do
+    shift
+    case "$a" in --platform=*) a="--platform=$FAULT_PLATFORM" ;; esac
+    set -- "$@" "$a"
+  done
+fi
+if [ "$1" = push ] && [ -n "$FAULT_OVERWRITE_WITH" ]; then
+  "$real" "$@" || exit $?
+  for last do :; done
+  exec "$real" push --tls-verify=false "$FAULT_OVERWRITE_WITH" "$last"
+fi
+exec "$real" "$@"
+"#,
+        real.display()
+    );
+    let path = shim_dir.join("buildah");
+    std::fs::write(&path, script).expect("write shim");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    shim_dir
+}
+
+impl Buildah {
+    /// `monoarch build --plan plan.json --builder buildah` in `dir`, with this storage.
+    pub fn monoarch_build(&self, dir: &Path) -> crate::support::monoarch::Monoarch {
+        let mut cmd = crate::support::monoarch::Monoarch::new(dir).args([
+            "build",
+            "--plan",
+            "plan.json",
+            "--builder",
+            "buildah",
+        ]);
+        for (k, v) in self.env() {
+            cmd = cmd.env(k, v);
+        }
+        cmd
+    }
+}

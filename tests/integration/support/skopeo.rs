@@ -28,6 +28,17 @@ pub fn manifest_digest(image: &str) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(&raw)))
 }
 
+/// The raw manifest (or index) `image` resolves to, as JSON.
+pub fn raw_manifest(image: &str) -> serde_json::Value {
+    let raw = skopeo(&[
+        "inspect",
+        "--tls-verify=false",
+        "--raw",
+        &format!("docker://{image}"),
+    ]);
+    serde_json::from_slice(&raw).expect("manifest is JSON")
+}
+
 /// `os/architecture[/variant]` from the image's config blob.
 pub fn config_platform(image: &str) -> String {
     let raw = skopeo(&[

@@ -1,0 +1,170 @@
+//! The GitHub template's flow, job by job as separate processes with the
+//! template's own command lines: plan -> build per matrix entry (JOB env) -> manifest.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::end_to_end::{assert_absent, assert_published, expected_tags, merged_monorepo};
+use crate::require_tools;
+use crate::support::buildah::Buildah;
+use crate::support::monoarch::Monoarch;
+use crate::support::registry::Registry;
+
+/// What a GitHub runner gives every job of a push to main: the event, the
+/// output files, and the workflow's `env:` (REGISTRY).
+fn github_job(dir: &Path, event: &Path, host: &str, outputs: &Path) -> Monoarch {
+    Monoarch::new(dir)
+        .env("CI", "true")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", event)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_OUTPUT", outputs.join("output"))
+        .env("GITHUB_STEP_SUMMARY", outputs.join("summary"))
+        .env("REGISTRY", host)
+        // The test registry speaks plain HTTP; real registries need no such line.
+        .env("MONOARCH_INSECURE_REGISTRIES", host)
+}
+
+fn read_outputs(path: &Path) -> Vec<(String, String)> {
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_github_template_flow_publishes_the_merged_projects() {
+    require_tools!("buildah", "skopeo");
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let Some(buildah) = Buildah::new() else {
+        return;
+    };
+    let (repo, base) = merged_monorepo();
+    let host = registry.host();
+    let runner = tempfile::tempdir().expect("runner temp dir");
+    let event = runner.path().join("event.json");
+    fs::write(
+        &event,
+        format!(r#"{{"before":"{base}","after":"{}"}}"#, repo.head()),
+    )
+    .expect("write event");
+
+    // Job `plan`: the commands of its `run:` step for a push (no selection flags).
+    let plan_out = runner.path().join("plan");
+    fs::create_dir_all(&plan_out).expect("mkdir");
+    github_job(repo.path(), &event, &host, &plan_out)
+        .args([
+            "plan",
+            "--resolve-refs",
+            "--format",
+            "json",
+            "--output",
+            "plan.json",
+        ])
+        .run()
+        .success();
+    let preview = github_job(repo.path(), &event, &host, &plan_out)
+        .args(["plan"])
+        .run()
+        .success();
+    assert!(
+        preview.stdout.contains("alpha") && !preview.stdout.contains("gamma"),
+        "{}",
+        preview.stdout
+    );
+    github_job(repo.path(), &event, &host, &plan_out)
+        .args(["matrix", "--format", "github", "--plan", "plan.json"])
+        .run()
+        .success();
+    let outputs = read_outputs(&plan_out.join("output"));
+    let get = |k: &str| {
+        outputs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("plan job wrote no `{k}` output: {outputs:?}"))
+    };
+    assert_eq!(get("has_jobs"), "true");
+    let matrix: Value = serde_json::from_str(&get("matrix")).expect("matrix is JSON");
+    let entries = matrix["include"].as_array().expect("include").clone();
+    assert_eq!(entries.len(), 4, "{matrix}");
+
+    // Jobs `build`: one process per matrix entry, each with its own records folder
+    // (an artifact per job), the entry passed as `JOB: ${{ toJSON(matrix) }}`.
+    let host_arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    for (i, entry) in entries.iter().enumerate() {
+        let job_out = runner.path().join(format!("build-{i}"));
+        fs::create_dir_all(&job_out).expect("mkdir");
+        let records = job_out.join("build-records");
+        let mut cmd = github_job(repo.path(), &event, &host, &job_out)
+            .env("JOB", serde_json::to_string_pretty(entry).expect("entry"))
+            .args(["build", "--plan", "plan.json", "--job-env", "JOB"])
+            .args([std::ffi::OsStr::new("--records"), records.as_os_str()]);
+        for (k, v) in buildah.env() {
+            cmd = cmd.env(k, v);
+        }
+        if entry["arch"] != host_arch {
+            // This machine is one runner for both architectures; the template's
+            // runners are native. FROM scratch + COPY executes nothing, so this is exact.
+            cmd = cmd.args(["--allow-emulation"]);
+        }
+        cmd.run().success();
+        let written = read_outputs(&job_out.join("output"));
+        assert!(
+            written
+                .iter()
+                .any(|(k, v)| k == "digest" && v.starts_with("sha256:")),
+            "{written:?}"
+        );
+    }
+
+    // Job `manifest`: every job's records merged into one folder (merge-multiple).
+    let merged = repo.join("build-records");
+    fs::create_dir_all(&merged).expect("mkdir");
+    for i in 0..entries.len() {
+        let dir = runner.path().join(format!("build-{i}/build-records"));
+        for file in fs::read_dir(&dir).expect("records of a build job") {
+            let file = file.expect("entry").path();
+            fs::copy(&file, merged.join(file.file_name().expect("name"))).expect("copy record");
+        }
+    }
+    let manifest_out = runner.path().join("manifest");
+    fs::create_dir_all(&manifest_out).expect("mkdir");
+    github_job(repo.path(), &event, &host, &manifest_out)
+        .args([
+            "manifest",
+            "--plan",
+            "plan.json",
+            "--records",
+            "build-records",
+        ])
+        .run()
+        .success();
+    let summary = fs::read_to_string(manifest_out.join("summary")).expect("step summary");
+    assert!(
+        summary.contains("alpha") && summary.contains("beta"),
+        "{summary}"
+    );
+
+    for project in ["alpha", "beta"] {
+        assert_published(
+            &format!("docker://{host}/images"),
+            &expected_tags(&repo, project),
+        );
+    }
+    assert_absent(&format!(
+        "docker://{host}/images:{}",
+        expected_tags(&repo, "gamma")[0]
+    ));
+}

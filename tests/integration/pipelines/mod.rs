@@ -1,0 +1,7 @@
+//! The CI templates and `monoarch run`: validators, wiring, end to end.
+
+mod end_to_end;
+mod generated;
+mod gitlab_jobs;
+mod job_by_job;
+mod templates;

@@ -1,0 +1,45 @@
+//! The external CI validators: actionlint and check-jsonschema's vendored schemas.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What a validator said about the files it was given.
+pub struct Verdict {
+    pub ok: bool,
+    pub output: String,
+}
+
+/// Runs actionlint in `project` (a folder holding `.github/workflows`), the way
+/// it runs in a repository: local actions under `.github/actions` are resolved.
+/// `None` when actionlint is missing outside CI.
+pub fn actionlint(project: &Path) -> Option<Verdict> {
+    let binary = crate::support::tools::require("actionlint")?;
+    // actionlint finds the project by its `.git` folder.
+    std::fs::create_dir_all(project.join(".git")).expect("mark the project root for actionlint");
+    let out = Command::new(binary)
+        .current_dir(project)
+        .args(["-oneline", "-no-color"])
+        .output()
+        .expect("run actionlint");
+    Some(verdict(out))
+}
+
+/// `check-jsonschema --builtin-schema <schema> FILES...`, e.g. `vendor.gitlab-ci`.
+pub fn check_jsonschema(schema: &str, files: &[PathBuf]) -> Option<Verdict> {
+    let binary = crate::support::tools::require("check-jsonschema")?;
+    let out = Command::new(binary)
+        .args(["--builtin-schema", schema])
+        .args(files)
+        .output()
+        .expect("run check-jsonschema");
+    Some(verdict(out))
+}
+
+fn verdict(out: std::process::Output) -> Verdict {
+    let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
+    output.push_str(&String::from_utf8_lossy(&out.stderr));
+    Verdict {
+        ok: out.status.success(),
+        output,
+    }
+}
