@@ -77,10 +77,7 @@ pub fn read_record(
         path: path.clone(),
         message: e.to_string(),
     })?;
-    let found = raw
-        .get("format_version")
-        .and_then(|v| v.as_u64())
-        .unwrap_or(0);
+    let found = crate::plan::format_version_of(&raw);
     if found != u64::from(RECORD_FORMAT_VERSION) {
         return Err(RecordError::Version { path, found });
     }

@@ -116,24 +116,21 @@ impl RepoConfig {
     pub fn load(root: &Path, env: &Env) -> Result<RepoConfig, Problems> {
         let path = root.join(REPO_CONFIG_FILE);
         let mut problems = FileProblems::new(REPO_CONFIG_FILE);
-        let raw = match std::fs::read_to_string(&path) {
+        // `file` follows from the read itself; no second look at the disk.
+        let (raw, file) = match std::fs::read_to_string(&path) {
             Ok(text) => match yaml::parse::<Option<RawRepoConfig>>(&text, &mut problems) {
-                Some(raw) => raw.unwrap_or_default(),
+                Some(raw) => (raw.unwrap_or_default(), Some(path)),
                 None => return Err(problems.problems),
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => RawRepoConfig::default(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (RawRepoConfig::default(), None),
             Err(e) => {
                 problems.add(0, 0, "", format!("cannot read: {e}"));
                 return Err(problems.problems);
             }
         };
-        let exists = path.is_file();
         let config = resolve(raw, root, env, &mut problems);
         problems.sort();
-        problems.problems.into_result(RepoConfig {
-            file: exists.then_some(path),
-            ..config
-        })
+        problems.problems.into_result(RepoConfig { file, ..config })
     }
 
     pub fn runner(&self, platform: Platform) -> Option<&Runner> {

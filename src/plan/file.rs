@@ -33,6 +33,13 @@ pub enum PlanFileError {
     Version { origin: String, found: u64 },
 }
 
+/// The `format_version` of a versioned JSON contract (plan or build record); 0 when absent.
+pub fn format_version_of(raw: &serde_json::Value) -> u64 {
+    raw.get("format_version")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0)
+}
+
 /// Parses a plan from JSON text; `origin` names the file or variable in errors.
 pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
     // Check the version before the shape, so an old or new plan gets the version message.
@@ -42,10 +49,7 @@ pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
         column: e.column(),
         message: e.to_string(),
     })?;
-    let found = raw
-        .get("format_version")
-        .and_then(|v| v.as_u64())
-        .unwrap_or(0);
+    let found = format_version_of(&raw);
     if found != u64::from(FORMAT_VERSION) {
         return Err(PlanFileError::Version {
             origin: origin.to_string(),

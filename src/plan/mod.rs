@@ -7,7 +7,7 @@ mod model;
 mod table;
 
 pub use assemble::{PlanInputs, assemble, is_floating};
-pub use file::{PlanFileError, parse_plan, read_plan, to_json, write_plan};
+pub use file::{PlanFileError, format_version_of, parse_plan, read_plan, to_json, write_plan};
 pub use make::{Made, MakePlanError, PlanRequest, load_project, make_plan};
 pub use model::*;
 pub use table::render_table;
