@@ -6,6 +6,7 @@ mod project;
 mod repo;
 mod suggest;
 mod tag;
+pub mod url;
 mod yaml;
 
 pub use paths::check_relative;

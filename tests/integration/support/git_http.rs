@@ -1,6 +1,7 @@
 //! A real smart-HTTP git server (`git http-backend`) on 127.0.0.1 that demands
 //! basic auth, like a private upstream. A small Python front end does the
-//! HTTP and the password check; git itself serves the repositories.
+//! HTTP and the password check, and records the `Authorization` header of every
+//! request (so tests can see where a token went); git itself serves the repositories.
 
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -38,6 +39,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.body()
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
+        with open(os.path.join(root, "authorization.log"), "a") as log:
+            log.write((self.headers.get("Authorization") or "-") + "\n")
         if self.headers.get("Authorization") != expected:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="private"')
@@ -93,7 +96,7 @@ impl GitHttp {
     }
 
     /// The same over HTTPS with a self-signed certificate for 127.0.0.1;
-    /// clients trust it through [`GitHttp::ca_file`] (e.g. `SSL_CERT_FILE`).
+    /// clients trust it through [`GitHttp::ca_file`] (`MONOARCH_CA_FILE`).
     pub fn start_tls(user: &str, password: &str) -> Option<GitHttp> {
         crate::support::tools::require("openssl")?;
         GitHttp::launch(user, password, true)
@@ -169,6 +172,21 @@ impl GitHttp {
             let _ = child.wait();
         }
         panic!("git http server did not start in 5 tries");
+    }
+
+    /// The `Authorization` header of every request so far, in order (`-` when
+    /// there was none).
+    pub fn authorizations(&self) -> Vec<String> {
+        std::fs::read_to_string(self.root.path().join("authorization.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// `host:port` of the server, e.g. for `MONOARCH_GIT_TOKEN_HOST`.
+    pub fn authority(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
     }
 
     /// Publishes `repo` as `<name>.git`; returns its `http://` URL.
