@@ -55,7 +55,7 @@ mod tests {
         let path = dir.path().join("ca.pem");
         std::fs::write(&path, "not a certificate\n").expect("write");
         let env = Env::from_pairs([(CA_FILE_VAR, path.to_str().expect("utf-8"))]);
-        let err = extra_roots(&env).err().expect("no certificate");
+        let err = extra_roots(&env).expect_err("no certificate");
         assert!(err.to_string().contains("MONOARCH_CA_FILE"), "{err}");
         assert!(extra_roots(&Env::default()).expect("unset").is_empty());
     }

@@ -189,10 +189,12 @@ fn http_options(access: &Access) -> gix::protocol::transport::client::blocking_i
     let backend = http::reqwest::Options {
         configure_client: Some(Box::new(move |builder| {
             crate::tls::install_provider();
+            // The blocking client's `timeout` bounds each connect, request and
+            // body read: a stalled server fails after `idle`; the thread in
+            // `with_deadline` bounds the whole operation.
             Ok(builder
                 .connect_timeout(limits.idle)
-                .timeout(limits.deadline)
-                .read_timeout(limits.idle)
+                .timeout(limits.idle)
                 .tls_certs_merge(roots.clone()))
         })),
         configure_request: None,
@@ -410,7 +412,7 @@ mod tests {
             })
         );
         let bad = Env::from_pairs([(TIMEOUT_VAR, "soon")]);
-        let err = Limits::from_env(&bad).err().expect("not a number");
+        let err = Limits::from_env(&bad).expect_err("not a number");
         assert!(err.to_string().contains("MONOARCH_GIT_TIMEOUT"), "{err}");
     }
 

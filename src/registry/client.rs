@@ -57,10 +57,16 @@ impl Registry {
         } else {
             "https"
         };
+        crate::tls::install_provider();
+        let roots = crate::tls::extra_roots(env).map_err(|e| RegistryError::Client {
+            host: host.to_string(),
+            message: e.to_string(),
+        })?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .read_timeout(Duration::from_secs(60))
             .user_agent(concat!("monoarch/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(roots)
             .build()
             .map_err(|e| RegistryError::Client {
                 host: host.to_string(),

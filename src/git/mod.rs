@@ -7,6 +7,9 @@ use gix::diff::tree::recorder::Change;
 use gix::objs::tree::EntryMode;
 use thiserror::Error;
 
+pub mod remote;
+pub mod ssh;
+
 /// A commit id.
 pub type Oid = gix::ObjectId;
 
@@ -44,7 +47,7 @@ pub struct Git {
     repo: gix::Repository,
     root: PathBuf,
     /// For `--deepen`, the only network operation here.
-    limits: crate::git::remote::Limits,
+    limits: remote::Limits,
 }
 
 impl Git {
@@ -71,7 +74,7 @@ impl Git {
     }
 
     /// Time limits for [`Git::deepen`] (`MONOARCH_GIT_TIMEOUT`, ...).
-    pub fn with_limits(mut self, limits: crate::git::remote::Limits) -> Git {
+    pub fn with_limits(mut self, limits: remote::Limits) -> Git {
         self.limits = limits;
         self
     }
@@ -210,7 +213,7 @@ impl Git {
     /// repository's own git configuration (e.g. the `http.extraHeader` that
     /// actions/checkout sets) and monoarch's deadlines.
     pub fn deepen(&self) -> Result<(), GitError> {
-        crate::git::remote::deepen(&self.root, &self.limits).map_err(|e| GitError::Failed {
+        remote::deepen(&self.root, &self.limits).map_err(|e| GitError::Failed {
             doing: "fetching the full history from `origin`".into(),
             message: e.to_string(),
         })
