@@ -109,7 +109,11 @@ impl Git {
         if a == b {
             return Some(a);
         }
-        self.repo.merge_base(a, b).ok().flatten().map(gix::Id::detach)
+        self.repo
+            .merge_base(a, b)
+            .ok()
+            .flatten()
+            .map(gix::Id::detach)
     }
 
     /// True when `ancestor` is `descendant` or one of its ancestors.
@@ -254,9 +258,9 @@ mod tests {
     }
 
     /// Commits the work tree as it is (additions, changes, deletions, modes).
-    fn commit_all(root: &Path) -> Oid {
+    fn commit_all(root: &Path, message: &str) -> Oid {
         git(root, &["add", "-A"]);
-        git(root, &["commit", "-q", "--allow-empty", "-m", "c"]);
+        git(root, &["commit", "-q", "--allow-empty", "-m", message]);
         Oid::from_hex(git(root, &["rev-parse", "HEAD"]).as_bytes()).expect("sha")
     }
 
@@ -279,7 +283,7 @@ mod tests {
         write("d", "a file, later a folder");
         write("e.sh", "echo");
         write("same/dir/f.txt", "untouched");
-        let base = commit_all(root);
+        let base = commit_all(root, "base");
 
         write("a/change.txt", "changed");
         write("b/sub/deep.txt", "changed");
@@ -290,7 +294,7 @@ mod tests {
             .expect("chmod");
         write("new/n.txt", "added");
         symlink("a/keep.txt", root.join("link")).expect("symlink");
-        let head = commit_all(root);
+        let head = commit_all(root, "head");
 
         let repo = Git::discover(root).expect("open");
         let walked = repo.changed_paths(base, head).expect("changed paths");
@@ -326,12 +330,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         git(root, &["init", "-q", "-b", "main"]);
-        let c1 = commit_all(root);
-        let c2 = commit_all(root);
+        let c1 = commit_all(root, "c1");
+        let c2 = commit_all(root, "c2");
         git(root, &["checkout", "-q", "-b", "feature"]);
-        let f1 = commit_all(root);
+        let f1 = commit_all(root, "f1");
         git(root, &["checkout", "-q", "main"]);
-        let c3 = commit_all(root);
+        let c3 = commit_all(root, "c3");
         git(root, &["tag", "-a", "v1", "-m", "annotated"]);
         let repo = Git::discover(root).expect("open");
         assert_eq!(repo.merge_base(f1, c3), Some(c2));

@@ -214,7 +214,12 @@ fn connected<T>(
     access: &Access,
     auth: &Arc<Mutex<AuthLog>>,
     f: impl FnOnce(
-        gix::remote::Connection<'_, '_, '_, Box<dyn gix::protocol::transport::client::blocking_io::Transport + Send>>,
+        gix::remote::Connection<
+            '_,
+            '_,
+            '_,
+            Box<dyn gix::protocol::transport::client::blocking_io::Transport + Send>,
+        >,
     ) -> Result<T, gix::Error>,
 ) -> Result<T, gix::Error> {
     let mut connection = remote.connect(Direction::Fetch)?;
@@ -236,16 +241,17 @@ fn connected<T>(
                     .url
                     .as_ref()
                     .is_some_and(|u| u.starts_with(b"https://"));
-                Ok(token.as_ref().filter(|_| https).map(|t| {
-                    gix::credentials::protocol::Outcome {
+                Ok(token
+                    .as_ref()
+                    .filter(|_| https)
+                    .map(|t| gix::credentials::protocol::Outcome {
                         identity: gix::sec::identity::Account {
                             username: t.username.clone(),
                             password: t.secret.clone(),
                             oauth_refresh_token: None,
                         },
                         next: gix::credentials::helper::NextAction::from(context),
-                    }
-                }))
+                    }))
             }
             Action::Erase(_) => {
                 log.refused = true;
@@ -288,10 +294,15 @@ pub fn list_refs(url: &str, access: &Access) -> Result<Vec<(String, String)>, Ne
         let listed = (|| {
             let remote = repo
                 .remote_at_without_url_rewrite(url.as_str())?
+                .with_fetch_tags(gix::remote::fetch::Tags::None)
                 .with_refspecs(["+refs/*:refs/*"], Direction::Fetch)?;
             connected(&remote, &access_in, &auth, |connection| {
-                let (ref_map, _) = connection
-                    .ref_map(gix::progress::Discard, Default::default())?;
+                // Every ref, as `git ls-remote` lists them (no prefix filter).
+                let options = gix::remote::ref_map::Options {
+                    prefix_from_spec_as_filter_on_remote: false,
+                    ..Default::default()
+                };
+                let (ref_map, _) = connection.ref_map(gix::progress::Discard, options)?;
                 Ok(ref_map.remote_refs)
             })
         })()
@@ -320,6 +331,8 @@ pub fn list_refs(url: &str, access: &Access) -> Result<Vec<(String, String)>, Ne
                 Ref::Unborn { .. } => {}
             }
         }
+        tracing::debug!(refs = out.len(), "listed the remote's refs");
+        tracing::trace!(?out, "remote refs");
         Ok(out)
     })?
 }
@@ -366,7 +379,8 @@ pub fn fetch(
                 let mut prepare =
                     connection.prepare_fetch(gix::progress::Discard, Default::default())?;
                 if let Some(depth) = depth {
-                    prepare = prepare.with_shallow(gix::remote::fetch::Shallow::DepthAtRemote(depth));
+                    prepare =
+                        prepare.with_shallow(gix::remote::fetch::Shallow::DepthAtRemote(depth));
                 }
                 prepare.receive(gix::progress::Discard, interrupt)?;
                 Ok(())
@@ -402,7 +416,10 @@ mod tests {
 
     #[test]
     fn limits_come_from_the_environment() {
-        assert_eq!(Limits::from_env(&Env::default()).ok(), Some(Limits::default()));
+        assert_eq!(
+            Limits::from_env(&Env::default()).ok(),
+            Some(Limits::default())
+        );
         let env = Env::from_pairs([(TIMEOUT_VAR, "30"), (IDLE_TIMEOUT_VAR, "5")]);
         assert_eq!(
             Limits::from_env(&env).ok(),

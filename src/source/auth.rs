@@ -80,7 +80,10 @@ fn gitlab_server(env: &Env) -> Option<Origin> {
     }
     let host = env.get("CI_SERVER_HOST")?;
     let protocol = env.get("CI_SERVER_PROTOCOL").unwrap_or("https");
-    let port = env.get("CI_SERVER_PORT").map(|p| format!(":{p}")).unwrap_or_default();
+    let port = env
+        .get("CI_SERVER_PORT")
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
     origin(&format!("{protocol}://{host}{port}"))
 }
 
@@ -91,7 +94,8 @@ fn github_server(env: &Env) -> Option<Origin> {
 /// The token to offer `url`, if any: only for `https://` and the token's own host.
 pub fn token_for(url: &str, env: &Env) -> Option<HttpToken> {
     let target = origin(url).filter(|o| o.scheme == "https")?;
-    let https_and = |server: Option<Origin>| server.is_some_and(|s| s.scheme == "https" && s == target);
+    let https_and =
+        |server: Option<Origin>| server.is_some_and(|s| s.scheme == "https" && s == target);
     if let Some(secret) = env.get(TOKEN_VAR)
         && https_and(env.get(TOKEN_HOST_VAR).and_then(pinned))
     {
@@ -138,7 +142,11 @@ pub fn withheld(url: &str, env: &Env) -> Option<String> {
             None => format!(
                 "${TOKEN_VAR} is set but goes only to the host named in ${TOKEN_HOST_VAR}; set {TOKEN_HOST_VAR}={}{}",
                 target.host,
-                if target.port == 443 { String::new() } else { format!(":{}", target.port) }
+                if target.port == 443 {
+                    String::new()
+                } else {
+                    format!(":{}", target.port)
+                }
             ),
             Some(pin) => format!("${TOKEN_VAR} goes only to {pin} (${TOKEN_HOST_VAR})"),
         });
@@ -181,7 +189,10 @@ mod tests {
             ("CI_JOB_TOKEN", "glt-secret"),
             ("CI_SERVER_URL", "https://gitlab.example.com"),
         ]);
-        assert_eq!(var("https://gitlab.example.com/g/r.git", &env), Some("CI_JOB_TOKEN"));
+        assert_eq!(
+            var("https://gitlab.example.com/g/r.git", &env),
+            Some("CI_JOB_TOKEN")
+        );
         assert_eq!(var("http://gitlab.example.com/g/r.git", &env), None);
         assert_eq!(var("https://gitlab.example.com:8443/g/r.git", &env), None);
         assert_eq!(var("https://gitlab.example.com.evil/r.git", &env), None);
@@ -191,7 +202,10 @@ mod tests {
             ("CI_SERVER_HOST", "gitlab.example.com"),
             ("CI_SERVER_PORT", "8443"),
         ]);
-        assert_eq!(var("https://gitlab.example.com:8443/g/r.git", &port), Some("CI_JOB_TOKEN"));
+        assert_eq!(
+            var("https://gitlab.example.com:8443/g/r.git", &port),
+            Some("CI_JOB_TOKEN")
+        );
         assert_eq!(var("https://gitlab.example.com/g/r.git", &port), None);
         let plain = Env::from_pairs([
             ("CI_JOB_TOKEN", "glt-secret"),
@@ -204,14 +218,20 @@ mod tests {
     fn github_token_goes_only_to_its_server() {
         let env = Env::from_pairs([("GITHUB_TOKEN", "ghs-secret")]);
         let t = token_for("https://github.com/org/repo", &env).expect("token");
-        assert_eq!((t.var, t.username.as_str()), ("GITHUB_TOKEN", "x-access-token"));
+        assert_eq!(
+            (t.var, t.username.as_str()),
+            ("GITHUB_TOKEN", "x-access-token")
+        );
         assert_eq!(var("https://gitlab.com/org/repo", &env), None);
         assert_eq!(var("http://github.com/org/repo", &env), None);
         let ghes = Env::from_pairs([
             ("GITHUB_TOKEN", "ghs-secret"),
             ("GITHUB_SERVER_URL", "https://ghe.corp.example"),
         ]);
-        assert_eq!(var("https://ghe.corp.example/org/repo", &ghes), Some("GITHUB_TOKEN"));
+        assert_eq!(
+            var("https://ghe.corp.example/org/repo", &ghes),
+            Some("GITHUB_TOKEN")
+        );
         assert_eq!(var("https://github.com/org/repo", &ghes), None);
     }
 
@@ -244,16 +264,14 @@ mod tests {
 
     #[test]
     fn pull_requests_get_no_credentials_unless_allowed() {
-        let mut env = Env::from_pairs([
-            ("GITHUB_TOKEN", "ghs"),
-            ("MONOARCH_GIT_SSH_KEY", "/k"),
-        ]);
+        let mut env = Env::from_pairs([("GITHUB_TOKEN", "ghs"), ("MONOARCH_GIT_SSH_KEY", "/k")]);
         let pr = access_for("https://github.com/o/r", &env, Trust::PullRequest).expect("access");
         assert!(pr.token.is_none() && pr.ssh.anonymous);
         let push = access_for("https://github.com/o/r", &env, Trust::Repository).expect("access");
         assert!(push.token.is_some() && !push.ssh.anonymous);
         env.set(PULL_REQUEST_VAR, "true");
-        let allowed = access_for("https://github.com/o/r", &env, Trust::PullRequest).expect("access");
+        let allowed =
+            access_for("https://github.com/o/r", &env, Trust::PullRequest).expect("access");
         assert!(allowed.token.is_some());
     }
 

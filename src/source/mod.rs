@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::contract::{Plan, Trigger, Upstream};
 use crate::env::Env;
 use crate::git::remote::{self, Access, NetError};
-use crate::contract::{Plan, Trigger, Upstream};
 
 pub use auth::{Trust, access_for, has_password, redact_url, token_for};
 pub use refs::{Wanted, is_full_sha, match_ref};
@@ -108,7 +108,14 @@ pub fn fetch(
     let exact = [format!("+{source}:{LOCAL_REF}")];
     if let Err(first) = remote::fetch(dest, &upstream.repo, &exact, Some(ONE), &access) {
         let (Wanted::Commit(_), NetError::Failed { .. }) = (&wanted, &first) else {
-            return Err(remote_error(project, upstream, "fetch", &first, env, Trust::Repository));
+            return Err(remote_error(
+                project,
+                upstream,
+                "fetch",
+                &first,
+                env,
+                Trust::Repository,
+            ));
         };
         // Some servers refuse a want for an unadvertised sha; fetch every
         // branch and tag in full and look for the commit there.
@@ -123,14 +130,13 @@ pub fn fetch(
         remote::fetch(dest, &upstream.repo, &everything, None, &access)
             .map_err(|e| remote_error(project, upstream, "fetch", &e, env, Trust::Repository))?;
     }
-    let commit =
-        checkout::peel_commit(dest, &wanted, LOCAL_REF).ok_or_else(|| {
-            SourceError::CommitNotFound {
-                project: project.to_string(),
-                repo: repo_name.clone(),
-                commit: wanted.commit().to_string(),
-            }
-        })?;
+    let commit = checkout::peel_commit(dest, &wanted, LOCAL_REF).ok_or_else(|| {
+        SourceError::CommitNotFound {
+            project: project.to_string(),
+            repo: repo_name.clone(),
+            commit: wanted.commit().to_string(),
+        }
+    })?;
     checkout::checkout(dest, commit).map_err(|e| local(&e))?;
     Ok(Fetched {
         root: dest.to_path_buf(),
@@ -146,8 +152,16 @@ fn resolve_one(
     access: &Access,
     env: &Env,
 ) -> Result<Wanted, SourceError> {
-    let advertised = remote::list_refs(&upstream.repo, access)
-        .map_err(|e| remote_error(project, upstream, "list the refs of", &e, env, Trust::Repository))?;
+    let advertised = remote::list_refs(&upstream.repo, access).map_err(|e| {
+        remote_error(
+            project,
+            upstream,
+            "list the refs of",
+            &e,
+            env,
+            Trust::Repository,
+        )
+    })?;
     match_ref(&upstream.git_ref, &advertised).ok_or_else(|| SourceError::RefNotFound {
         project: project.to_string(),
         repo: redact_url(&upstream.repo),
@@ -170,7 +184,10 @@ fn remote_error(
         message = message.replace(&token.secret, "***");
     }
     if let Some((_, rest)) = upstream.repo.split_once("://")
-        && let Some((userinfo, _)) = rest.split(['/', '?', '#']).next().and_then(|a| a.rsplit_once('@'))
+        && let Some((userinfo, _)) = rest
+            .split(['/', '?', '#'])
+            .next()
+            .and_then(|a| a.rsplit_once('@'))
     {
         message = message.replace(userinfo, "***");
     }
@@ -181,6 +198,17 @@ fn remote_error(
             "check that the job can reach the upstream; raise ${} (seconds) for a slow server",
             remote::TIMEOUT_VAR
         ),
+        NetError::Failed { auth_asked, .. } if ssh => {
+            if *auth_asked {
+                // gitoxide reports ssh's "Permission denied" as a credential request.
+                message = "the SSH server refused every key offered (Permission denied)".into();
+            }
+            format!(
+                "for SSH, the host key must be in known_hosts (${}, else ~/.ssh/known_hosts; e.g. `ssh-keyscan -p PORT HOST`) and an authorized key in the SSH agent or ${}",
+                crate::git::ssh::KNOWN_HOSTS_VAR,
+                crate::git::ssh::KEY_VAR
+            )
+        }
         NetError::Failed { untrusted: true, .. } => format!(
             "the server's TLS certificate is not trusted here; point ${} at a PEM file with its CA",
             crate::tls::CA_FILE_VAR
@@ -205,11 +233,6 @@ fn remote_error(
                 auth::TOKEN_HOST_VAR
             )
         }),
-        NetError::Failed { .. } if ssh => format!(
-            "for SSH, the host key must be in known_hosts (${}, else ~/.ssh/known_hosts; e.g. `ssh-keyscan HOST`) and the key in the SSH agent or ${}",
-            crate::git::ssh::KNOWN_HOSTS_VAR,
-            crate::git::ssh::KEY_VAR
-        ),
         NetError::Failed { .. } => {
             "check the URL and the network; the job needs to reach the upstream".to_string()
         }
@@ -251,7 +274,9 @@ pub fn resolve_refs(plan: &mut Plan, env: &Env) -> Result<usize, SourceError> {
         if !listings.contains_key(&upstream.repo) {
             let listed = access_for(&upstream.repo, env, trust)
                 .and_then(|access| remote::list_refs(&upstream.repo, &access))
-                .map_err(|e| remote_error(&project.name, upstream, "list the refs of", &e, env, trust))?;
+                .map_err(|e| {
+                    remote_error(&project.name, upstream, "list the refs of", &e, env, trust)
+                })?;
             listings.insert(upstream.repo.clone(), listed);
         }
         let advertised = listings

@@ -122,10 +122,16 @@ fn each_token_goes_only_to_its_own_https_host() {
     for (case, env) in [
         (
             "CI server on another port",
-            vec![("CI_JOB_TOKEN", TOKEN), ("CI_SERVER_URL", other_port.as_str())],
+            vec![
+                ("CI_JOB_TOKEN", TOKEN),
+                ("CI_SERVER_URL", other_port.as_str()),
+            ],
         ),
         ("GITHUB_TOKEN for github.com", vec![("GITHUB_TOKEN", TOKEN)]),
-        ("MONOARCH_GIT_TOKEN unpinned", vec![("MONOARCH_GIT_TOKEN", TOKEN)]),
+        (
+            "MONOARCH_GIT_TOKEN unpinned",
+            vec![("MONOARCH_GIT_TOKEN", TOKEN)],
+        ),
     ] {
         let mut env = env;
         env.push(("MONOARCH_CA_FILE", &ca));

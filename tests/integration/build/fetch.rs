@@ -77,25 +77,34 @@ fn fetches_tags_branches_and_commits_exactly() {
 }
 
 #[test]
-fn fetches_a_commit_shallow_when_the_server_allows_it_and_in_full_otherwise() {
-    let Some((daemon, _repo, commits, url)) = served() else {
+fn fetches_a_reachable_commit_by_sha_shallow_over_v2_and_smart_http() {
+    let Some((_daemon, repo, commits, url)) = served() else {
         return;
     };
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
 
-    // Stock git refuses a want for an unadvertised sha: full fetch, same commit.
+    // Protocol v2 (git daemon): stock git serves any reachable sha, shallow.
     let fetched = source::fetch("p", &up(&url, &commits[1]), &work.path().join("a"), &env)
         .expect("fetch by sha");
     assert_eq!(fetched.commit, commits[1]);
     assert_eq!(hello(&fetched.root), "two\n");
-    assert!(!fetched.shallow);
+    assert!(fetched.shallow);
 
-    daemon.config("up", "uploadpack.allowAnySHA1InWant", "true");
-    let fetched = source::fetch("p", &up(&url, &commits[0]), &work.path().join("b"), &env)
-        .expect("fetch by sha");
-    assert_eq!(fetched.commit, commits[0]);
-    assert_eq!(hello(&fetched.root), "one\n");
+    // Smart HTTP, protocol v0: stateless upload-pack checks a non-tip want for
+    // reachability and serves it, shallow too. (The full-history fallback for a
+    // server that refuses is tested over SSH, which speaks v0 here: see ssh.rs.)
+    let Some(v0) = crate::support::git_http::GitHttp::start_public_v0() else {
+        return;
+    };
+    // main moves on, so its old head (commits[2]) is no longer advertised.
+    repo.write("hello.txt", "four\n");
+    repo.commit("four");
+    let v0_url = v0.publish(&repo, "up");
+    let fetched = source::fetch("p", &up(&v0_url, &commits[2]), &work.path().join("b"), &env)
+        .expect("fetch by sha over v0");
+    assert_eq!(fetched.commit, commits[2]);
+    assert_eq!(hello(&fetched.root), "three\n");
     assert!(fetched.shallow);
 }
 
@@ -199,15 +208,23 @@ fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
 #[test]
 fn a_private_upstream_is_fetched_with_a_token_from_the_environment() {
     const TOKEN: &str = "glpat-very-secret-token";
-    let Some(server) = crate::support::git_http::GitHttp::start("ci-bot", TOKEN) else {
+    let Some(server) = crate::support::git_http::GitHttp::start_tls("ci-bot", TOKEN) else {
         return;
     };
     let (repo, commits) = upstream();
     let url = server.publish(&repo, "private");
     let work = tempfile::tempdir().expect("temp dir");
+    let ca = server.ca_file().display().to_string();
+    let authority = server.authority();
+    let trusted = |pairs: &[(&str, &str)]| {
+        let mut env = Env::from_pairs(pairs.iter().copied());
+        env.set("MONOARCH_CA_FILE", &ca);
+        env
+    };
 
-    let with_token = Env::from_pairs([
+    let with_token = trusted(&[
         ("MONOARCH_GIT_TOKEN", TOKEN),
+        ("MONOARCH_GIT_TOKEN_HOST", &authority),
         ("MONOARCH_GIT_USERNAME", "ci-bot"),
     ]);
     let fetched = source::fetch("p", &up(&url, "v2"), &work.path().join("a"), &with_token)
@@ -215,20 +232,18 @@ fn a_private_upstream_is_fetched_with_a_token_from_the_environment() {
     assert_eq!(fetched.commit, commits[1]);
     assert!(fetched.shallow);
 
-    let err = source::fetch(
-        "p",
-        &up(&url, "v2"),
-        &work.path().join("b"),
-        &Env::default(),
-    )
-    .expect_err("no token");
+    let err = source::fetch("p", &up(&url, "v2"), &work.path().join("b"), &trusted(&[]))
+        .expect_err("no token");
     assert!(
         err.to_string()
-            .contains("a private upstream needs a token: set MONOARCH_GIT_TOKEN"),
+            .contains("a private upstream needs a token over https: set MONOARCH_GIT_TOKEN"),
         "{err}"
     );
 
-    let wrong = Env::from_pairs([("MONOARCH_GIT_TOKEN", "glpat-wrong-token-value")]);
+    let wrong = trusted(&[
+        ("MONOARCH_GIT_TOKEN", "glpat-wrong-token-value"),
+        ("MONOARCH_GIT_TOKEN_HOST", &authority),
+    ]);
     let err = source::fetch("p", &up(&url, "v2"), &work.path().join("c"), &wrong)
         .expect_err("wrong token");
     let text = err.to_string();
@@ -255,6 +270,8 @@ fn a_private_upstream_is_fetched_with_a_token_from_the_environment() {
             host,
         ])
         .env("MONOARCH_GIT_TOKEN", "glpat-wrong-token-value")
+        .env("MONOARCH_GIT_TOKEN_HOST", &authority)
+        .env("MONOARCH_CA_FILE", &ca)
         .run()
         .expect_code(monoarch::exit_code::SOURCE);
     for text in [&run.stdout, &run.stderr] {
@@ -263,7 +280,7 @@ fn a_private_upstream_is_fetched_with_a_token_from_the_environment() {
     assert!(run.stderr.contains("was refused"), "{}", run.stderr);
 
     // A GitLab job token is only sent to the GitLab server it belongs to.
-    let elsewhere = Env::from_pairs([
+    let elsewhere = trusted(&[
         ("CI_JOB_TOKEN", TOKEN),
         ("CI_SERVER_HOST", "gitlab.example"),
     ]);

@@ -2,9 +2,9 @@
 //! `MONOARCH_GIT_SSH_KEY` or the SSH agent, host keys from
 //! `MONOARCH_GIT_SSH_KNOWN_HOSTS`, and refusals when either is wrong.
 
-use monoarch::build::source::{self, SourceError};
+use monoarch::contract::Upstream;
 use monoarch::env::Env;
-use monoarch::plan::Upstream;
+use monoarch::source::{self, SourceError};
 
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::Monoarch;
@@ -61,10 +61,40 @@ fn an_ssh_upstream_is_fetched_with_a_key_from_the_environment() {
             content
         );
     }
-    // A full sha, fetched by id.
-    let dest = work.path().join("sha");
-    let fetched = source::fetch("p", &up(&url, &commits[0]), &dest, &good).expect("by sha");
-    assert_eq!(fetched.commit, commits[0]);
+}
+
+/// sshd here does not pass GIT_PROTOCOL on (no `AcceptEnv`), so git speaks v0
+/// and refuses a want for a sha no ref points at: monoarch then fetches every
+/// branch and tag in full and checks the commit out; where the server allows
+/// any sha, it stays shallow.
+#[test]
+fn a_commit_no_ref_points_at_is_fetched_in_full_when_the_server_refuses_it() {
+    let Some(sshd) = Sshd::start() else {
+        return;
+    };
+    let (repo, commits) = upstream();
+    repo.write("hello.txt", "three\n");
+    repo.commit("three");
+    let url = sshd.publish(&repo, "up");
+    let work = tempfile::tempdir().expect("temp dir");
+    let good = env(&[
+        ("MONOARCH_GIT_SSH_KEY", &sshd.client_key()),
+        ("MONOARCH_GIT_SSH_KNOWN_HOSTS", &sshd.known_hosts()),
+    ]);
+    let fetched = source::fetch("p", &up(&url, &commits[1]), &work.path().join("a"), &good)
+        .expect("by sha, in full");
+    assert_eq!(fetched.commit, commits[1]);
+    assert!(!fetched.shallow, "the server refused the sha: full fetch");
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("a/hello.txt")).expect("checked out"),
+        "two\n"
+    );
+
+    sshd.config("up", "uploadpack.allowAnySHA1InWant", "true");
+    let fetched = source::fetch("p", &up(&url, &commits[1]), &work.path().join("b"), &good)
+        .expect("by sha, shallow");
+    assert_eq!(fetched.commit, commits[1]);
+    assert!(fetched.shallow);
 }
 
 #[test]
@@ -83,12 +113,14 @@ fn an_unknown_or_changed_host_key_is_refused() {
             ("MONOARCH_GIT_SSH_KEY", &sshd.client_key()),
             ("MONOARCH_GIT_SSH_KNOWN_HOSTS", &known_hosts),
         ]);
-        let err = source::fetch("p", &up(&url, "v1"), &work.path().join(case), &e)
-            .expect_err(case);
+        let err = source::fetch("p", &up(&url, "v1"), &work.path().join(case), &e).expect_err(case);
         let SourceError::Remote { hint, .. } = &err else {
             panic!("{case}: not a remote error: {err}");
         };
-        assert!(hint.contains("MONOARCH_GIT_SSH_KNOWN_HOSTS"), "{case}: {err}");
+        assert!(
+            hint.contains("MONOARCH_GIT_SSH_KNOWN_HOSTS"),
+            "{case}: {err}"
+        );
         assert!(
             !work.path().join(case).join("hello.txt").exists(),
             "{case}: nothing checked out"
@@ -111,8 +143,7 @@ fn without_an_authorized_key_the_server_refuses() {
         ("MONOARCH_GIT_SSH_KNOWN_HOSTS", &sshd.known_hosts()),
     ]);
     for (case, e) in [("no key", none), ("unauthorized key", stranger)] {
-        let err = source::fetch("p", &up(&url, "v1"), &work.path().join(case), &e)
-            .expect_err(case);
+        let err = source::fetch("p", &up(&url, "v1"), &work.path().join(case), &e).expect_err(case);
         assert!(
             err.to_string().contains("Permission denied")
                 || err.to_string().contains("MONOARCH_GIT_SSH_KEY"),
@@ -144,7 +175,10 @@ fn plan_resolves_an_ssh_upstream_through_the_binary() {
         .run()
         .success();
     let plan: serde_json::Value = serde_json::from_str(&run.stdout).expect("plan JSON");
-    assert_eq!(plan["projects"][0]["upstream"]["commit"], commits[0].as_str());
+    assert_eq!(
+        plan["projects"][0]["upstream"]["commit"],
+        commits[0].as_str()
+    );
 
     let run = Monoarch::new(monorepo.path())
         .args(["plan", "--all", "--format", "json", "--resolve-refs"])

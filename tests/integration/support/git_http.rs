@@ -41,7 +41,7 @@ class Handler(BaseHTTPRequestHandler):
             body = gzip.decompress(body)
         with open(os.path.join(root, "authorization.log"), "a") as log:
             log.write((self.headers.get("Authorization") or "-") + "\n")
-        if self.headers.get("Authorization") != expected:
+        if os.environ.get("PUBLIC") != "1" and self.headers.get("Authorization") != expected:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="private"')
             self.send_header("Content-Length", "0")
@@ -52,7 +52,7 @@ class Handler(BaseHTTPRequestHandler):
                    PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD=self.command,
                    CONTENT_TYPE=self.headers.get("Content-Type", ""),
                    CONTENT_LENGTH=str(len(body)), REMOTE_USER=user, REMOTE_ADDR="127.0.0.1",
-                   GIT_PROTOCOL=self.headers.get("Git-Protocol", ""))
+                   GIT_PROTOCOL="" if os.environ.get("V0") == "1" else self.headers.get("Git-Protocol", ""))
         out = subprocess.run(["git", "http-backend"], input=body, env=env,
                              capture_output=True).stdout
         head, _, payload = out.partition(b"\r\n\r\n")
@@ -88,26 +88,52 @@ pub struct GitHttp {
     tls: bool,
 }
 
+/// How the server behaves beyond serving git.
+#[derive(Clone, Copy, Default)]
+struct Mode {
+    tls: bool,
+    /// No password needed.
+    public: bool,
+    /// Protocol v0 only (the client's `Git-Protocol` header is dropped): stock
+    /// git then refuses a "want" for an unadvertised sha.
+    v0: bool,
+}
+
 impl GitHttp {
     /// Starts a server that accepts only `user` / `password`; `None` when
     /// python3 or git is missing outside CI.
     pub fn start(user: &str, password: &str) -> Option<GitHttp> {
-        GitHttp::launch(user, password, false)
+        GitHttp::launch(user, password, Mode::default())
+    }
+
+    /// A public server (no password) that speaks only protocol v0.
+    pub fn start_public_v0() -> Option<GitHttp> {
+        let mode = Mode {
+            public: true,
+            v0: true,
+            ..Mode::default()
+        };
+        GitHttp::launch("-", "-", mode)
     }
 
     /// The same over HTTPS with a self-signed certificate for 127.0.0.1;
     /// clients trust it through [`GitHttp::ca_file`] (`MONOARCH_CA_FILE`).
     pub fn start_tls(user: &str, password: &str) -> Option<GitHttp> {
         crate::support::tools::require("openssl")?;
-        GitHttp::launch(user, password, true)
+        let mode = Mode {
+            tls: true,
+            ..Mode::default()
+        };
+        GitHttp::launch(user, password, mode)
     }
 
-    /// The certificate to trust for a TLS server.
+    /// The private CA that signed a TLS server's certificate.
     pub fn ca_file(&self) -> std::path::PathBuf {
-        self.root.path().join("cert.pem")
+        self.root.path().join("ca.pem")
     }
 
-    fn launch(user: &str, password: &str, tls: bool) -> Option<GitHttp> {
+    fn launch(user: &str, password: &str, mode: Mode) -> Option<GitHttp> {
+        let tls = mode.tls;
         crate::support::tools::require("python3")?;
         crate::support::tools::require("git")?;
         let root = tempfile::tempdir().expect("temp dir for git http");
@@ -115,27 +141,70 @@ impl GitHttp {
         std::fs::write(&script, SERVER).expect("write server script");
         let (cert, key) = (root.path().join("cert.pem"), root.path().join("key.pem"));
         if tls {
-            let out = Command::new("openssl")
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                ])
-                .args([
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-addext",
-                    "subjectAltName=IP:127.0.0.1",
-                ])
-                .arg("-keyout")
-                .arg(&key)
-                .arg("-out")
-                .arg(&cert)
-                .output()
-                .expect("run openssl");
-            assert!(
-                out.status.success(),
-                "openssl req failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            // A private CA and a server certificate it signed (rustls, like
+            // browsers, refuses a CA certificate used as the server's own).
+            let dir = root.path();
+            let openssl = |args: &[&str]| {
+                let out = Command::new("openssl")
+                    .args(args)
+                    .current_dir(dir)
+                    .output()
+                    .expect("run openssl");
+                assert!(
+                    out.status.success(),
+                    "openssl {args:?} failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            openssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=monoarch test CA",
+                "-keyout",
+                "ca-key.pem",
+                "-out",
+                "ca.pem",
+            ]);
+            openssl(&[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.csr",
+            ]);
+            std::fs::write(
+                dir.join("server.ext"),
+                "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+            )
+            .expect("write extensions");
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca-key.pem",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "server.ext",
+                "-out",
+                "cert.pem",
+            ]);
         }
         for _ in 0..5 {
             let port = free_port();
@@ -149,6 +218,8 @@ impl GitHttp {
                 } else {
                     vec![]
                 })
+                .env("PUBLIC", if mode.public { "1" } else { "0" })
+                .env("V0", if mode.v0 { "1" } else { "0" })
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()

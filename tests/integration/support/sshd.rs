@@ -116,6 +116,14 @@ impl Sshd {
         )
     }
 
+    /// Sets a config value in a served bare repository.
+    pub fn config(&self, name: &str, key: &str, value: &str) {
+        run_git(
+            &self.dir.path().join(format!("{name}.git")),
+            &["config", key, value],
+        );
+    }
+
     /// The private key sshd accepts.
     pub fn client_key(&self) -> PathBuf {
         self.dir.path().join("client_key")
@@ -128,8 +136,8 @@ impl Sshd {
 
     /// A known_hosts file naming this server's real host key.
     pub fn known_hosts(&self) -> PathBuf {
-        let key = std::fs::read_to_string(self.dir.path().join("host_key.pub"))
-            .expect("read host key");
+        let key =
+            std::fs::read_to_string(self.dir.path().join("host_key.pub")).expect("read host key");
         let path = self.dir.path().join("known_hosts");
         std::fs::write(&path, format!("[127.0.0.1]:{} {key}", self.port))
             .expect("write known_hosts");
