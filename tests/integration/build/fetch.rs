@@ -29,7 +29,7 @@ fn upstream() -> (GitRepo, Vec<String>) {
     (repo, vec![c1, c2, c3, f])
 }
 
-fn up(url: &str, git_ref: &str) -> Upstream {
+pub(super) fn up(url: &str, git_ref: &str) -> Upstream {
     Upstream {
         repo: url.to_string(),
         git_ref: git_ref.to_string(),

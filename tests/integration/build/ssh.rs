@@ -2,10 +2,10 @@
 //! `MONOARCH_GIT_SSH_KEY` or the SSH agent, host keys from
 //! `MONOARCH_GIT_SSH_KNOWN_HOSTS`, and refusals when either is wrong.
 
-use monoarch::contract::Upstream;
 use monoarch::env::Env;
 use monoarch::source::{self, SourceError};
 
+use super::fetch::up;
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::Monoarch;
 use crate::support::sshd::Sshd;
@@ -20,14 +20,6 @@ fn upstream() -> (GitRepo, Vec<String>) {
     repo.write("hello.txt", "two\n");
     let c2 = repo.commit("two");
     (repo, vec![c1, c2])
-}
-
-fn up(url: &str, git_ref: &str) -> Upstream {
-    Upstream {
-        repo: url.to_string(),
-        git_ref: git_ref.to_string(),
-        commit: None,
-    }
 }
 
 fn env(pairs: &[(&str, &std::path::Path)]) -> Env {

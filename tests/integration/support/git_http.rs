@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use super::git_repo::{GitRepo, run_git};
+use super::git_repo::GitRepo;
 use super::registry::free_port;
 
 const SERVER: &str = r#"
@@ -262,14 +262,7 @@ impl GitHttp {
 
     /// Publishes `repo` as `<name>.git`; returns its `http://` URL.
     pub fn publish(&self, repo: &GitRepo, name: &str) -> String {
-        let bare = self.root.path().join(format!("{name}.git"));
-        if !bare.exists() {
-            run_git(
-                self.root.path(),
-                &["init", "-q", "--bare", &format!("{name}.git")],
-            );
-        }
-        repo.git(&["push", "-q", "--mirror", &bare.display().to_string()]);
+        repo.mirror_to(self.root.path(), name);
         let scheme = if self.tls { "https" } else { "http" };
         format!("{scheme}://127.0.0.1:{}/{name}.git", self.port)
     }

@@ -100,14 +100,7 @@ impl Sshd {
 
     /// Publishes `repo` as a bare repository; returns its `ssh://` URL.
     pub fn publish(&self, repo: &GitRepo, name: &str) -> String {
-        let bare = self.dir.path().join(format!("{name}.git"));
-        if !bare.exists() {
-            run_git(
-                self.dir.path(),
-                &["init", "-q", "--bare", &format!("{name}.git")],
-            );
-        }
-        repo.git(&["push", "-q", "--mirror", &bare.display().to_string()]);
+        let bare = repo.mirror_to(self.dir.path(), name);
         format!(
             "ssh://{}@127.0.0.1:{}{}",
             current_user(),
