@@ -55,6 +55,8 @@ pub fn make_plan(
     now: DateTime<Utc>,
 ) -> Result<Made, MakePlanError> {
     let start = request.start.clone().unwrap_or_else(|| PathBuf::from("."));
+    // For the debug line below: how long the git part of the plan took.
+    let git_started = std::time::Instant::now();
     let mut git = Git::discover(&start)?;
     if request.deepen {
         let limits = crate::git::remote::Limits::from_env(env).map_err(|e| GitError::Failed {
@@ -82,6 +84,11 @@ pub fn make_plan(
     let (chosen, removed, mode, base): Chosen = match &resolved.choice {
         Choice::Changes { base } => {
             let paths = git.changed_paths(*base, head)?;
+            tracing::debug!(
+                "git: base and {} changed path(s) in {} µs",
+                paths.len(),
+                git_started.elapsed().as_micros()
+            );
             let selection = detect::select_changes(
                 &paths,
                 &repo,
