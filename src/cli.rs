@@ -4,18 +4,14 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands;
+use crate::contract::exit_code;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "monoarch",
     version,
     about = "Turn a directory-per-project monorepo into multi-architecture container images",
-    long_about = "Turn a directory-per-project monorepo into multi-architecture container images.\n\n\
-        Stages: plan (which projects, which jobs) -> matrix (CI jobs) -> build (one project x arch, \
-        on a native runner) -> manifest (one OCI index per project). `monoarch run` does all of it on \
-        one machine.\n\nExit codes: 0 ok, 1 unexpected, 2 usage, 3 invalid config, 4 git, \
-        5 shallow clone, 6 invalid plan, 7 source fetch, 8 build, 9 registry, 10 verification, \
-        11 wrong architecture, 12 partial success."
+    long_about = long_about()
 )]
 pub struct Cli {
     /// More log output (-v debug, -vv trace). `MONOARCH_LOG` overrides.
@@ -67,4 +63,15 @@ pub enum Command {
     /// Run the whole pipeline on this machine: plan, build with buildah, push, stitch, summary.
     #[command(long_about = commands::run::LONG_ABOUT)]
     Run(commands::run::RunArgs),
+}
+
+/// The top-level help: what monoarch does, and the exit codes from their one table.
+fn long_about() -> String {
+    format!(
+        "Turn a directory-per-project monorepo into multi-architecture container images.\n\n\
+        Stages: plan (which projects, which jobs) -> matrix (CI jobs) -> build (one project x arch, \
+        on a native runner) -> manifest (one OCI index per project). `monoarch run` does all of it on \
+        one machine.\n\nExit codes: {}.",
+        exit_code::help_list()
+    )
 }

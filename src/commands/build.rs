@@ -6,10 +6,12 @@ use clap::{ArgGroup, Args};
 use serde::Deserialize;
 
 use super::Error;
+use super::error::build_code;
 use crate::build::builder::{BuilderKind, KANIKO_EXECUTOR};
 use crate::build::{BuildError, JobOptions, run_job};
 use crate::ci::LogStyle;
 use crate::contract::exit_code;
+use crate::contract::exit_code::Outcome;
 use crate::contract::{DEFAULT_RECORDS_DIR, JobPlan, Plan, Platform, ProjectPlan, read_plan};
 use crate::env::Env;
 use crate::git::Git;
@@ -140,28 +142,25 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
         layout: None,
     };
 
-    let mut failures: Vec<BuildError> = Vec::new();
+    let mut outcomes = Vec::new();
     for (project, job) in &jobs {
-        if let Err(e) = run_job(&plan, project, job, &options, env) {
-            if jobs.len() == 1 {
-                return Err(e.into());
+        match run_job(&plan, project, job, &options, env) {
+            Ok(_) => outcomes.push(Outcome::Done),
+            Err(e) if jobs.len() == 1 => return Err(e.into()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                outcomes.push(Outcome::Failed(build_code(&e)));
             }
-            eprintln!("error: {e}");
-            failures.push(e);
         }
     }
-    Ok(match failures.first() {
-        None => exit_code::SUCCESS,
-        Some(_) if failures.len() < jobs.len() => {
-            eprintln!(
-                "{} of {} jobs failed; their errors are above",
-                failures.len(),
-                jobs.len()
-            );
-            exit_code::PARTIAL
-        }
-        Some(first) => first.exit_code(),
-    })
+    let failed = outcomes.iter().filter(|o| **o != Outcome::Done).count();
+    if failed > 0 {
+        eprintln!(
+            "{failed} of {} jobs failed; their errors are above",
+            jobs.len()
+        );
+    }
+    Ok(exit_code::aggregate(outcomes))
 }
 
 /// Where the temporary work folder goes. In the Kaniko image that is
@@ -180,11 +179,8 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Vec<String>), E
         return Ok((arch.clone(), vec![project.clone()]));
     }
     let var = args.job_env.as_deref().unwrap_or_default();
-    let text = env.get(var).ok_or_else(|| Error::Reported {
-        message: format!(
-            "--job-env {var}: the variable is not set; in GitHub Actions set `env: {var}: ${{{{ toJSON(matrix) }}}}`"
-        ),
-        code: exit_code::USAGE,
+    let text = env.get(var).ok_or_else(|| Error::JobEnvUnset {
+        var: var.to_string(),
     })?;
     let entry: MatrixEntry = serde_json::from_str(text).map_err(|e| {
         BuildError::Plan(format!(

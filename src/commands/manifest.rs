@@ -7,6 +7,8 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::Error;
+use super::error::stitch_code;
+use crate::contract::exit_code;
 use crate::contract::{self, DEFAULT_RECORDS_DIR, Plan};
 use crate::env::Env;
 use crate::manifest::{self, ManifestError, Options, report};
@@ -102,7 +104,7 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
     }
 
     for r in &reports {
-        for e in &r.errors {
+        for e in &r.failures {
             eprintln!("error: {e}");
         }
         for n in &r.notes {
@@ -133,7 +135,9 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
             }
         })?;
     }
-    Ok(report::exit_code(&reports))
+    Ok(exit_code::aggregate(
+        reports.iter().map(|r| r.outcome(stitch_code)),
+    ))
 }
 
 fn project_names(plan: &Plan, args: &ManifestArgs) -> Result<Vec<String>, ManifestError> {

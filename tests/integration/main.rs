@@ -5,6 +5,7 @@ mod architecture;
 mod bench_repo;
 mod build;
 mod detect_cases;
+mod exit_codes;
 mod harness_selftest;
 mod manifest;
 mod output_snapshots;

@@ -265,16 +265,5 @@ pub enum BuilderError {
     },
 }
 
-impl BuilderError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            BuilderError::Failed { step, .. } if *step == Step::Push.name() => {
-                crate::contract::exit_code::REGISTRY
-            }
-            _ => crate::contract::exit_code::BUILD,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests;
