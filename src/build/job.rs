@@ -9,10 +9,13 @@ use crate::env::Env;
 
 use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
 use super::paths::{self, Kind};
-use super::verify::{Pushed, verify, verify_layout};
+use super::verify::{Pushed, VerifyError, verify};
 use super::{BuildError, guard, output, registry_auth};
 use crate::ci::LogStyle;
+use crate::registry::Registry;
 use crate::source;
+use crate::store::layout::Layout;
+use crate::store::{Store, StoreError};
 
 /// Everything a job needs besides the plan; read once by the command.
 pub struct JobOptions<'a> {
@@ -35,6 +38,8 @@ pub struct JobOptions<'a> {
     /// Push into this OCI image layout instead of the registry (`monoarch run`;
     /// buildah only). `registry_host` is then unused.
     pub layout: Option<&'a Path>,
+    /// The command's one async runtime, for reading the pushed image back.
+    pub runtime: &'a tokio::runtime::Runtime,
 }
 
 /// Builds, pushes and verifies one job, then writes its build record.
@@ -163,22 +168,17 @@ pub fn run_job(
     let digest = opts.builder.read_digest(&spec)?;
 
     let pushed = Pushed {
-        host: opts.registry_host,
         repository: &project.repository,
         tag: &job.tag,
         digest: &digest,
         platform: job.platform,
     };
-    let image = match opts.layout {
-        Some(dir) => {
-            verify_layout(dir, &pushed)?;
-            push_to.unwrap_or_default()
-        }
-        None => {
-            verify(&pushed, opts.insecure, env)?;
-            image
-        }
-    };
+    let store = open_store(opts, env).map_err(|source| VerifyError::Read {
+        image: push_to.clone().unwrap_or_else(|| image.clone()),
+        source,
+    })?;
+    opts.runtime.block_on(verify(&store, &pushed))?;
+    let image = push_to.unwrap_or(image);
     tracing::info!(
         "{name}: verified {image}: digest {digest}, platform {}",
         job.platform
@@ -208,6 +208,18 @@ pub fn run_job(
         path.display()
     );
     Ok(record)
+}
+
+/// Where the image was pushed: the layout of `monoarch run`, else the registry.
+fn open_store(opts: &JobOptions<'_>, env: &Env) -> Result<Store, StoreError> {
+    Ok(match opts.layout {
+        Some(dir) => Store::Layout(Layout::open(dir)?),
+        None => Store::Registry(Box::new(Registry::new(
+            opts.registry_host,
+            opts.insecure,
+            env,
+        )?)),
+    })
 }
 
 /// Makes sure the job's folder exists (the digest file goes there).

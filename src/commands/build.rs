@@ -128,6 +128,7 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
     };
     let repo_root = args.repo.clone().unwrap_or_else(discover_repo_root);
     let now = || chrono::Utc::now().timestamp();
+    let runtime = super::runtime()?;
     let options = JobOptions {
         builder,
         registry_host: &registry_host,
@@ -140,6 +141,7 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
         style: LogStyle::detect(env),
         now: &now,
         layout: None,
+        runtime: &runtime,
     };
 
     let mut outcomes = Vec::new();

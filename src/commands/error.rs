@@ -37,6 +37,8 @@ pub enum Error {
     Manifest(#[from] ManifestError),
     #[error(transparent)]
     Build(#[from] BuildError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
     #[error(
         "--job-env {var}: the variable is not set; in GitHub Actions set `env: {var}: ${{{{ toJSON(matrix) }}}}`"
     )]
@@ -64,7 +66,7 @@ impl Error {
             Error::Matrix(MatrixError::NoGithubRunner { .. } | MatrixError::TooFewJobs { .. }) => {
                 INVALID_CONFIG
             }
-            Error::Output { .. } => FAILURE,
+            Error::Output { .. } | Error::Runtime(_) => FAILURE,
             Error::Manifest(e) => manifest_code(e),
             Error::Build(e) => build_code(e),
             Error::JobEnvUnset { .. } | Error::SharedLayoutTag { .. } => USAGE,
@@ -87,7 +89,7 @@ fn manifest_code(e: &ManifestError) -> i32 {
         ManifestError::UnknownProject { .. } => INVALID_PLAN,
         ManifestError::NoTarget | ManifestError::BadTarget(_) => USAGE,
         ManifestError::Registry(_) | ManifestError::Layout(_) => REGISTRY,
-        ManifestError::Write { .. } | ManifestError::Runtime(_) => FAILURE,
+        ManifestError::Write { .. } => FAILURE,
     }
 }
 
@@ -107,8 +109,15 @@ pub fn build_code(e: &BuildError) -> i32 {
             | BuilderError::Digest { .. }
             | BuilderError::ArgEnvMissing { .. },
         ) => BUILD,
-        BuildError::Verify(VerifyError::Registry { .. }) => REGISTRY,
-        BuildError::Verify(VerifyError::Layout { .. }) => FAILURE,
+        // A layout is a local folder (`monoarch run`): failing to read it back is no registry failure.
+        BuildError::Verify(VerifyError::Read {
+            source: StoreError::Registry(_),
+            ..
+        }) => REGISTRY,
+        BuildError::Verify(VerifyError::Read {
+            source: StoreError::Layout(_),
+            ..
+        }) => FAILURE,
         BuildError::Verify(
             VerifyError::DigestMismatch { .. }
             | VerifyError::PlatformMismatch { .. }
@@ -151,7 +160,6 @@ pub fn run_code(f: &RunFailure) -> i32 {
         } => build_code(e),
         RunFailure::Stitch(f) => stitch_code(f),
         RunFailure::OpenStore(_) => REGISTRY,
-        RunFailure::Runtime(_) => FAILURE,
     }
 }
 

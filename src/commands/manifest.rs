@@ -87,10 +87,7 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
         allow_partial: args.allow_partial,
         records_dir: Some(args.records.clone()),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(ManifestError::Runtime)?;
+    let runtime = super::runtime()?;
     let target = Arc::new(target);
     let reports = runtime.block_on(manifest::stitch_all(
         Arc::new(plan),

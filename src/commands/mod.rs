@@ -16,3 +16,11 @@ pub use error::Error;
 pub use make_plan::MakePlanError;
 pub use output::{emit, github_output};
 pub use select::{SelectArgs, plan_from_flags};
+
+/// The one async runtime of a command that talks to registries.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
+}

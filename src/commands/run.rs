@@ -117,6 +117,7 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
             RunTarget::Layout(dir) => format!("oci:{}", dir.display()),
         }
     );
+    let runtime = super::runtime()?;
     let options = RunOptions {
         target,
         repo_root: &made.root,
@@ -125,6 +126,7 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
         host: Platform::host(),
         binfmt_dir: Path::new(BINFMT_MISC),
         style: LogStyle::detect(env),
+        runtime: &runtime,
     };
     let outcome = run_plan(&plan, &options, env);
     println!();

@@ -30,6 +30,4 @@ pub enum ManifestError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::contract::{self, BuildRecord, JobPlan, Plan, ProjectPlan};
+use crate::store::pick::{self, PickError};
 use crate::store::{Store, StoreError};
 
 use super::failure::Failure;
@@ -46,34 +47,26 @@ async fn resolve_job(
         }
         Err(e) => return Err(JobFailure::Read(e)),
     };
-    let (image, attestations) = if top.is_index() {
-        let (chosen, attestations) =
-            verify::select_from_index(&project.name, &reference, &top.children, job.platform)
-                .map_err(JobFailure::Problem)?;
-        let image = target
-            .fetch(repo, &chosen.digest)
-            .await
-            .map_err(JobFailure::Read)?;
-        (image, attestations)
-    } else {
-        (top.clone(), Vec::new())
-    };
-    if image.is_index() {
-        return Err(JobFailure::Problem(Problem::NotInIndex {
-            project: project.name.clone(),
-            reference,
-            expected: job.platform,
-            found: "a nested index".into(),
-        }));
-    }
-    verify::check_platform(
-        &project.name,
-        &job.arch,
-        &reference,
-        job.platform,
-        image.platform.as_ref(),
-    )
-    .map_err(JobFailure::Problem)?;
+    let (image, attestations) = pick::platform_image(target, repo, &top, job.platform)
+        .await
+        .map_err(|e| match e {
+            PickError::Store(e) => JobFailure::Read(e),
+            PickError::NotInIndex { expected, found } => JobFailure::Problem(Problem::NotInIndex {
+                project: project.name.clone(),
+                reference: reference.clone(),
+                expected,
+                found,
+            }),
+            PickError::Platform { expected, found } => {
+                JobFailure::Problem(Problem::PlatformMismatch {
+                    project: project.name.clone(),
+                    arch: job.arch.clone(),
+                    reference: reference.clone(),
+                    expected,
+                    found,
+                })
+            }
+        })?;
     Ok(Resolved {
         child: Child {
             platform: job.platform,

@@ -52,6 +52,8 @@ pub struct RunOptions<'a> {
     pub host: Option<Platform>,
     pub binfmt_dir: &'a Path,
     pub style: LogStyle,
+    /// The command's one async runtime (read-back after each push, stitching).
+    pub runtime: &'a tokio::runtime::Runtime,
 }
 
 /// The first tag two projects share: one OCI layout names images by tag alone,
@@ -92,6 +94,7 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         style: opts.style,
         now: &now,
         layout,
+        runtime: opts.runtime,
     };
     let probe = Probe {
         host: opts.host,
@@ -191,18 +194,11 @@ fn stitch(
         Ok(t) => t,
         Err(message) => return fail_all(&|| RunFailure::OpenStore(message.clone())),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail_all(&|| RunFailure::Runtime(e.to_string())),
-    };
     let options = manifest::Options {
         allow_partial: false,
         records_dir: Some(opts.records_dir.to_path_buf()),
     };
-    runtime
+    opts.runtime
         .block_on(manifest::stitch_all(
             Arc::new(plan.clone()),
             names,

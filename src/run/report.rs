@@ -32,8 +32,6 @@ pub enum RunFailure {
     /// The registry or layout could not be opened for stitching.
     #[error("{0}")]
     OpenStore(String),
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(String),
 }
 
 /// One job's fate, for the summary.
