@@ -39,14 +39,16 @@ pub use commands::Error;
 pub use contract::exit_code;
 
 /// Runs one parsed command line; returns the exit code for a handled outcome.
+/// The environment, CI context and clock are read here, once.
 pub fn run(cli: cli::Cli, env: env::Env) -> Result<i32, Error> {
     use cli::Command;
+    let ctx = commands::Context::new(env);
     match cli.command {
-        Command::Plan(args) => commands::plan::run(args, &env),
-        Command::Matrix(args) => commands::matrix::run(args, &env),
-        Command::Validate(args) => commands::validate::run(args, &env),
-        Command::Build(args) => commands::build::run(args, &env),
-        Command::Manifest(args) => commands::manifest::run(args, &env),
-        Command::Run(args) => commands::run::run(args, &env),
+        Command::Plan(args) => commands::plan::run(args, &ctx),
+        Command::Matrix(args) => commands::matrix::run(args, &ctx),
+        Command::Validate(args) => commands::validate::run(args, &ctx),
+        Command::Build(args) => commands::build::run(args, &ctx),
+        Command::Manifest(args) => commands::manifest::run(args, &ctx),
+        Command::Run(args) => commands::run::run(args, &ctx),
     }
 }

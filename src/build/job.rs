@@ -11,7 +11,7 @@ use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
 use super::paths::{self, Kind};
 use super::verify::{Pushed, VerifyError, verify};
 use super::{BuildError, guard, output, registry_auth};
-use crate::ci::LogStyle;
+use crate::ci::{Ci, Console};
 use crate::registry::Registry;
 use crate::source;
 use crate::store::layout::Layout;
@@ -32,9 +32,12 @@ pub struct JobOptions<'a> {
     pub repo_root: &'a Path,
     /// This machine's platform (`None`: not in the platform table).
     pub host_platform: Option<Platform>,
-    pub style: LogStyle,
-    /// Seconds since the epoch, for log section markers.
-    pub now: &'a dyn Fn() -> i64,
+    /// The CI system: its log sections and step outputs.
+    pub ci: &'a Ci,
+    /// Where the job's lines for people go.
+    pub console: &'a dyn Console,
+    /// Seconds since the epoch, for log section markers (the command's clock).
+    pub clock: fn() -> i64,
     /// Push into this OCI image layout instead of the registry (`monoarch run`;
     /// buildah only). `registry_host` is then unused.
     pub layout: Option<&'a Path>,
@@ -156,8 +159,9 @@ pub fn run_job(
     let runner = Runner {
         project: name,
         builder: opts.builder,
-        style: opts.style,
-        now: opts.now,
+        style: opts.ci.log_style(),
+        clock: opts.clock,
+        console: opts.console,
         env,
         child_env: &args.child_env,
         secrets: &args.secrets,
@@ -197,16 +201,14 @@ pub fn run_job(
         plan_commit: plan.commit.clone(),
     };
     let path = output::write_record(opts.records_dir, &record)?;
-    if let Some(github_output) = env.get("GITHUB_OUTPUT") {
-        output::append_github_output(Path::new(github_output), &record)?;
-    }
-    println!(
-        "built {name} {}: {}@{} (record: {})",
+    opts.ci.set_outputs(&output::step_outputs(&record))?;
+    opts.console.out(&format!(
+        "built {name} {}: {}@{} (record: {})\n",
         job.platform,
         record.image,
         record.digest,
         path.display()
-    );
+    ));
     Ok(record)
 }
 

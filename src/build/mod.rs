@@ -43,6 +43,8 @@ pub enum BuildError {
     /// The plan or the job selection does not fit together.
     #[error("{0}")]
     Plan(String),
+    #[error(transparent)]
+    Ci(#[from] crate::ci::CiError),
     #[error("cannot write {what} {path}: {message}")]
     Output {
         what: &'static str,

@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args};
 use serde::Deserialize;
 
-use super::Error;
 use super::error::build_code;
+use super::{Context, Error};
 use crate::build::builder::{BuilderKind, KANIKO_EXECUTOR};
 use crate::build::{BuildError, JobOptions, run_job};
-use crate::ci::LogStyle;
 use crate::contract::exit_code;
 use crate::contract::exit_code::Outcome;
 use crate::contract::{DEFAULT_RECORDS_DIR, JobPlan, Plan, Platform, ProjectPlan, read_plan};
@@ -91,7 +90,8 @@ struct MatrixEntry {
     projects: Vec<String>,
 }
 
-pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
+pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
+    let env = &ctx.env;
     let plan = read_plan(&args.plan)?;
     let (arch, names) = job_selection(&args, env)?;
     let jobs = select_jobs(&plan, &arch, &names, &args.plan)?;
@@ -127,7 +127,6 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
         }
     };
     let repo_root = args.repo.clone().unwrap_or_else(discover_repo_root);
-    let now = || chrono::Utc::now().timestamp();
     let runtime = super::runtime()?;
     let options = JobOptions {
         builder,
@@ -138,8 +137,9 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
         workdir: &workdir,
         repo_root: &repo_root,
         host_platform: Platform::host(),
-        style: LogStyle::detect(env),
-        now: &now,
+        ci: &ctx.ci,
+        console: &ctx.console,
+        clock: ctx.clock,
         layout: None,
         runtime: &runtime,
     };

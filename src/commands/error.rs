@@ -12,6 +12,7 @@ use super::make_plan::MakePlanError;
 use crate::build::BuildError;
 use crate::build::builder::{BuilderError, Step};
 use crate::build::verify::VerifyError;
+use crate::ci::CiError;
 use crate::config::Problems;
 use crate::contract::PlanFileError;
 use crate::contract::exit_code::{self, *};
@@ -39,6 +40,8 @@ pub enum Error {
     Build(#[from] BuildError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error(transparent)]
+    Ci(#[from] CiError),
     #[error(
         "--job-env {var}: the variable is not set; in GitHub Actions set `env: {var}: ${{{{ toJSON(matrix) }}}}`"
     )]
@@ -67,6 +70,7 @@ impl Error {
                 INVALID_CONFIG
             }
             Error::Output { .. } | Error::Runtime(_) => FAILURE,
+            Error::Ci(CiError::Write { .. } | CiError::MultiLine { .. }) => FAILURE,
             Error::Manifest(e) => manifest_code(e),
             Error::Build(e) => build_code(e),
             Error::JobEnvUnset { .. } | Error::SharedLayoutTag { .. } => USAGE,
@@ -124,7 +128,7 @@ pub fn build_code(e: &BuildError) -> i32 {
             | VerifyError::NoPlatformEntry { .. },
         ) => VERIFY,
         BuildError::Plan(_) => INVALID_PLAN,
-        BuildError::Output { .. } => FAILURE,
+        BuildError::Output { .. } | BuildError::Ci(_) => FAILURE,
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+use super::Context;
 use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project};
 use crate::contract::{Plan, Reason, RemovedProject, Selection, SelectionMode};
 use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
@@ -49,11 +50,8 @@ pub struct Made {
     pub repo: RepoConfig,
 }
 
-pub fn make_plan(
-    request: &PlanRequest,
-    env: &Env,
-    now: DateTime<Utc>,
-) -> Result<Made, MakePlanError> {
+pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanError> {
+    let env = &ctx.env;
     let start = request.start.clone().unwrap_or_else(|| PathBuf::from("."));
     let git = Git::discover(&start)?;
     let root = git.root().to_path_buf();
@@ -61,7 +59,7 @@ pub fn make_plan(
     if let Some(registry) = &request.registry {
         repo.registry = registry.clone();
     }
-    let created = created_at(env, now)?;
+    let created = created_at(env, ctx.now)?;
     let head = git.head()?;
     let hints = detect::default_branch_candidates(env);
     let options = BaseOptions {
@@ -69,7 +67,12 @@ pub fn make_plan(
         branch_hints: &hints,
         deepen: request.deepen,
     };
-    let resolved = detect::resolve(&detect::request(&request.flags, env), &git, head, &options)?;
+    let resolved = detect::resolve(
+        &detect::request(&request.flags, ctx.ci.system, env),
+        &git,
+        head,
+        &options,
+    )?;
     let dir = repo.projects_dir.clone();
 
     let (chosen, removed, mode, base): Chosen = match &resolved.choice {

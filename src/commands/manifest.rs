@@ -1,13 +1,12 @@
 //! `monoarch manifest`: verify arch images, publish one multi-arch index per project.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
 
-use super::Error;
 use super::error::stitch_code;
+use super::{Context, Error};
 use crate::contract::exit_code;
 use crate::contract::{self, DEFAULT_RECORDS_DIR, Plan};
 use crate::env::Env;
@@ -79,7 +78,8 @@ pub struct ManifestArgs {
     pub jobs: u16,
 }
 
-pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
+pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
+    let env = &ctx.env;
     let plan = contract::read_plan(&args.plan)?;
     let names = project_names(&plan, &args)?;
     let target = open_target(&plan, &args, env)?;
@@ -109,20 +109,8 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
         }
     }
     print!("{}", report::table(&reports));
-    if let Some(path) = env.get("GITHUB_STEP_SUMMARY") {
-        append(
-            Path::new(path),
-            "$GITHUB_STEP_SUMMARY",
-            &report::markdown(&reports),
-        )?;
-    }
-    if let Some(path) = env.get("GITHUB_OUTPUT") {
-        append(
-            Path::new(path),
-            "$GITHUB_OUTPUT",
-            &report::github_output(&reports),
-        )?;
-    }
+    ctx.ci.add_summary(&report::markdown(&reports))?;
+    ctx.ci.set_outputs(&report::step_outputs(&reports))?;
     if let Some(path) = &args.summary_json {
         std::fs::write(path, report::summary_json(&reports)).map_err(|source| {
             ManifestError::Write {
@@ -181,17 +169,4 @@ fn open_target(plan: &Plan, args: &ManifestArgs, env: &Env) -> Result<Store, Man
         &args.insecure,
         env,
     )?)))
-}
-
-fn append(path: &Path, what: &'static str, text: &str) -> Result<(), ManifestError> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|source| ManifestError::Write {
-            what,
-            path: path.to_path_buf(),
-            source,
-        })
 }

@@ -4,14 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::Error;
-use super::output::{emit, github_output};
+use super::output::emit;
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
+use super::{Context, Error};
 use crate::config::RepoConfig;
 use crate::contract::exit_code;
 use crate::contract::{read_plan, write_plan};
-use crate::env::Env;
 use crate::matrix::{dirs, github_matrix, gitlab_pipeline};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -50,7 +49,7 @@ pub struct MatrixArgs {
     pub select: SelectArgs,
 }
 
-pub fn run(args: MatrixArgs, env: &Env) -> Result<i32, Error> {
+pub fn run(args: MatrixArgs, ctx: &Context) -> Result<i32, Error> {
     let (plan, gitlab) = match &args.plan {
         Some(path) => {
             let plan = read_plan(path)?;
@@ -60,11 +59,13 @@ pub fn run(args: MatrixArgs, env: &Env) -> Result<i32, Error> {
                 .repo
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("."));
-            let settings = RepoConfig::load(&root, env).map_err(Error::Invalid)?.gitlab;
+            let settings = RepoConfig::load(&root, &ctx.env)
+                .map_err(Error::Invalid)?
+                .gitlab;
             (plan, settings)
         }
         None => {
-            let made = plan_from_flags(&args.select, env)?;
+            let made = plan_from_flags(&args.select, ctx)?;
             if let Some(path) = &args.write_plan {
                 write_plan(path, &made.plan)?;
             }
@@ -81,14 +82,11 @@ pub fn run(args: MatrixArgs, env: &Env) -> Result<i32, Error> {
                 "true"
             };
             let count = plan.job_count().to_string();
-            github_output(
-                env,
-                &[
-                    ("matrix", &json),
-                    ("has_jobs", has_jobs),
-                    ("job_count", &count),
-                ],
-            )?;
+            ctx.ci.set_outputs(&[
+                ("matrix", json.as_str()),
+                ("has_jobs", has_jobs),
+                ("job_count", &count),
+            ])?;
             json + "\n"
         }
         MatrixFormat::Gitlab => gitlab_pipeline(&plan, &gitlab),

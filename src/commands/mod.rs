@@ -1,6 +1,7 @@
 //! One file per subcommand: argument types and the glue from arguments to stages.
 
 pub mod build;
+mod context;
 mod error;
 mod make_plan;
 pub mod manifest;
@@ -12,9 +13,10 @@ pub mod run;
 mod select;
 pub mod validate;
 
+pub use context::{Context, Terminal};
 pub use error::Error;
 pub use make_plan::MakePlanError;
-pub use output::{emit, github_output};
+pub use output::emit;
 pub use select::{SelectArgs, plan_from_flags};
 
 /// The one async runtime of a command that talks to registries.

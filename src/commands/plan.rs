@@ -4,13 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::Error;
 use super::output::emit;
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
+use super::{Context, Error};
 use crate::contract::exit_code;
 use crate::contract::to_json;
-use crate::env::Env;
 use crate::plan::render_table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -40,10 +39,10 @@ pub struct PlanArgs {
     pub resolve_refs: bool,
 }
 
-pub fn run(args: PlanArgs, env: &Env) -> Result<i32, Error> {
-    let mut made = plan_from_flags(&args.select, env)?;
+pub fn run(args: PlanArgs, ctx: &Context) -> Result<i32, Error> {
+    let mut made = plan_from_flags(&args.select, ctx)?;
     if args.resolve_refs {
-        super::resolve::resolve_refs(&mut made.plan, env)?;
+        super::resolve::resolve_refs(&mut made.plan, &ctx.env)?;
     }
     let text = match args.format {
         PlanFormat::Table => render_table(&made.plan),

@@ -4,16 +4,14 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::Error;
 use super::error::run_code;
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
+use super::{Context, Error};
 use crate::build::BuildError;
 use crate::build::builder::{BuilderError, BuilderKind};
-use crate::ci::LogStyle;
 use crate::contract::exit_code;
 use crate::contract::{DEFAULT_RECORDS_DIR, Platform};
-use crate::env::Env;
 use crate::manifest::report;
 use crate::run::emulation::BINFMT_MISC;
 use crate::run::{RunOptions, RunTarget, run_plan, shared_tag};
@@ -58,8 +56,9 @@ pub struct RunArgs {
 /// The default layout folder, relative to the working directory.
 pub const DEFAULT_LAYOUT: &str = "oci-layout";
 
-pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
-    let made = plan_from_flags(&args.select, env)?;
+pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
+    let env = &ctx.env;
+    let made = plan_from_flags(&args.select, ctx)?;
     let plan = made.plan;
     if plan.projects.is_empty() {
         println!("nothing to build: {}", plan.selection.reason);
@@ -125,7 +124,9 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
         records_dir: &args.records,
         host: Platform::host(),
         binfmt_dir: Path::new(BINFMT_MISC),
-        style: LogStyle::detect(env),
+        ci: &ctx.ci,
+        console: &ctx.console,
+        clock: ctx.clock,
         runtime: &runtime,
     };
     let outcome = run_plan(&plan, &options, env);

@@ -2,16 +2,15 @@
 
 use std::path::PathBuf;
 
-use chrono::Utc;
 use clap::Args;
 
+use super::Context;
 use super::Error;
 use super::make_plan::{Made, PlanRequest, make_plan};
 use crate::detect::Flags;
-use crate::env::Env;
 
-/// Makes the plan the flags ask for; the clock is read here, once.
-pub fn plan_from_flags(args: &SelectArgs, env: &Env) -> Result<Made, Error> {
+/// Makes the plan the flags ask for.
+pub fn plan_from_flags(args: &SelectArgs, ctx: &Context) -> Result<Made, Error> {
     let request = PlanRequest {
         start: args.repo.clone(),
         flags: Flags {
@@ -23,7 +22,7 @@ pub fn plan_from_flags(args: &SelectArgs, env: &Env) -> Result<Made, Error> {
         deepen: args.deepen,
         registry: args.registry.clone(),
     };
-    Ok(make_plan(&request, env, Utc::now())?)
+    Ok(make_plan(&request, ctx)?)
 }
 
 /// How the projects of a plan are chosen; shared by `plan`, `matrix` and `run`.

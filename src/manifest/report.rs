@@ -251,24 +251,25 @@ pub fn markdown<F: Display>(reports: &[ProjectReport<F>]) -> String {
     out
 }
 
-/// `digest=` (one project) and `digests=` (JSON object) lines for `$GITHUB_OUTPUT`.
-pub fn github_output<F>(reports: &[ProjectReport<F>]) -> String {
+/// The step outputs (`$GITHUB_OUTPUT`): `digest` (only for one published
+/// project) and `digests` (a JSON object, project -> index digest).
+pub fn step_outputs<F>(reports: &[ProjectReport<F>]) -> Vec<(&'static str, String)> {
     let digests: std::collections::BTreeMap<&str, &str> = reports
         .iter()
         .filter_map(|r| Some((r.project.as_str(), r.index_digest.as_deref()?)))
         .collect();
-    let mut out = String::new();
+    let mut out = Vec::new();
     if let [only] = reports
         && let Some(d) = only
             .index_digest
             .as_deref()
             .filter(|_| only.status != ProjectStatus::Failed)
     {
-        out.push_str(&format!("digest={d}\n"));
+        out.push(("digest", d.to_string()));
     }
-    out.push_str(&format!(
-        "digests={}\n",
-        serde_json::to_string(&digests).expect("a map of strings serializes")
+    out.push((
+        "digests",
+        serde_json::to_string(&digests).expect("a map of strings serializes"),
     ));
     out
 }
@@ -305,8 +306,11 @@ mod tests {
     fn outputs_name_digests() {
         let one = [report("a", ProjectStatus::Published)];
         assert_eq!(
-            github_output(&one),
-            "digest=sha256:a\ndigests={\"a\":\"sha256:a\"}\n"
+            step_outputs(&one),
+            vec![
+                ("digest", "sha256:a".to_string()),
+                ("digests", r#"{"a":"sha256:a"}"#.to_string())
+            ]
         );
         let table = table(&one);
         assert!(table.starts_with("PROJECT"), "{table}");

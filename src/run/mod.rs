@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::build::builder::BuilderKind;
 use crate::build::{JobOptions, run_job};
-use crate::ci::LogStyle;
+use crate::ci::{Ci, Console};
 use crate::contract::{Plan, Platform};
 use crate::env::Env;
 use crate::manifest;
@@ -51,7 +51,10 @@ pub struct RunOptions<'a> {
     pub records_dir: &'a Path,
     pub host: Option<Platform>,
     pub binfmt_dir: &'a Path,
-    pub style: LogStyle,
+    pub ci: &'a Ci,
+    pub console: &'a dyn Console,
+    /// The command's clock, for log section markers.
+    pub clock: fn() -> i64,
     /// The command's one async runtime (read-back after each push, stitching).
     pub runtime: &'a tokio::runtime::Runtime,
 }
@@ -81,7 +84,6 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         RunTarget::Registry { host, insecure } => (host.clone(), insecure.clone(), None),
         RunTarget::Layout(dir) => (String::new(), Vec::new(), Some(dir.as_path())),
     };
-    let now = || chrono::Utc::now().timestamp();
     let job_options = |allow_emulation| JobOptions {
         builder: BuilderKind::Buildah,
         registry_host: &registry_host,
@@ -91,8 +93,9 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         workdir: opts.workdir,
         repo_root: opts.repo_root,
         host_platform: opts.host,
-        style: opts.style,
-        now: &now,
+        ci: opts.ci,
+        console: opts.console,
+        clock: opts.clock,
         layout,
         runtime: opts.runtime,
     };
