@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::error::Error;
+use super::Error;
 
 pub fn write_results(dir: &Path, pairs: &[(&str, &str)]) -> Result<(), Error> {
     for (name, value) in pairs {

@@ -12,7 +12,8 @@ mod yaml;
 pub use paths::check_relative;
 pub use problem::{FileProblems, Problem, Problems};
 pub use project::{
-    PROJECT_CONFIG_FILE, ProjectConfig, UpstreamConfig, check_project_name, parse_project,
+    PROJECT_CONFIG_FILE, ProjectConfig, UpstreamConfig, check_project_name, load_project,
+    parse_project,
 };
 pub use repo::{GitlabSettings, Globs, REPO_CONFIG_FILE, RepoConfig, Runner};
 pub use suggest::closest;

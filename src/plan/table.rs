@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::model::{BuildArg, Plan};
+use crate::contract::{BuildArg, Plan};
 
 /// Renders the plan as a table for a person; deterministic for a given plan.
 pub fn render_table(plan: &Plan) -> String {

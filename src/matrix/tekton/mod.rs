@@ -18,8 +18,7 @@ use model::*;
 
 use super::MatrixError;
 use crate::config::{Runner, TektonSettings};
-use crate::plan::{Plan, ProjectPlan};
-use crate::platform::Platform;
+use crate::contract::{Plan, Platform, ProjectPlan};
 
 /// The Tasks of `ci-templates/tekton/` the generated runs refer to.
 pub const BUILD_TASK: &str = "monoarch-build";

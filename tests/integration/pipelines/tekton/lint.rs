@@ -189,5 +189,8 @@ fn the_tekton_example_config_is_valid() {
     assert!(out.contains("serviceAccountName: monoarch"), "{out}");
     assert!(out.contains("node-pool: arm64-builders"), "{out}");
     // `source:` doubles as the clone URL when no --source-url is given.
-    assert!(out.contains("value: https://github.com/your-org/your-monorepo\n"), "{out}");
+    assert!(
+        out.contains("value: https://github.com/your-org/your-monorepo\n"),
+        "{out}"
+    );
 }
