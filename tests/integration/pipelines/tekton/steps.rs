@@ -15,6 +15,7 @@ use super::docs;
 use crate::pipelines::end_to_end::merged_monorepo;
 use crate::require_tools;
 use crate::support::buildah::Buildah;
+use crate::support::git_repo::GitRepo;
 use crate::support::registry::Registry;
 use crate::support::tekton::{Cluster, RunOutcome, Status, template_docs};
 
@@ -165,16 +166,34 @@ fn assert_published(outcome: &RunOutcome, host: &str, project: &str) {
     }
 }
 
+/// A registry that demands the Secret's credentials, a buildah store, and the monorepo
+/// after a merge that changed alpha and beta (`base`: the commit before it).
+struct World {
+    registry: Registry,
+    buildah: Buildah,
+    repo: GitRepo,
+    base: String,
+}
+
+impl World {
+    fn new() -> Option<World> {
+        let registry = Registry::start_with_auth(USER, PASSWORD)?;
+        let buildah = Buildah::new()?;
+        let (repo, base) = merged_monorepo();
+        Some(World {
+            registry,
+            buildah,
+            repo,
+            base,
+        })
+    }
+}
+
 #[test]
 fn tekton_push_trigger_plans_builds_and_publishes() {
     require_tools!("buildah", "skopeo", "git");
-    let Some(registry) = Registry::start_with_auth(USER, PASSWORD) else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
-    let (repo, base) = merged_monorepo();
+    let Some(w) = World::new() else { return };
+    let (registry, buildah, repo, base) = (w.registry, w.buildah, w.repo, w.base);
     let host = registry.host();
     let url = format!("file://{}", repo.path().display());
 
@@ -246,13 +265,8 @@ fn tekton_push_trigger_plans_builds_and_publishes() {
 #[test]
 fn tekton_failed_build_fails_only_its_project_and_the_run() {
     require_tools!("buildah", "skopeo", "git");
-    let Some(registry) = Registry::start_with_auth(USER, PASSWORD) else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
-    let (repo, base) = merged_monorepo();
+    let Some(w) = World::new() else { return };
+    let (registry, buildah, repo, base) = (w.registry, w.buildah, w.repo, w.base);
     let host = registry.host();
     let text = crate::support::monoarch::Monoarch::new(repo.path())
         .env("REGISTRY", &host)
