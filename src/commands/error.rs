@@ -66,9 +66,11 @@ impl Error {
             Error::MakePlan(MakePlanError::Git(e)) => git_code(e),
             Error::MakePlan(MakePlanError::Config(_)) | Error::Invalid(_) => INVALID_CONFIG,
             Error::MakePlan(MakePlanError::UnknownProjects(_)) => USAGE,
-            Error::Matrix(MatrixError::NoGithubRunner { .. } | MatrixError::TooFewJobs { .. }) => {
-                INVALID_CONFIG
-            }
+            Error::Matrix(
+                MatrixError::NoGithubRunner { .. }
+                | MatrixError::TooFewJobs { .. }
+                | MatrixError::NoSourceUrl { .. },
+            ) => INVALID_CONFIG,
             Error::Output { .. } | Error::Runtime(_) => FAILURE,
             Error::Ci(CiError::Write { .. } | CiError::MultiLine { .. }) => FAILURE,
             Error::Manifest(e) => manifest_code(e),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::error::stitch_code;
+use super::results::write_results;
 use super::{Context, Error};
 use crate::contract::exit_code;
 use crate::contract::{self, DEFAULT_RECORDS_DIR, Plan};
@@ -76,6 +77,11 @@ pub struct ManifestArgs {
     /// Projects stitched at the same time.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
+
+    /// With one --project: also write the index digest to DIR/digest, as Tekton task
+    /// results are (`--results-dir /tekton/results`); nothing when the project failed.
+    #[arg(long, value_name = "DIR")]
+    pub results_dir: Option<PathBuf>,
 }
 
 pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
@@ -111,6 +117,12 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
     print!("{}", report::table(&reports));
     ctx.ci.add_summary(&report::markdown(&reports))?;
     ctx.ci.set_outputs(&report::step_outputs(&reports))?;
+    if let (Some(dir), [only]) = (&args.results_dir, reports.as_slice())
+        && only.status != report::ProjectStatus::Failed
+        && let Some(digest) = &only.index_digest
+    {
+        write_results(dir, &[("digest", digest)])?;
+    }
     if let Some(path) = &args.summary_json {
         std::fs::write(path, report::summary_json(&reports)).map_err(|source| {
             ManifestError::Write {

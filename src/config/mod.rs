@@ -6,6 +6,7 @@ mod project;
 mod repo;
 mod suggest;
 mod tag;
+mod tekton;
 mod yaml;
 
 pub use paths::check_relative;
@@ -17,3 +18,4 @@ pub use project::{
 pub use repo::{GitlabSettings, Globs, REPO_CONFIG_FILE, RepoConfig, Runner};
 pub use suggest::closest;
 pub use tag::{is_valid_repository, is_valid_tag};
+pub use tekton::{TektonRunner, TektonSettings, Toleration};

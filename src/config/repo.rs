@@ -10,6 +10,7 @@ use serde_saphyr::Spanned;
 use super::paths::relative_setting;
 use super::problem::{FileProblems, Problems};
 use super::tag::is_valid_repository;
+use super::tekton::{RawTekton, RawTektonRunner, TektonRunner, TektonSettings};
 use super::yaml;
 use crate::contract::{DEFAULT_PLATFORMS, NamingScheme, PLATFORMS, Platform};
 use crate::env::Env;
@@ -31,6 +32,7 @@ struct RawRepoConfig {
     platforms: Option<Vec<Spanned<String>>>,
     runners: Option<BTreeMap<String, Spanned<RawRunner>>>,
     gitlab: Option<RawGitlab>,
+    tekton: Option<RawTekton>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,6 +40,7 @@ struct RawRepoConfig {
 struct RawRunner {
     github: Option<String>,
     gitlab_tags: Option<Vec<String>>,
+    tekton: Option<RawTektonRunner>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +58,8 @@ pub struct Runner {
     /// GitHub `runs-on` label; empty when none is configured.
     pub github: String,
     pub gitlab_tags: Vec<String>,
+    /// Extra node labels and tolerations for Tekton build tasks; `None`: only the arch pin.
+    pub tekton: Option<TektonRunner>,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +110,7 @@ pub struct RepoConfig {
     pub default_platforms: Vec<Platform>,
     pub runners: BTreeMap<Platform, Runner>,
     pub gitlab: GitlabSettings,
+    pub tekton: TektonSettings,
 }
 
 pub const DEFAULT_IGNORE: &[&str] = &["**/*.md"];
@@ -195,6 +201,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             .collect(),
     };
     let gitlab = raw.gitlab.unwrap_or_default();
+    let tekton = super::tekton::resolve_settings(raw.tekton, p);
     RepoConfig {
         file: None,
         registry,
@@ -220,6 +227,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
                 .unwrap_or_else(|| "debian:bookworm-slim".to_string()),
             before_script: gitlab.before_script.unwrap_or_default(),
         },
+        tekton,
     }
 }
 
@@ -336,6 +344,7 @@ fn runners(
                 Runner {
                     github,
                     gitlab_tags,
+                    tekton: None,
                 },
             ))
         })
@@ -352,12 +361,16 @@ fn runners(
         let entry = runners.entry(platform).or_insert(Runner {
             github: String::new(),
             gitlab_tags: Vec::new(),
+            tekton: None,
         });
         if let Some(github) = &spanned.value.github {
             entry.github = github.clone();
         }
         if let Some(tags) = &spanned.value.gitlab_tags {
             entry.gitlab_tags = tags.clone();
+        }
+        if let Some(tekton) = super::tekton::resolve_runner(&spanned.value.tekton, &arch, p) {
+            entry.tekton = Some(tekton);
         }
     }
     runners

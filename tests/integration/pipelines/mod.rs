@@ -4,4 +4,5 @@ mod end_to_end;
 mod generated;
 mod gitlab_jobs;
 mod job_by_job;
+mod tekton;
 mod templates;

@@ -40,8 +40,11 @@ fn kind(rel: &str) -> &'static str {
         "action"
     } else if rel.starts_with("gitlab/") && rel.ends_with("gitlab-ci.yml") {
         "gitlab-ci"
-    } else if rel == "gitlab/monoarch.yaml" {
+    } else if rel == "gitlab/monoarch.yaml" || rel == "tekton/monoarch.yaml" {
         "monoarch-config"
+    } else if rel.starts_with("tekton/") && rel.ends_with(".yaml") {
+        // tekton-lint, in pipelines::tekton::lint
+        "tekton"
     } else {
         "unknown"
     }

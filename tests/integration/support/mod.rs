@@ -13,5 +13,6 @@ pub mod monoarch;
 pub mod plans;
 pub mod registry;
 pub mod skopeo;
+pub mod tekton;
 pub mod tools;
 pub mod validators;
