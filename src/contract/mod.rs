@@ -9,6 +9,8 @@ mod plan;
 mod plan_file;
 mod platform;
 mod record;
+#[cfg(test)]
+mod schema;
 
 pub use plan::{
     BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Reason, RegistryTarget,

@@ -12,6 +12,7 @@ use super::platform::Platform;
 pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Plan {
     pub format_version: u32,
     /// The monoarch version that wrote the plan, for support questions only.
@@ -40,6 +41,7 @@ pub struct Plan {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Selection {
     /// What started this run.
     pub trigger: Trigger,
@@ -53,6 +55,7 @@ pub struct Selection {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     Local,
@@ -64,6 +67,7 @@ pub enum Trigger {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SelectionMode {
     /// Projects changed between `base` and HEAD.
@@ -77,6 +81,7 @@ pub enum SelectionMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct RegistryTarget {
     /// Registry host (`123.dkr.ecr.us-east-1.amazonaws.com`, `127.0.0.1:5000`);
     /// empty when none was configured: `build` and `manifest` then need `--registry`.
@@ -85,6 +90,7 @@ pub struct RegistryTarget {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum NamingScheme {
     /// All projects in one repository, tags prefixed with the project name.
@@ -94,6 +100,7 @@ pub enum NamingScheme {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ProjectPlan {
     pub name: String,
     /// Folder of the project in the monorepo, relative to its root, `/`-separated.
@@ -121,6 +128,7 @@ pub struct ProjectPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Reason {
     /// `changed-files`, `global-trigger`, `schedule`, `all`, `named`.
     pub rule: String,
@@ -137,6 +145,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Upstream {
     pub repo: String,
     /// Tag, branch or full commit sha as written in the config.
@@ -150,6 +159,7 @@ pub struct Upstream {
 /// A build argument. Secret ones carry only the name of the environment
 /// variable the build job reads; their value never enters the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum BuildArg {
     Value {
@@ -172,6 +182,7 @@ impl BuildArg {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct JobPlan {
     pub platform: Platform,
     /// Arch suffix (`amd64`, `arm64`), as used in tags and `--arch`.
@@ -185,6 +196,7 @@ pub struct JobPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct RemovedProject {
     pub name: String,
     pub path: String,

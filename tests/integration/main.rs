@@ -3,6 +3,7 @@
 
 mod architecture;
 mod bench_repo;
+mod contracts;
 mod build;
 mod detect_cases;
 mod exit_codes;

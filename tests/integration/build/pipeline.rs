@@ -13,10 +13,11 @@ use crate::support::monoarch::Monoarch;
 use crate::support::plans;
 use crate::support::registry::Registry;
 use crate::support::skopeo;
+use crate::support::validators::check_contract;
 
 #[test]
 fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
-    require_tools!("buildah", "skopeo", "git");
+    require_tools!("buildah", "skopeo", "git", "check-jsonschema");
     let Some(registry) = Registry::start() else {
         return;
     };
@@ -76,6 +77,14 @@ fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
         .success();
     let record_path = monorepo.join(&format!("build-records/app-{host_arch}.json"));
     let record = read_record(&record_path);
+    // The real plan (with a resolved upstream) and record fit their committed schemas.
+    for (schema, file) in [
+        ("plan", monorepo.join("plan.json")),
+        ("build-record", record_path.clone()),
+    ] {
+        let verdict = check_contract(schema, std::slice::from_ref(&file)).expect("check-jsonschema");
+        assert!(verdict.ok, "{}: {}", file.display(), verdict.output);
+    }
     assert_eq!(
         record.upstream_commit.as_deref(),
         Some(planned.as_str()),

@@ -56,3 +56,19 @@ pub fn tekton_lint(files: &[PathBuf]) -> Option<Verdict> {
         .expect("run tekton-lint");
     Some(verdict(out))
 }
+
+/// `check-jsonschema --schemafile schema/<name>.schema.json FILES...`: a contract
+/// file checked against monoarch's own committed schema.
+pub fn check_contract(schema_name: &str, files: &[PathBuf]) -> Option<Verdict> {
+    let binary = crate::support::tools::require("check-jsonschema")?;
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schema")
+        .join(format!("{schema_name}.schema.json"));
+    let out = Command::new(binary)
+        .arg("--schemafile")
+        .arg(schema)
+        .args(files)
+        .output()
+        .expect("run check-jsonschema");
+    Some(verdict(out))
+}
