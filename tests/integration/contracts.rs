@@ -2,14 +2,16 @@
 //! (`schema/plan.schema.json`), checked by a real validator; a plan of another
 //! format version does not. (Build records: `build::pipeline`.)
 
-use crate::require_tools;
 use crate::support::fixture;
 use crate::support::monoarch::Monoarch;
 use crate::support::validators::check_contract;
 
 #[test]
+#[cfg_attr(
+    not(tool = "check-jsonschema"),
+    ignore = "needs check-jsonschema: run hack/install-test-deps"
+)]
 fn a_written_plan_fits_its_schema_and_another_version_does_not() {
-    require_tools!("check-jsonschema");
     let repo = fixture::monorepo();
     repo.write(
         "projects/beta/build-config.yaml",
@@ -24,7 +26,7 @@ fn a_written_plan_fits_its_schema_and_another_version_does_not() {
         .run()
         .success();
     let plan = repo.join("plan.json");
-    let verdict = check_contract("plan", std::slice::from_ref(&plan)).expect("check-jsonschema");
+    let verdict = check_contract("plan", std::slice::from_ref(&plan));
     assert!(verdict.ok, "{}", verdict.output);
 
     let text = std::fs::read_to_string(&plan).expect("read plan");
@@ -32,6 +34,6 @@ fn a_written_plan_fits_its_schema_and_another_version_does_not() {
     value["format_version"] = 2.into();
     let other = repo.join("plan-v2.json");
     std::fs::write(&other, value.to_string()).expect("write");
-    let verdict = check_contract("plan", &[other]).expect("check-jsonschema");
+    let verdict = check_contract("plan", &[other]);
     assert!(!verdict.ok, "a version-2 plan passed the version-1 schema");
 }

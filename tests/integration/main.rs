@@ -3,8 +3,8 @@
 
 mod architecture;
 mod bench_repo;
-mod contracts;
 mod build;
+mod contracts;
 mod detect_cases;
 mod exit_codes;
 mod harness_selftest;

@@ -38,11 +38,11 @@ fn up(url: &str, git_ref: &str) -> Upstream {
 }
 
 /// A git daemon serving [`upstream`] as `up`; with the repo, its commits and the URL.
-fn served() -> Option<(GitDaemon, GitRepo, Vec<String>, String)> {
-    let daemon = GitDaemon::start()?;
+fn served() -> (GitDaemon, GitRepo, Vec<String>, String) {
+    let daemon = GitDaemon::start();
     let (repo, commits) = upstream();
     let url = daemon.publish(&repo, "up");
-    Some((daemon, repo, commits, url))
+    (daemon, repo, commits, url)
 }
 
 fn hello(root: &std::path::Path) -> String {
@@ -50,10 +50,9 @@ fn hello(root: &std::path::Path) -> String {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn fetches_tags_branches_and_commits_exactly() {
-    let Some((_daemon, _repo, commits, url)) = served() else {
-        return;
-    };
+    let (_daemon, _repo, commits, url) = served();
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
     for (git_ref, commit, content) in [
@@ -77,10 +76,9 @@ fn fetches_tags_branches_and_commits_exactly() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn fetches_a_commit_shallow_when_the_server_allows_it_and_in_full_otherwise() {
-    let Some((daemon, _repo, commits, url)) = served() else {
-        return;
-    };
+    let (daemon, _repo, commits, url) = served();
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
 
@@ -100,10 +98,9 @@ fn fetches_a_commit_shallow_when_the_server_allows_it_and_in_full_otherwise() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_missing_ref_or_commit_is_a_clear_source_error() {
-    let Some((daemon, _repo, _, url)) = served() else {
-        return;
-    };
+    let (daemon, _repo, _, url) = served();
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
 
@@ -136,10 +133,9 @@ fn a_missing_ref_or_commit_is_a_clear_source_error() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
-    let Some((daemon, repo, commits, url)) = served() else {
-        return;
-    };
+    let (daemon, repo, commits, url) = served();
     let mut plan = plans::plan(
         "127.0.0.1:1",
         vec![
@@ -197,11 +193,13 @@ fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "git", tool = "python3")),
+    ignore = "needs git, python3: run hack/install-test-deps"
+)]
 fn a_private_upstream_is_fetched_with_a_token_from_the_environment() {
     const TOKEN: &str = "glpat-very-secret-token";
-    let Some(server) = crate::support::git_http::GitHttp::start("ci-bot", TOKEN) else {
-        return;
-    };
+    let server = crate::support::git_http::GitHttp::start("ci-bot", TOKEN);
     let (repo, commits) = upstream();
     let url = server.publish(&repo, "private");
     let work = tempfile::tempdir().expect("temp dir");

@@ -7,10 +7,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::end_to_end::{assert_absent, assert_published, expected_tags, merged_monorepo};
-use crate::require_tools;
-use crate::support::buildah::Buildah;
 use crate::support::monoarch::Monoarch;
-use crate::support::registry::Registry;
+use crate::support::world::World;
 
 /// What a GitHub runner gives every job of a push to main: the event, the
 /// output files, and the workflow's `env:` (REGISTRY).
@@ -38,14 +36,13 @@ fn read_outputs(path: &Path) -> Vec<(String, String)> {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs buildah, docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn the_github_template_flow_publishes_the_merged_projects() {
-    require_tools!("buildah", "skopeo");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah) = (w.registry(), w.buildah());
     let (repo, base) = merged_monorepo();
     let host = registry.host();
     let runner = tempfile::tempdir().expect("runner temp dir");

@@ -86,16 +86,15 @@ pub struct GitHttp {
 }
 
 impl GitHttp {
-    /// Starts a server that accepts only `user` / `password`; `None` when
-    /// python3 or git is missing outside CI.
-    pub fn start(user: &str, password: &str) -> Option<GitHttp> {
+    /// Starts a server that accepts only `user` / `password`.
+    pub fn start(user: &str, password: &str) -> GitHttp {
         GitHttp::launch(user, password, false)
     }
 
     /// The same over HTTPS with a self-signed certificate for 127.0.0.1;
     /// clients trust it through [`GitHttp::ca_file`] (e.g. `SSL_CERT_FILE`).
-    pub fn start_tls(user: &str, password: &str) -> Option<GitHttp> {
-        crate::support::tools::require("openssl")?;
+    pub fn start_tls(user: &str, password: &str) -> GitHttp {
+        crate::support::tools::require("openssl");
         GitHttp::launch(user, password, true)
     }
 
@@ -104,9 +103,9 @@ impl GitHttp {
         self.root.path().join("cert.pem")
     }
 
-    fn launch(user: &str, password: &str, tls: bool) -> Option<GitHttp> {
-        crate::support::tools::require("python3")?;
-        crate::support::tools::require("git")?;
+    fn launch(user: &str, password: &str, tls: bool) -> GitHttp {
+        crate::support::tools::require("python3");
+        crate::support::tools::require("git");
         let root = tempfile::tempdir().expect("temp dir for git http");
         let script = root.path().join("server.py");
         std::fs::write(&script, SERVER).expect("write server script");
@@ -156,12 +155,12 @@ impl GitHttp {
                     break;
                 }
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(GitHttp {
+                    return GitHttp {
                         child,
                         port,
                         root,
                         tls,
-                    });
+                    };
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }

@@ -16,3 +16,4 @@ pub mod skopeo;
 pub mod tekton;
 pub mod tools;
 pub mod validators;
+pub mod world;

@@ -11,9 +11,8 @@ pub struct Verdict {
 
 /// Runs actionlint in `project` (a folder holding `.github/workflows`), the way
 /// it runs in a repository: local actions under `.github/actions` are resolved.
-/// `None` when actionlint is missing outside CI.
-pub fn actionlint(project: &Path) -> Option<Verdict> {
-    let binary = crate::support::tools::require("actionlint")?;
+pub fn actionlint(project: &Path) -> Verdict {
+    let binary = crate::support::tools::require("actionlint");
     // actionlint finds the project by its `.git` folder.
     std::fs::create_dir_all(project.join(".git")).expect("mark the project root for actionlint");
     let out = Command::new(binary)
@@ -21,18 +20,18 @@ pub fn actionlint(project: &Path) -> Option<Verdict> {
         .args(["-oneline", "-no-color"])
         .output()
         .expect("run actionlint");
-    Some(verdict(out))
+    verdict(out)
 }
 
 /// `check-jsonschema --builtin-schema <schema> FILES...`, e.g. `vendor.gitlab-ci`.
-pub fn check_jsonschema(schema: &str, files: &[PathBuf]) -> Option<Verdict> {
-    let binary = crate::support::tools::require("check-jsonschema")?;
+pub fn check_jsonschema(schema: &str, files: &[PathBuf]) -> Verdict {
+    let binary = crate::support::tools::require("check-jsonschema");
     let out = Command::new(binary)
         .args(["--builtin-schema", schema])
         .args(files)
         .output()
         .expect("run check-jsonschema");
-    Some(verdict(out))
+    verdict(out)
 }
 
 fn verdict(out: std::process::Output) -> Verdict {
@@ -47,20 +46,20 @@ fn verdict(out: std::process::Output) -> Verdict {
 /// `tekton-lint` (npm `@ibm/tekton-lint`) over these files, run together so references
 /// between them (a Pipeline's `taskRef`, its params and results) are checked.
 /// `None` when tekton-lint is missing outside CI.
-pub fn tekton_lint(files: &[PathBuf]) -> Option<Verdict> {
-    let binary = crate::support::tools::require("tekton-lint")?;
+pub fn tekton_lint(files: &[PathBuf]) -> Verdict {
+    let binary = crate::support::tools::require("tekton-lint");
     let out = Command::new(binary)
         .args(["--color=false", "--format", "stylish"])
         .args(files)
         .output()
         .expect("run tekton-lint");
-    Some(verdict(out))
+    verdict(out)
 }
 
 /// `check-jsonschema --schemafile schema/<name>.schema.json FILES...`: a contract
 /// file checked against monoarch's own committed schema.
-pub fn check_contract(schema_name: &str, files: &[PathBuf]) -> Option<Verdict> {
-    let binary = crate::support::tools::require("check-jsonschema")?;
+pub fn check_contract(schema_name: &str, files: &[PathBuf]) -> Verdict {
+    let binary = crate::support::tools::require("check-jsonschema");
     let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("schema")
         .join(format!("{schema_name}.schema.json"));
@@ -70,5 +69,5 @@ pub fn check_contract(schema_name: &str, files: &[PathBuf]) -> Option<Verdict> {
         .args(files)
         .output()
         .expect("run check-jsonschema");
-    Some(verdict(out))
+    verdict(out)
 }

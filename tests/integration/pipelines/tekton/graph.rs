@@ -139,6 +139,7 @@ fn check_graph(plan: &Value, runs: &[Value]) {
 #[rstest::rstest]
 #[case::one_run(256)]
 #[case::split_runs(2)]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn tekton_task_graph_equals_the_plan(#[case] max_jobs: u16) {
     let repo = tekton_repo();
     Monoarch::new(repo.path())

@@ -5,6 +5,7 @@ use crate::support::fixture;
 use crate::support::monoarch::Monoarch;
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn tekton_one_project() {
     let repo = fixture::monorepo();
     insta::assert_snapshot!(generate(
@@ -14,6 +15,7 @@ fn tekton_one_project() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn tekton_many_projects_with_node_settings() {
     let repo = tekton_repo();
     insta::assert_snapshot!(generate(&repo, &["--all", "--source-url", SOURCE_URL]));
@@ -21,6 +23,7 @@ fn tekton_many_projects_with_node_settings() {
 
 /// More build tasks than --max-jobs: one PipelineRun per group of whole projects.
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn tekton_packed() {
     let repo = tekton_repo();
     insta::assert_snapshot!(generate(
@@ -30,6 +33,7 @@ fn tekton_packed() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn tekton_empty() {
     let repo = fixture::monorepo();
     insta::assert_snapshot!(generate(&repo, &["--base", "HEAD"]));
@@ -37,6 +41,7 @@ fn tekton_empty() {
 
 /// A project built from its own folder needs the monorepo's URL; without one, say how.
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn tekton_without_a_clone_url() {
     let repo = fixture::monorepo();
     let run = Monoarch::new(repo.path())
@@ -49,6 +54,7 @@ fn tekton_without_a_clone_url() {
 
 /// Node settings Kubernetes would reject are caught in monoarch.yaml, with line and field.
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn tekton_settings_errors() {
     let repo = fixture::monorepo();
     repo.write(

@@ -13,11 +13,10 @@ use sha2::{Digest, Sha256};
 
 use super::docs;
 use crate::pipelines::end_to_end::merged_monorepo;
-use crate::require_tools;
 use crate::support::buildah::Buildah;
-use crate::support::git_repo::GitRepo;
 use crate::support::registry::Registry;
 use crate::support::tekton::{Cluster, RunOutcome, Status, template_docs};
+use crate::support::world::World;
 
 const USER: &str = "tekton";
 const PASSWORD: &str = "s3cret-pw";
@@ -166,34 +165,23 @@ fn assert_published(outcome: &RunOutcome, host: &str, project: &str) {
     }
 }
 
-/// A registry that demands the Secret's credentials, a buildah store, and the monorepo
-/// after a merge that changed alpha and beta (`base`: the commit before it).
-struct World {
-    registry: Registry,
-    buildah: Buildah,
-    repo: GitRepo,
-    base: String,
-}
-
-impl World {
-    fn new() -> Option<World> {
-        let registry = Registry::start_with_auth(USER, PASSWORD)?;
-        let buildah = Buildah::new()?;
-        let (repo, base) = merged_monorepo();
-        Some(World {
-            registry,
-            buildah,
-            repo,
-            base,
-        })
-    }
-}
-
 #[test]
+#[cfg_attr(
+    not(all(
+        tool = "buildah",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "htpasswd",
+        tool = "skopeo"
+    )),
+    ignore = "needs buildah, docker-registry, git, htpasswd, skopeo: run hack/install-test-deps"
+)]
 fn tekton_push_trigger_plans_builds_and_publishes() {
-    require_tools!("buildah", "skopeo", "git");
-    let Some(w) = World::new() else { return };
-    let (registry, buildah, repo, base) = (w.registry, w.buildah, w.repo, w.base);
+    // A registry that demands the Secret's credentials, and the monorepo after
+    // a merge that changed alpha and beta (`base`: the commit before it).
+    let w = World::with_auth(USER, PASSWORD);
+    let (registry, buildah) = (w.registry(), w.buildah());
+    let (repo, base) = merged_monorepo();
     let host = registry.host();
     let url = format!("file://{}", repo.path().display());
 
@@ -231,7 +219,7 @@ fn tekton_push_trigger_plans_builds_and_publishes() {
     assert!(!run.contains("$(tt."), "{run}");
     let plan_run: Value = serde_json::from_str(&run).expect("PipelineRun JSON");
 
-    let mut cluster = cluster(&registry, &buildah, &[("REGISTRY", &host)]);
+    let mut cluster = cluster(registry, buildah, &[("REGISTRY", &host)]);
     emulate_foreign_nodes(&mut cluster, &[]);
     let planned = cluster.run(&plan_run);
     let plan_task = &planned.tasks["plan"];
@@ -263,10 +251,22 @@ fn tekton_push_trigger_plans_builds_and_publishes() {
 /// One build fails: its project's manifest still runs after it and fails naming the
 /// platform, the other project is published, and the verdict turns the run red.
 #[test]
+#[cfg_attr(
+    not(all(
+        tool = "buildah",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "htpasswd",
+        tool = "skopeo"
+    )),
+    ignore = "needs buildah, docker-registry, git, htpasswd, skopeo: run hack/install-test-deps"
+)]
 fn tekton_failed_build_fails_only_its_project_and_the_run() {
-    require_tools!("buildah", "skopeo", "git");
-    let Some(w) = World::new() else { return };
-    let (registry, buildah, repo, base) = (w.registry, w.buildah, w.repo, w.base);
+    // A registry that demands the Secret's credentials, and the monorepo after
+    // a merge that changed alpha and beta (`base`: the commit before it).
+    let w = World::with_auth(USER, PASSWORD);
+    let (registry, buildah) = (w.registry(), w.buildah());
+    let (repo, base) = merged_monorepo();
     let host = registry.host();
     let text = crate::support::monoarch::Monoarch::new(repo.path())
         .env("REGISTRY", &host)
@@ -275,7 +275,7 @@ fn tekton_failed_build_fails_only_its_project_and_the_run() {
         .run()
         .success()
         .stdout;
-    let mut cluster = cluster(&registry, &buildah, &[]);
+    let mut cluster = cluster(registry, buildah, &[]);
     emulate_foreign_nodes(&mut cluster, &["beta"]);
     let outcome = cluster.run(&docs(&text)[0]);
 
