@@ -6,6 +6,7 @@ mod bench_repo;
 mod build;
 mod contracts;
 mod detect_cases;
+mod error_messages;
 mod exit_codes;
 mod harness_selftest;
 mod manifest;
