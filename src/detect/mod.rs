@@ -6,7 +6,7 @@ mod request;
 mod schedule;
 mod select;
 
-pub use base::{BaseOptions, Choice, Resolved, resolve};
+pub use base::{BaseOptions, Choice, History, Resolved, resolve};
 pub use projects::{list_projects, project_exists};
 pub use request::{Flags, Request, default_branch_candidates, is_null_sha, request, trigger};
 pub use schedule::{Pattern, match_patterns, parse_schedule};
