@@ -10,7 +10,7 @@ use crate::cli::SelectArgs;
 use crate::env::Env;
 use crate::error::Error;
 use crate::exit_code;
-use crate::plan::{render_table, to_json};
+use crate::plan::{RunnerColumn, render_table, to_json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
@@ -45,7 +45,7 @@ pub fn run(args: PlanArgs, env: &Env) -> Result<i32, Error> {
         super::resolve::resolve_refs(&mut made.plan, env)?;
     }
     let text = match args.format {
-        PlanFormat::Table => render_table(&made.plan),
+        PlanFormat::Table => render_table(&made.plan, &RunnerColumn::for_env(env)),
         PlanFormat::Json => to_json(&made.plan),
     };
     emit(args.output.as_deref(), &text)?;

@@ -1,8 +1,10 @@
 //! Configuration: `monoarch.yaml` at the root, `build-config.yaml` per project.
 
+mod gitlab;
 mod paths;
 mod problem;
 mod project;
+mod publish;
 mod repo;
 mod suggest;
 mod tag;
@@ -13,6 +15,8 @@ pub use problem::{FileProblems, Problem, Problems};
 pub use project::{
     PROJECT_CONFIG_FILE, ProjectConfig, UpstreamConfig, check_project_name, parse_project,
 };
-pub use repo::{GitlabSettings, Globs, REPO_CONFIG_FILE, RepoConfig, Runner};
+pub use gitlab::{DEFAULT_BUILD_IMAGE, GitlabSettings};
+pub use publish::{Elsewhere, PublishRule};
+pub use repo::{Globs, REPO_CONFIG_FILE, RepoConfig, Runner};
 pub use suggest::closest;
 pub use tag::{is_valid_repository, is_valid_tag};

@@ -138,6 +138,7 @@ pub(crate) mod tests {
             },
             projects: vec![project],
             removed: vec![],
+            publish: Default::default(),
         }
     }
 

@@ -49,6 +49,7 @@ pub fn assemble(inputs: PlanInputs) -> Plan {
         },
         projects,
         removed,
+        publish: Publish::default(),
     }
 }
 

@@ -7,7 +7,8 @@ use git2::Oid;
 use thiserror::Error;
 
 use super::assemble::{PlanInputs, assemble};
-use super::model::{Plan, Reason, RemovedProject, Selection, SelectionMode};
+use super::model::{Plan, PublishMode, Reason, RemovedProject, Selection, SelectionMode};
+use super::publish::{RunBranch, decide as decide_publish};
 use crate::config::{
     FileProblems, PROJECT_CONFIG_FILE, Problems, ProjectConfig, RepoConfig, parse_project,
 };
@@ -165,7 +166,7 @@ pub fn make_plan(
     if !problems.is_empty() {
         return Err(MakePlanError::Config(problems));
     }
-    let plan = assemble(PlanInputs {
+    let mut plan = assemble(PlanInputs {
         repo: &repo,
         commit: head.to_string(),
         created,
@@ -184,6 +185,18 @@ pub fn make_plan(
             })
             .collect(),
     });
+    let (branch, ci_default) = detect::run_branch(env);
+    let at = RunBranch {
+        branch: branch.as_deref(),
+        default_branch: repo.default_branch.as_deref().or(ci_default.as_deref()),
+    };
+    plan.publish = decide_publish(&repo.publish, plan.selection.trigger, &at);
+    if plan.publish.mode == PublishMode::DateSha {
+        // The date-sha tag comes first; additional and floating tags stay where they are.
+        for project in &mut plan.projects {
+            project.tags.truncate(1);
+        }
+    }
     Ok(Made { plan, root, repo })
 }
 
