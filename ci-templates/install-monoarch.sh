@@ -100,10 +100,10 @@ fetch() {
 
 # The binary must run here and be the version asked for.
 check_version() {
-	got="$("$1" --version 2>/dev/null || true)"
-	case "$got" in
+	reported="$("$1" --version 2>/dev/null || true)"
+	case "$reported" in
 	"monoarch $version") ;;
-	*) die "$2 reports \`${got:-nothing}\`, expected \`monoarch $version\`; nothing installed" ;;
+	*) die "$2 reports \`${reported:-nothing}\`, expected \`monoarch $version\`; nothing installed" ;;
 	esac
 }
 

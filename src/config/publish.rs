@@ -61,7 +61,12 @@ impl PublishRule {
         };
         for branch in &branches {
             if let Err(e) = globset::Glob::new(branch) {
-                p.add(0, 0, "publish.branches", format!("invalid branch glob `{branch}`: {}", e.kind()));
+                p.add(
+                    0,
+                    0,
+                    "publish.branches",
+                    format!("invalid branch glob `{branch}`: {}", e.kind()),
+                );
             }
         }
         PublishRule {

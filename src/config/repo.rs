@@ -9,8 +9,8 @@ use serde_saphyr::Spanned;
 
 use super::gitlab::{GitlabSettings, RawGitlab};
 use super::paths::relative_setting;
-use super::publish::{PublishRule, RawPublish};
 use super::problem::{FileProblems, Problems};
+use super::publish::{PublishRule, RawPublish};
 use super::tag::is_valid_repository;
 use super::yaml;
 use crate::env::Env;
@@ -138,9 +138,13 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
     let registry_setting = match raw.registry.as_ref().map(|s| s.value.trim()) {
         Some(value) if value.starts_with('$') => format!(
             "the variable `{}` (monoarch.yaml has `registry: {value}`)",
-            value.trim_start_matches('$').trim_start_matches('{').trim_end_matches('}')
+            value
+                .trim_start_matches('$')
+                .trim_start_matches('{')
+                .trim_end_matches('}')
         ),
-        _ => "`registry:` in monoarch.yaml, or the variable `REGISTRY` (or `ECR_REGISTRY`)".to_string(),
+        _ => "`registry:` in monoarch.yaml, or the variable `REGISTRY` (or `ECR_REGISTRY`)"
+            .to_string(),
     };
     let naming = match &raw.naming {
         None => NamingScheme::SingleRepository,

@@ -309,7 +309,12 @@ mod tests {
         ]);
         let got = request(&Flags::default(), &e);
         match named {
-            None => assert_eq!(got, Request::All { trigger: Trigger::Manual }),
+            None => assert_eq!(
+                got,
+                Request::All {
+                    trigger: Trigger::Manual
+                }
+            ),
             Some(names) => assert_eq!(
                 got,
                 Request::Named {
@@ -328,7 +333,10 @@ mod tests {
             ("CI_COMMIT_BEFORE_SHA", "abc"),
             ("MONOARCH_PROJECTS", "all"),
         ]);
-        assert!(matches!(request(&Flags::default(), &e), Request::PushBefore { .. }));
+        assert!(matches!(
+            request(&Flags::default(), &e),
+            Request::PushBefore { .. }
+        ));
     }
 
     #[test]

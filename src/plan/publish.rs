@@ -94,9 +94,17 @@ mod tests {
 
     #[test]
     fn another_branch_previews_by_default() {
-        let p = decide(&PublishRule::default(), Trigger::Manual, &on(Some("feature")));
+        let p = decide(
+            &PublishRule::default(),
+            Trigger::Manual,
+            &on(Some("feature")),
+        );
         assert_eq!(p.mode, PublishMode::None);
-        assert!(p.reason.contains("not a publish branch (trunk)"), "{}", p.reason);
+        assert!(
+            p.reason.contains("not a publish branch (trunk)"),
+            "{}",
+            p.reason
+        );
     }
 
     #[test]
@@ -126,12 +134,12 @@ mod tests {
     fn requests_preview_and_local_runs_publish() {
         let r = PublishRule::default();
         for trigger in [Trigger::PullRequest, Trigger::MergeRequest] {
-            assert_eq!(decide(&r, trigger, &on(Some("trunk"))).mode, PublishMode::None);
+            assert_eq!(
+                decide(&r, trigger, &on(Some("trunk"))).mode,
+                PublishMode::None
+            );
         }
-        assert_eq!(
-            decide(&r, Trigger::Local, &on(None)).mode,
-            PublishMode::All
-        );
+        assert_eq!(decide(&r, Trigger::Local, &on(None)).mode, PublishMode::All);
     }
 
     #[test]

@@ -3,5 +3,6 @@
 mod end_to_end;
 mod generated;
 mod gitlab_jobs;
+mod install;
 mod job_by_job;
 mod templates;
