@@ -1,9 +1,7 @@
 //! Command-line interface (clap derive). Each subcommand's help says what it
 //! reads and writes.
 
-use std::path::PathBuf;
-
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::commands;
 
@@ -69,36 +67,4 @@ pub enum Command {
     /// Run the whole pipeline on this machine: plan, build with buildah, push, stitch, summary.
     #[command(long_about = commands::run::LONG_ABOUT)]
     Run(commands::run::RunArgs),
-}
-
-/// How the projects of a plan are chosen; shared by `plan`, `matrix` and `run`.
-#[derive(Debug, Clone, Default, Args)]
-pub struct SelectArgs {
-    /// Root of the monorepo (default: the git repository around the current folder).
-    #[arg(long, value_name = "DIR")]
-    pub repo: Option<PathBuf>,
-
-    /// Compare HEAD with this commit or ref instead of the one the CI environment implies.
-    #[arg(long, value_name = "REF", conflicts_with_all = ["all", "schedule", "projects"])]
-    pub base: Option<String>,
-
-    /// Select every project.
-    #[arg(long, conflicts_with_all = ["schedule", "projects"])]
-    pub all: bool,
-
-    /// Select the projects of the schedule file, as a scheduled pipeline does.
-    #[arg(long, conflicts_with = "projects")]
-    pub schedule: bool,
-
-    /// Select these projects (comma-separated; globs allowed).
-    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
-    pub projects: Vec<String>,
-
-    /// If the clone is too shallow to contain the base, fetch the missing history from `origin`.
-    #[arg(long)]
-    pub deepen: bool,
-
-    /// Registry host for the images (default: `monoarch.yaml`, then `$ECR_REGISTRY`, then `$REGISTRY`).
-    #[arg(long, value_name = "HOST")]
-    pub registry: Option<String>,
 }

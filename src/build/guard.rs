@@ -1,6 +1,6 @@
 //! Native-architecture guard: a job builds only on a machine of its own architecture.
 
-use crate::platform::Platform;
+use crate::contract::Platform;
 
 use super::BuildError;
 
@@ -46,7 +46,7 @@ mod tests {
         assert!(text.contains("linux/arm64"), "{text}");
         assert!(text.contains("linux/amd64"), "{text}");
         assert!(text.contains("--allow-emulation"), "{text}");
-        assert_eq!(err.exit_code(), crate::exit_code::WRONG_ARCH);
+        assert_eq!(err.exit_code(), crate::contract::exit_code::WRONG_ARCH);
     }
 
     #[test]

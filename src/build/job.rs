@@ -3,16 +3,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::contract::{BuildRecord, RECORD_FORMAT_VERSION};
+use crate::contract::{JobPlan, Plan, Platform, ProjectPlan, image_name};
 use crate::env::Env;
-use crate::plan::{JobPlan, Plan, ProjectPlan, image_name};
-use crate::platform::Platform;
-use crate::record::{BuildRecord, RECORD_FORMAT_VERSION};
 
 use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
-use super::logsection::LogStyle;
 use super::paths::{self, Kind};
 use super::verify::{Pushed, verify, verify_layout};
-use super::{BuildError, guard, output, registry_auth, source};
+use super::{BuildError, guard, output, registry_auth};
+use crate::ci::LogStyle;
+use crate::source;
 
 /// Everything a job needs besides the plan; read once by the command.
 pub struct JobOptions<'a> {

@@ -1,26 +1,23 @@
 //! The build stage: one project x architecture, from its source to a verified arch image.
 //!
-//! Steps, each its own module: [`guard`] (native architecture), [`source`]
-//! (git2 fetch at the exact ref), [`paths`] (Dockerfile and context inside the
+//! Steps, each its own module: [`guard`] (native architecture), [`crate::source`]
+//! (fetch at the exact ref), [`paths`] (Dockerfile and context inside the
 //! source), [`builder`] (Kaniko, buildah or BuildKit), [`verify`] (read the
 //! pushed image back), [`output`] (the build record). [`job`] runs them in order.
 
 pub mod builder;
 pub mod guard;
 pub mod job;
-pub mod logsection;
 pub mod output;
 pub mod paths;
 pub mod registry_auth;
-pub mod source;
 pub mod verify;
 
 use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::exit_code;
-use crate::platform::Platform;
+use crate::contract::{Platform, exit_code};
 
 pub use job::{JobOptions, run_job};
 
@@ -36,7 +33,7 @@ pub enum BuildError {
         host: String,
     },
     #[error(transparent)]
-    Source(#[from] source::SourceError),
+    Source(#[from] crate::source::SourceError),
     #[error(transparent)]
     Path(#[from] paths::PathError),
     #[error(transparent)]

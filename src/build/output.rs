@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::record::BuildRecord;
+use crate::contract::BuildRecord;
 
 use super::BuildError;
 
@@ -60,8 +60,8 @@ pub fn append_github_output(path: &Path, record: &BuildRecord) -> Result<(), Bui
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::Platform;
-    use crate::record::RECORD_FORMAT_VERSION;
+    use crate::contract::Platform;
+    use crate::contract::RECORD_FORMAT_VERSION;
 
     fn record() -> BuildRecord {
         BuildRecord {

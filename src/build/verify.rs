@@ -2,8 +2,8 @@
 
 use thiserror::Error;
 
+use crate::contract::Platform;
 use crate::env::Env;
-use crate::platform::Platform;
 use crate::registry::{FetchedManifest, ImagePlatform, Registry, RegistryError};
 
 #[derive(Debug, Error)]
@@ -39,9 +39,9 @@ pub enum VerifyError {
 impl VerifyError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            VerifyError::Registry { .. } => crate::exit_code::REGISTRY,
-            VerifyError::Layout { .. } => crate::exit_code::FAILURE,
-            _ => crate::exit_code::VERIFY,
+            VerifyError::Registry { .. } => crate::contract::exit_code::REGISTRY,
+            VerifyError::Layout { .. } => crate::contract::exit_code::FAILURE,
+            _ => crate::contract::exit_code::VERIFY,
         }
     }
 }
@@ -109,7 +109,7 @@ pub fn verify(pushed: &Pushed<'_>, insecure: &[String], env: &Env) -> Result<(),
 /// one image there, so its digest and config platform must be the job's.
 pub fn verify_layout(dir: &std::path::Path, pushed: &Pushed<'_>) -> Result<(), VerifyError> {
     let image = format!("oci:{}:{}", dir.display(), pushed.tag);
-    let fetched = crate::manifest::layout::Layout::open(dir)
+    let fetched = crate::store::layout::Layout::open(dir)
         .and_then(|layout| layout.fetch(pushed.tag))
         .map_err(|e| VerifyError::Layout {
             image: image.clone(),
@@ -235,7 +235,7 @@ mod tests {
             err.to_string(),
             "reg/app:t: the pushed image is linux/amd64, the job is for linux/arm64; the builder did not build for the requested platform"
         );
-        assert_eq!(err.exit_code(), crate::exit_code::VERIFY);
+        assert_eq!(err.exit_code(), crate::contract::exit_code::VERIFY);
         assert!(check_platform("i", arm64, None).is_err());
     }
 }

@@ -5,15 +5,14 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args};
 use serde::Deserialize;
 
+use super::Error;
 use crate::build::builder::{BuilderKind, KANIKO_EXECUTOR};
-use crate::build::logsection::LogStyle;
 use crate::build::{BuildError, JobOptions, run_job};
+use crate::ci::LogStyle;
+use crate::contract::exit_code;
+use crate::contract::{DEFAULT_RECORDS_DIR, JobPlan, Plan, Platform, ProjectPlan, read_plan};
 use crate::env::Env;
-use crate::error::Error;
-use crate::exit_code;
-use crate::plan::{JobPlan, Plan, ProjectPlan, read_plan};
-use crate::platform::Platform;
-use crate::record::DEFAULT_RECORDS_DIR;
+use crate::git::Git;
 
 pub const LONG_ABOUT: &str = "Build and push one project for one architecture (one job of the plan).\n\n\
 Reads the plan (`--plan`), the upstream repository at the planned ref (or commit, after \
@@ -252,8 +251,7 @@ fn select_jobs<'p>(
 
 /// The work tree of the git repository around the current folder, else the current folder.
 fn discover_repo_root() -> PathBuf {
-    git2::Repository::discover(".")
-        .ok()
-        .and_then(|r| r.workdir().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."))
+    Git::discover(Path::new("."))
+        .map(|git| git.root().to_path_buf())
+        .unwrap_or_else(|_| PathBuf::from("."))
 }

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use super::Error;
+use crate::contract::{self, DEFAULT_RECORDS_DIR, Plan};
 use crate::env::Env;
-use crate::error::Error;
-use crate::manifest::layout::Layout;
-use crate::manifest::{self, ManifestError, Options, Target, report};
-use crate::plan::{self, Plan};
-use crate::record::DEFAULT_RECORDS_DIR;
+use crate::manifest::{self, ManifestError, Options, report};
 use crate::registry::Registry;
+use crate::store::Store;
+use crate::store::layout::Layout;
 
 pub const LONG_ABOUT: &str = "Verify the pushed arch images and publish one multi-arch OCI index per project.
 
@@ -78,7 +78,7 @@ pub struct ManifestArgs {
 }
 
 pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
-    let plan = plan::read_plan(&args.plan)?;
+    let plan = contract::read_plan(&args.plan)?;
     let names = project_names(&plan, &args)?;
     let target = open_target(&plan, &args, env)?;
     let options = Options {
@@ -97,7 +97,7 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
         options,
         usize::from(args.jobs),
     ));
-    if let Target::Registry(registry) = target.as_ref() {
+    if let Store::Registry(registry) = target.as_ref() {
         tracing::info!("{} registry requests", registry.requests_sent());
     }
 
@@ -159,13 +159,13 @@ fn project_names(plan: &Plan, args: &ManifestArgs) -> Result<Vec<String>, Manife
     Ok(names)
 }
 
-fn open_target(plan: &Plan, args: &ManifestArgs, env: &Env) -> Result<Target, ManifestError> {
+fn open_target(plan: &Plan, args: &ManifestArgs, env: &Env) -> Result<Store, ManifestError> {
     if let Some(target) = &args.target {
         let path = target
             .strip_prefix("oci:")
             .filter(|p| !p.is_empty())
             .ok_or_else(|| ManifestError::BadTarget(target.clone()))?;
-        return Ok(Target::Layout(Layout::open(Path::new(path))?));
+        return Ok(Store::Layout(Layout::open(Path::new(path))?));
     }
     let host = args
         .registry
@@ -175,7 +175,7 @@ fn open_target(plan: &Plan, args: &ManifestArgs, env: &Env) -> Result<Target, Ma
     if host.is_empty() {
         return Err(ManifestError::NoTarget);
     }
-    Ok(Target::Registry(Box::new(Registry::new(
+    Ok(Store::Registry(Box::new(Registry::new(
         host,
         &args.insecure,
         env,

@@ -4,15 +4,15 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::Error;
 use super::output::{emit, github_output};
+use super::select::SelectArgs;
 use super::select::plan_from_flags;
-use crate::cli::SelectArgs;
 use crate::config::RepoConfig;
+use crate::contract::exit_code;
+use crate::contract::{read_plan, write_plan};
 use crate::env::Env;
-use crate::error::Error;
-use crate::exit_code;
 use crate::matrix::{dirs, github_matrix, gitlab_pipeline};
-use crate::plan::{read_plan, write_plan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MatrixFormat {

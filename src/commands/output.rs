@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use super::Error;
 use crate::env::Env;
-use crate::error::Error;
 
 /// Writes `text` to `path`, or to stdout when `path` is `None` or `-`.
 pub fn emit(path: Option<&Path>, text: &str) -> Result<(), Error> {

@@ -4,13 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::Error;
 use super::output::emit;
+use super::select::SelectArgs;
 use super::select::plan_from_flags;
-use crate::cli::SelectArgs;
+use crate::contract::exit_code;
+use crate::contract::to_json;
 use crate::env::Env;
-use crate::error::Error;
-use crate::exit_code;
-use crate::plan::{RunnerColumn, render_table, to_json};
+use crate::plan::{RunnerColumn, render_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {

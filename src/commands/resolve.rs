@@ -1,10 +1,10 @@
 //! `--resolve-refs`: pin every upstream ref to a commit in the plan.
 
+use super::Error;
 use crate::build::BuildError;
-use crate::build::source;
+use crate::contract::Plan;
 use crate::env::Env;
-use crate::error::Error;
-use crate::plan::Plan;
+use crate::source;
 
 /// Lists each upstream once and records the commit its ref points at now.
 pub fn resolve_refs(plan: &mut Plan, env: &Env) -> Result<(), Error> {

@@ -4,17 +4,16 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::Error;
+use super::select::SelectArgs;
 use super::select::plan_from_flags;
 use crate::build::BuildError;
 use crate::build::builder::{BuilderError, BuilderKind};
-use crate::build::logsection::LogStyle;
-use crate::cli::SelectArgs;
+use crate::ci::LogStyle;
+use crate::contract::exit_code;
+use crate::contract::{DEFAULT_RECORDS_DIR, Platform};
 use crate::env::Env;
-use crate::error::Error;
-use crate::exit_code;
 use crate::manifest::report;
-use crate::platform::Platform;
-use crate::record::DEFAULT_RECORDS_DIR;
 use crate::run::emulation::BINFMT_MISC;
 use crate::run::{RunOptions, RunTarget, jobs_table, run_plan, shared_tag};
 

@@ -1,13 +1,16 @@
 //! From the shared selection flags to a made plan.
 
-use chrono::Utc;
+use std::path::PathBuf;
 
-use crate::cli::SelectArgs;
+use chrono::Utc;
+use clap::Args;
+
+use super::Error;
+use super::make_plan::{Made, PlanRequest, make_plan};
 use crate::config::{FileProblems, REPO_CONFIG_FILE};
+use crate::contract::Trigger;
 use crate::detect::Flags;
 use crate::env::Env;
-use crate::error::Error;
-use crate::plan::{Made, PlanRequest, Trigger, make_plan};
 
 /// Makes the plan the flags ask for; the clock is read here, once.
 pub fn plan_from_flags(args: &SelectArgs, env: &Env) -> Result<Made, Error> {
@@ -50,4 +53,36 @@ fn require_registry(made: &Made) -> Result<(), Error> {
         ),
     );
     Err(Error::Invalid(problems.problems))
+}
+
+/// How the projects of a plan are chosen; shared by `plan`, `matrix` and `run`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectArgs {
+    /// Root of the monorepo (default: the git repository around the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+
+    /// Compare HEAD with this commit or ref instead of the one the CI environment implies.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["all", "schedule", "projects"])]
+    pub base: Option<String>,
+
+    /// Select every project.
+    #[arg(long, conflicts_with_all = ["schedule", "projects"])]
+    pub all: bool,
+
+    /// Select the projects of the schedule file, as a scheduled pipeline does.
+    #[arg(long, conflicts_with = "projects")]
+    pub schedule: bool,
+
+    /// Select these projects (comma-separated; globs allowed).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub projects: Vec<String>,
+
+    /// If the clone is too shallow to contain the base, fetch the missing history from `origin`.
+    #[arg(long)]
+    pub deepen: bool,
+
+    /// Registry host for the images (default: `monoarch.yaml`, then `$ECR_REGISTRY`, then `$REGISTRY`).
+    #[arg(long, value_name = "HOST")]
+    pub registry: Option<String>,
 }

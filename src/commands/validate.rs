@@ -4,12 +4,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::config::{FileProblems, PROJECT_CONFIG_FILE, Problems, RepoConfig};
-use crate::detect::{Git, list_projects, match_patterns, parse_schedule};
+use super::Error;
+use super::make_plan::MakePlanError;
+use crate::config::{FileProblems, PROJECT_CONFIG_FILE, Problems, RepoConfig, load_project};
+use crate::contract::exit_code;
+use crate::detect::{list_projects, match_patterns, parse_schedule};
 use crate::env::Env;
-use crate::error::Error;
-use crate::exit_code;
-use crate::plan::load_project;
+use crate::git::Git;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -21,7 +22,7 @@ pub struct ValidateArgs {
 pub fn run(args: ValidateArgs, env: &Env) -> Result<i32, Error> {
     let start = args.repo.unwrap_or_else(|| PathBuf::from("."));
     let root = Git::discover(&start)
-        .map_err(crate::plan::MakePlanError::from)?
+        .map_err(MakePlanError::from)?
         .root()
         .to_path_buf();
     let repo = match RepoConfig::load(&root, env) {

@@ -14,7 +14,8 @@ pub use gitlab::{DEFAULT_BUILD_IMAGE, GitlabSettings};
 pub use paths::check_relative;
 pub use problem::{FileProblems, Problem, Problems};
 pub use project::{
-    PROJECT_CONFIG_FILE, ProjectConfig, UpstreamConfig, check_project_name, parse_project,
+    PROJECT_CONFIG_FILE, ProjectConfig, UpstreamConfig, check_project_name, load_project,
+    parse_project,
 };
 pub use publish::{Elsewhere, PublishRule};
 pub use repo::{Globs, REPO_CONFIG_FILE, RepoConfig, Runner};

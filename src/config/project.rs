@@ -1,5 +1,7 @@
 //! `projects/<name>/build-config.yaml`: how one image is built.
 
+use std::path::Path;
+
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -8,8 +10,7 @@ use super::problem::{FileProblems, Problems};
 use super::repo::{RepoConfig, unknown_platform};
 use super::tag::{MAX_TAG_LEN, is_valid_tag};
 use super::yaml;
-use crate::plan::BuildArg;
-use crate::platform::Platform;
+use crate::contract::{BuildArg, Platform};
 
 pub const PROJECT_CONFIG_FILE: &str = "build-config.yaml";
 
@@ -83,6 +84,24 @@ pub fn check_project_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Reads and validates `projects_dir/name/build-config.yaml`.
+pub fn load_project(
+    root: &Path,
+    dir: &str,
+    name: &str,
+    repo: &RepoConfig,
+) -> Result<ProjectConfig, Problems> {
+    let rel = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
+    match std::fs::read_to_string(root.join(&rel)) {
+        Ok(text) => parse_project(name, &format!("{dir}/{name}"), &rel, &text, repo),
+        Err(e) => {
+            let mut p = FileProblems::new(&rel);
+            p.add(0, 0, "", format!("cannot read: {e}"));
+            Err(p.problems)
+        }
+    }
 }
 
 /// Parses and validates one project's config text; `file` is the path shown in errors.

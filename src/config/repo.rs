@@ -13,9 +13,8 @@ use super::problem::{FileProblems, Problems};
 use super::publish::{PublishRule, RawPublish};
 use super::tag::is_valid_repository;
 use super::yaml;
+use crate::contract::{DEFAULT_PLATFORMS, NamingScheme, PLATFORMS, Platform};
 use crate::env::Env;
-use crate::plan::NamingScheme;
-use crate::platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform};
 
 pub const REPO_CONFIG_FILE: &str = "monoarch.yaml";
 

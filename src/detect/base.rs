@@ -1,10 +1,8 @@
 //! Turns a [`Request`] into a concrete base commit (or a non-diff selection), with the reason.
 
-use git2::Oid;
-
-use super::git::{Git, GitError};
 use super::request::{Request, is_null_sha};
-use crate::plan::Trigger;
+use crate::contract::Trigger;
+use crate::git::{Git, GitError, Oid};
 
 /// How projects will be selected, decided against the real history.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,14 +1,12 @@
 //! The detect stage: which projects a run builds, and why.
 
 mod base;
-mod git;
 mod projects;
 mod request;
 mod schedule;
 mod select;
 
 pub use base::{BaseOptions, Choice, Resolved, resolve};
-pub use git::{DEEPEN_HINT, Git, GitError};
 pub use projects::{list_projects, project_exists};
 pub use request::{
     Flags, Request, default_branch_candidates, is_null_sha, request, run_branch, trigger,

@@ -2,8 +2,8 @@
 //!
 //! Pure: reads only the [`Env`] snapshot (and the GitHub event file it names).
 
+use crate::contract::Trigger;
 use crate::env::Env;
-use crate::plan::Trigger;
 
 /// What the caller asked for, before git is consulted.
 #[derive(Debug, Clone, PartialEq, Eq)]

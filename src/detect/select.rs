@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::RepoConfig;
-use crate::plan::Reason;
+use crate::contract::Reason;
 
 /// How many files a reason lists before it only counts them.
 pub const REASON_FILE_CAP: usize = 10;

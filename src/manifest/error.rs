@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::exit_code;
+use crate::contract::exit_code;
 use crate::registry::RegistryError;
 
-use super::layout::LayoutError;
+use crate::store::layout::LayoutError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {

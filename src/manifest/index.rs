@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::{Plan, ProjectPlan};
-use crate::platform::Platform;
+use crate::contract::{Plan, Platform, ProjectPlan};
 use crate::registry::{Descriptor, ImagePlatform, OCI_INDEX, sha256_digest};
 
 /// Annotation keys monoarch adds beyond the `org.opencontainers.image.*` ones.
@@ -113,13 +112,13 @@ pub fn assemble(children: &[Child], annotations: &BTreeMap<String, String>) -> (
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::plan::{
+    use crate::contract::{
         JobPlan, NamingScheme, RegistryTarget, Selection, SelectionMode, Trigger, Upstream,
     };
 
     pub(crate) fn plan_with(project: ProjectPlan) -> Plan {
         Plan {
-            format_version: crate::plan::FORMAT_VERSION,
+            format_version: crate::contract::FORMAT_VERSION,
             generator: "test".into(),
             created: "2026-11-20T00:00:00Z".into(),
             date: "20261120".into(),

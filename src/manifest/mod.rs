@@ -2,35 +2,33 @@
 //!
 //! Pure parts: [`index`] (bytes of the index), [`verify`] (platform, digest and
 //! record checks), [`tags`] (which tags, in which order). I/O: [`stitch`] (one
-//! project against a [`target::Target`]: registry or OCI layout), [`report`].
+//! project against a [`Store`]: registry or OCI layout), [`report`].
 //!
 //! Arch images and the index share the project's repository under either
 //! naming scheme of the plan, so children never need a cross-repository mount.
 
 pub mod error;
 pub mod index;
-pub mod layout;
 pub mod report;
 pub mod stitch;
 pub mod tags;
-pub mod target;
 pub mod verify;
 
 use std::sync::Arc;
 
-use crate::plan::Plan;
+use crate::contract::Plan;
+use crate::store::Store;
 
 pub use error::ManifestError;
 pub use report::{ProjectReport, ProjectStatus};
 pub use stitch::Options;
-pub use target::Target;
 
 /// Stitches the named projects (plan order), at most `jobs` at a time. One
 /// project's failure never stops another; the reports say what happened.
 pub async fn stitch_all(
     plan: Arc<Plan>,
     names: Vec<String>,
-    target: Arc<Target>,
+    target: Arc<Store>,
     options: Options,
     jobs: usize,
 ) -> Vec<ProjectReport> {
@@ -50,7 +48,7 @@ pub async fn stitch_all(
                 None => {
                     let mut r = ProjectReport::new(&name, "");
                     r.fail(
-                        crate::exit_code::INVALID_PLAN,
+                        crate::contract::exit_code::INVALID_PLAN,
                         format!("{name}: not in the plan"),
                     );
                     r
@@ -66,7 +64,10 @@ pub async fn stitch_all(
             // A panic in one project is a bug; it must not hide the others.
             Err(e) => {
                 let mut r = ProjectReport::new("?", "");
-                r.fail(crate::exit_code::FAILURE, format!("internal error: {e}"));
+                r.fail(
+                    crate::contract::exit_code::FAILURE,
+                    format!("internal error: {e}"),
+                );
                 reports.push((usize::MAX, r));
             }
         }

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::exit_code;
-use crate::platform::Platform;
+use crate::contract::Platform;
+use crate::contract::exit_code;
 
 use super::verify::Resolved;
 

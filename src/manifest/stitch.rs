@@ -2,14 +2,13 @@
 
 use std::path::Path;
 
-use crate::exit_code;
-use crate::plan::{JobPlan, Plan, ProjectPlan};
-use crate::record::{self, BuildRecord};
+use crate::contract::exit_code;
+use crate::contract::{self, BuildRecord, JobPlan, Plan, ProjectPlan};
+use crate::store::{Store, StoreError};
 
 use super::index::{self, Child};
 use super::report::{ChildReport, ProjectReport, ProjectStatus};
 use super::tags::{Completeness, tags_to_set};
-use super::target::{Target, TargetError};
 use super::verify::{self, Problem, Resolved};
 
 /// What the command line asks of every project.
@@ -23,7 +22,7 @@ pub struct Options {
 enum JobFailure {
     Missing(String),
     Problem(Problem),
-    Target(TargetError),
+    Target(StoreError),
 }
 
 /// Finds the planned platform's image under the job's arch tag. An index
@@ -32,7 +31,7 @@ enum JobFailure {
 async fn resolve_job(
     project: &ProjectPlan,
     job: &JobPlan,
-    target: &Target,
+    target: &Store,
 ) -> Result<Resolved, JobFailure> {
     let repo = &project.repository;
     let reference = target.reference(repo, &job.tag);
@@ -97,7 +96,7 @@ fn read_records(
     };
     let mut records = Vec::new();
     for job in &project.jobs {
-        match record::read_record(dir, &project.name, &job.arch) {
+        match contract::read_record(dir, &project.name, &job.arch) {
             Ok(Some(r)) => records.push(r),
             Ok(None) => {}
             Err(e) => report.fail(exit_code::VERIFY, format!("{}: {e}", project.name)),
@@ -111,7 +110,7 @@ fn read_records(
 pub async fn stitch_project(
     plan: &Plan,
     project: &ProjectPlan,
-    target: &Target,
+    target: &Store,
     options: &Options,
 ) -> ProjectReport {
     let image_name = target.reference(&project.repository, "");
@@ -155,7 +154,7 @@ pub async fn stitch_project(
     }
     let planned_upstream = project.upstream.as_ref().and_then(|u| u.commit.as_deref());
     let upstream_commit =
-        match record::cross_check(&project.name, &plan.commit, planned_upstream, &record_refs) {
+        match contract::cross_check(&project.name, &plan.commit, planned_upstream, &record_refs) {
             Ok(commit) => commit,
             Err(problems) => {
                 for p in problems {
@@ -244,12 +243,12 @@ pub async fn stitch_project(
 
 /// Points `tag` at the index unless it already does; `Ok(true)` if it wrote.
 async fn set_tag(
-    target: &Target,
+    target: &Store,
     repository: &str,
     tag: &str,
     bytes: &[u8],
     digest: &str,
-) -> Result<bool, TargetError> {
+) -> Result<bool, StoreError> {
     if target.tag_digest(repository, tag).await?.as_deref() == Some(digest) {
         return Ok(false);
     }

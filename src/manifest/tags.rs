@@ -1,6 +1,6 @@
 //! Which tags an index gets: all of them when complete, only the date-sha tag when partial.
 
-use crate::plan::ProjectPlan;
+use crate::contract::ProjectPlan;
 
 /// How complete a project's set of arch images is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,6 @@
 //! Verification of arch images against the plan and build records: pure checks.
 
-use crate::platform::Platform;
-use crate::record::BuildRecord;
+use crate::contract::{BuildRecord, Platform};
 use crate::registry::{Descriptor, ImagePlatform};
 
 use super::index::Child;
@@ -48,7 +47,7 @@ pub enum Problem {
         record: String,
     },
     #[error("{0}")]
-    Record(#[from] crate::record::RecordMismatch),
+    Record(#[from] crate::contract::RecordMismatch),
 }
 
 /// Whether an index entry is an attestation, not an image (BuildKit writes
@@ -293,7 +292,7 @@ mod tests {
 
     fn record(arch: &str, digest: &str) -> BuildRecord {
         BuildRecord {
-            format_version: crate::record::RECORD_FORMAT_VERSION,
+            format_version: crate::contract::RECORD_FORMAT_VERSION,
             project: "app".into(),
             arch: arch.into(),
             platform: Platform::from_arch(arch).expect("arch"),

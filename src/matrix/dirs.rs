@@ -1,6 +1,6 @@
 //! `--format dirs`: the selected project folders, one per line (the `dirs.txt` of older scripts).
 
-use crate::plan::Plan;
+use crate::contract::Plan;
 
 pub fn dirs(plan: &Plan) -> String {
     plan.projects

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::MatrixError;
-use crate::plan::Plan;
+use crate::contract::Plan;
 
 /// One matrix entry: one runner, one architecture, one or more projects built in turn.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,11 +121,11 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{
+    use crate::contract::Platform;
+    use crate::contract::{
         FORMAT_VERSION, JobPlan, NamingScheme, ProjectPlan, RegistryTarget, Selection,
         SelectionMode, Trigger,
     };
-    use crate::platform::Platform;
     use rstest::rstest;
 
     fn plan(projects: usize, archs: &[&str]) -> Plan {

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use crate::config::GitlabSettings;
-use crate::plan::Plan;
+use crate::contract::Plan;
 
 /// Keys in insertion order (GitLab reads them in any order; people read top-down).
 struct Ordered(Vec<(String, Entry)>);

@@ -2,8 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::model::*;
 use crate::config::{ProjectConfig, RepoConfig};
+use crate::contract::{
+    FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Publish, Reason, RegistryTarget,
+    RemovedProject, Selection, Upstream,
+};
 
 /// Everything the plan is made from, gathered by the caller.
 pub struct PlanInputs<'a> {

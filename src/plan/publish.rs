@@ -5,8 +5,8 @@
 
 use globset::Glob;
 
-use super::model::{Publish, PublishMode, Trigger};
 use crate::config::{Elsewhere, PublishRule};
+use crate::contract::{Publish, PublishMode, Trigger};
 
 /// Where the run is, as the CI system says.
 #[derive(Debug, Clone, Default)]

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::model::{BuildArg, JobPlan, Plan, PublishMode};
+use crate::contract::{BuildArg, JobPlan, Plan, PublishMode};
 use crate::env::Env;
 
 /// Which runner names the preview shows: the CI system's own, with `$VARIABLES`

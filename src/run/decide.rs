@@ -3,10 +3,9 @@
 use std::path::Path;
 
 use crate::build::paths::{self, Kind};
-use crate::build::source;
+use crate::contract::{JobPlan, Platform, ProjectPlan};
 use crate::env::Env;
-use crate::plan::{JobPlan, ProjectPlan};
-use crate::platform::Platform;
+use crate::source;
 
 use super::dockerfile::needs_execution;
 use super::emulation;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::platform::Platform;
+use crate::contract::Platform;
 
 /// The usual mount point of `binfmt_misc`.
 pub const BINFMT_MISC: &str = "/proc/sys/fs/binfmt_misc";

@@ -13,16 +13,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::build::builder::BuilderKind;
-use crate::build::logsection::LogStyle;
 use crate::build::{JobOptions, run_job};
+use crate::ci::LogStyle;
+use crate::contract::exit_code;
+use crate::contract::{Plan, Platform, ProjectPlan};
 use crate::env::Env;
-use crate::exit_code;
-use crate::manifest::layout::Layout;
+use crate::manifest;
 use crate::manifest::report::{ChildReport, ProjectReport};
-use crate::manifest::{self, Target};
-use crate::plan::{Plan, ProjectPlan};
-use crate::platform::Platform;
 use crate::registry::Registry;
+use crate::store::Store;
+use crate::store::layout::Layout;
 
 use decide::{Decision, Probe, decide};
 
@@ -192,10 +192,10 @@ fn stitch(plan: &Plan, names: Vec<String>, opts: &RunOptions<'_>, env: &Env) -> 
     };
     let target = match &opts.target {
         RunTarget::Layout(dir) => Layout::open(dir)
-            .map(Target::Layout)
+            .map(Store::Layout)
             .map_err(|e| e.to_string()),
         RunTarget::Registry { host, insecure } => Registry::new(host, insecure, env)
-            .map(|r| Target::Registry(Box::new(r)))
+            .map(|r| Store::Registry(Box::new(r)))
             .map_err(|e| e.to_string()),
     };
     let target = match target {
@@ -230,7 +230,7 @@ fn stitch(plan: &Plan, names: Vec<String>, opts: &RunOptions<'_>, env: &Env) -> 
 /// The report of a project that was not stitched: which jobs were skipped or failed.
 fn unpublished(project: &ProjectPlan, jobs: &[JobResult], target: &RunTarget) -> ProjectReport {
     let image = match target {
-        RunTarget::Registry { host, .. } => crate::plan::image_name(host, &project.repository),
+        RunTarget::Registry { host, .. } => crate::contract::image_name(host, &project.repository),
         RunTarget::Layout(_) => target.describe(),
     };
     let mut report = ProjectReport::new(&project.name, &image);

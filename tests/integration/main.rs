@@ -1,6 +1,7 @@
 //! End-to-end tests: the built binary on real git repositories, a real
 //! registry and real builders. All compiled into one test binary.
 
+mod architecture;
 mod bench_repo;
 mod build;
 mod detect_cases;

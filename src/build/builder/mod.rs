@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::contract::{BuildArg, Platform};
 use crate::env::Env;
-use crate::plan::BuildArg;
-use crate::platform::Platform;
 
 pub use kaniko::EXECUTOR as KANIKO_EXECUTOR;
 pub use run::{Runner, shell_line};
@@ -270,9 +269,9 @@ impl BuilderError {
     pub fn exit_code(&self) -> i32 {
         match self {
             BuilderError::Failed { step, .. } if *step == Step::Push.name() => {
-                crate::exit_code::REGISTRY
+                crate::contract::exit_code::REGISTRY
             }
-            _ => crate::exit_code::BUILD,
+            _ => crate::contract::exit_code::BUILD,
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
-use crate::build::logsection::LogStyle;
+use crate::ci::LogStyle;
 use crate::env::Env;
 
 use super::{BuilderError, BuilderKind, CommandLine};

@@ -174,7 +174,7 @@ fn push_failure_is_a_registry_failure() {
         code: "125".into(),
         hint: Step::Push.failure_hint(),
     };
-    assert_eq!(err.exit_code(), crate::exit_code::REGISTRY);
+    assert_eq!(err.exit_code(), crate::contract::exit_code::REGISTRY);
     let err = BuilderError::Failed {
         project: "p".into(),
         step: Step::Build.name(),
@@ -182,5 +182,5 @@ fn push_failure_is_a_registry_failure() {
         code: "1".into(),
         hint: Step::Build.failure_hint(),
     };
-    assert_eq!(err.exit_code(), crate::exit_code::BUILD);
+    assert_eq!(err.exit_code(), crate::contract::exit_code::BUILD);
 }

@@ -13,12 +13,12 @@ use crate::support::registry::Registry;
 /// A registry address nothing listens on: steps before the push never reach it.
 const NO_REGISTRY: &str = "127.0.0.1:1";
 
-fn monorepo_with(project: monoarch::plan::ProjectPlan) -> GitRepo {
+fn monorepo_with(project: monoarch::contract::ProjectPlan) -> GitRepo {
     monorepo_pushing_to(NO_REGISTRY, project)
 }
 
 /// A monorepo holding `project`'s folder, and a plan for it that pushes to `registry`.
-fn monorepo_pushing_to(registry: &str, project: monoarch::plan::ProjectPlan) -> GitRepo {
+fn monorepo_pushing_to(registry: &str, project: monoarch::contract::ProjectPlan) -> GitRepo {
     let repo = GitRepo::new();
     repo.write(
         &format!("{}/Dockerfile", project.path),

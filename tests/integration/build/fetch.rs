@@ -1,9 +1,9 @@
 //! Source fetch with git2 against a real `git daemon`: tag, branch, commit, missing ref,
 //! and `plan --resolve-refs` pinning one commit for every architecture.
 
-use monoarch::build::source::{self, SourceError};
+use monoarch::contract::Upstream;
 use monoarch::env::Env;
-use monoarch::plan::Upstream;
+use monoarch::source::{self, SourceError};
 
 use crate::support::git_daemon::GitDaemon;
 use crate::support::git_repo::GitRepo;

@@ -7,7 +7,7 @@ mod pipeline;
 
 use std::path::Path;
 
-use monoarch::record::BuildRecord;
+use monoarch::contract::BuildRecord;
 
 /// The build record at `path`; panics with the path when it is missing or invalid.
 fn read_record(path: &Path) -> BuildRecord {

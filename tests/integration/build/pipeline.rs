@@ -1,7 +1,7 @@
 //! The stages together on one machine: a real project config, `plan --resolve-refs`,
 //! the upstream branch moving on, then `build` and `manifest` from that plan.
 
-use monoarch::plan::read_plan;
+use monoarch::contract::read_plan;
 
 use super::read_record;
 use crate::require_tools;

@@ -67,7 +67,7 @@ fn built_arch_images_are_stitched_with_their_records() {
     let recorded: Vec<String> = ["amd64", "arm64"]
         .iter()
         .map(|arch| {
-            monoarch::record::read_record(&repo.join("build-records"), "hello", arch)
+            monoarch::contract::read_record(&repo.join("build-records"), "hello", arch)
                 .expect("record readable")
                 .expect("record written by the build")
                 .digest

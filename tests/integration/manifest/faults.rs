@@ -7,7 +7,7 @@ use crate::support::registry::Registry;
 use monoarch::exit_code;
 
 /// The digest a fault-free run publishes for this project, on its own registry.
-fn fault_free_digest(project: &monoarch::plan::ProjectPlan) -> Option<String> {
+fn fault_free_digest(project: &monoarch::contract::ProjectPlan) -> Option<String> {
     let s = Setup::new()?;
     s.push_arch_images(project, BOTH);
     let plan = plans::plan(&s.host(), vec![project.clone()]);

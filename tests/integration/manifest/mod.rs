@@ -10,7 +10,7 @@ mod publish;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use monoarch::plan::Plan;
+use monoarch::contract::Plan;
 
 use crate::support::images::{Pusher, sha256};
 use crate::support::monoarch::{Monoarch, Run};
@@ -49,7 +49,7 @@ impl Setup {
     }
 
     /// Pushes one arch image per arch for the project's jobs (marker = project/arch).
-    pub fn push_arch_images(&self, project: &monoarch::plan::ProjectPlan, archs: &[&str]) {
+    pub fn push_arch_images(&self, project: &monoarch::contract::ProjectPlan, archs: &[&str]) {
         for job in project
             .jobs
             .iter()

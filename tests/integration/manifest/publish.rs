@@ -160,14 +160,14 @@ fn an_arch_index_with_attestations_is_opened_and_its_attestation_carried() {
 /// Writes a build record the way the build stage does.
 pub fn write_record(
     dir: &std::path::Path,
-    project: &monoarch::plan::ProjectPlan,
+    project: &monoarch::contract::ProjectPlan,
     arch: &str,
     digest: &str,
     upstream_commit: Option<&str>,
 ) {
     let job = project.job(arch).expect("planned arch");
-    let record = monoarch::record::BuildRecord {
-        format_version: monoarch::record::RECORD_FORMAT_VERSION,
+    let record = monoarch::contract::BuildRecord {
+        format_version: monoarch::contract::RECORD_FORMAT_VERSION,
         project: project.name.clone(),
         arch: arch.to_string(),
         platform: job.platform,
@@ -179,7 +179,7 @@ pub fn write_record(
         plan_commit: plans::COMMIT.into(),
     };
     std::fs::write(
-        dir.join(monoarch::record::BuildRecord::file_name(
+        dir.join(monoarch::contract::BuildRecord::file_name(
             &project.name,
             arch,
         )),

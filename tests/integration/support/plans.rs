@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use monoarch::plan::{
+use monoarch::contract::Platform;
+use monoarch::contract::{
     BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, RegistryTarget, Selection,
     SelectionMode, Trigger, Upstream,
 };
-use monoarch::platform::Platform;
 
 pub const DATE: &str = "20261120";
 pub const COMMIT: &str = "abc1234def5678abc1234def5678abc1234def56";
@@ -76,7 +76,7 @@ pub fn plan(host: &str, projects: Vec<ProjectPlan>) -> Plan {
 
 pub fn write(dir: &Path, plan: &Plan) -> PathBuf {
     let path = dir.join("plan.json");
-    monoarch::plan::write_plan(&path, plan).expect("write plan");
+    monoarch::contract::write_plan(&path, plan).expect("write plan");
     path
 }
 

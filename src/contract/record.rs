@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::Platform;
+use super::platform::Platform;
 
 pub const RECORD_FORMAT_VERSION: u32 = 1;
 
@@ -77,7 +77,7 @@ pub fn read_record(
         path: path.clone(),
         message: e.to_string(),
     })?;
-    let found = crate::plan::format_version_of(&raw);
+    let found = super::plan_file::format_version_of(&raw);
     if found != u64::from(RECORD_FORMAT_VERSION) {
         return Err(RecordError::Version { path, found });
     }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::Platform;
+use super::platform::Platform;
 
 /// Version of the `plan.json` format. Readers refuse any other value.
 pub const FORMAT_VERSION: u32 = 1;

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use git2::{ObjectType, Oid, Repository, Tree, TreeEntry};
+pub use git2::Oid;
+use git2::{ObjectType, Repository, Tree, TreeEntry};
 use thiserror::Error;
 
 /// What to tell the user when history is missing from a shallow clone.

@@ -2,11 +2,12 @@
 
 use thiserror::Error;
 
+use super::make_plan::MakePlanError;
 use crate::config::Problems;
-use crate::detect::GitError;
-use crate::exit_code;
+use crate::contract::PlanFileError;
+use crate::contract::exit_code;
+use crate::git::GitError;
 use crate::matrix::MatrixError;
-use crate::plan::{MakePlanError, PlanFileError};
 
 #[derive(Debug, Error)]
 pub enum Error {

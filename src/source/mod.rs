@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use git2::{Direction, FetchOptions, RemoteCallbacks, Repository};
 use thiserror::Error;
 
+use crate::contract::{Plan, Upstream};
 use crate::env::Env;
-use crate::plan::{Plan, Upstream};
 
 pub use auth::{Token, redact_url, token_for};
 pub use refs::{Wanted, is_full_sha, match_ref};

@@ -1,19 +1,18 @@
-//! Making a plan from a repository: the I/O edge around detection and [`assemble`].
+//! Making a plan from a repository: the git and file I/O around detection and
+//! the pure [`crate::plan::assemble`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use git2::Oid;
 use thiserror::Error;
 
-use super::assemble::{PlanInputs, assemble};
-use super::model::{Plan, PublishMode, Reason, RemovedProject, Selection, SelectionMode};
-use super::publish::{RunBranch, decide as decide_publish};
-use crate::config::{
-    FileProblems, PROJECT_CONFIG_FILE, Problems, ProjectConfig, RepoConfig, parse_project,
-};
-use crate::detect::{self, BaseOptions, Choice, Flags, Git, GitError, Pattern};
+use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project};
+use crate::contract::{Plan, PublishMode, Reason, RemovedProject, Selection, SelectionMode};
+use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
+use crate::git::{Git, GitError, Oid};
+use crate::plan::{PlanInputs, assemble};
+use crate::plan::{RunBranch, decide_publish};
 
 #[derive(Debug, Error)]
 pub enum MakePlanError {
@@ -198,24 +197,6 @@ pub fn make_plan(
         }
     }
     Ok(Made { plan, root, repo })
-}
-
-/// Reads and validates `projects_dir/name/build-config.yaml`.
-pub fn load_project(
-    root: &Path,
-    dir: &str,
-    name: &str,
-    repo: &RepoConfig,
-) -> Result<ProjectConfig, Problems> {
-    let rel = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
-    match std::fs::read_to_string(root.join(&rel)) {
-        Ok(text) => parse_project(name, &format!("{dir}/{name}"), &rel, &text, repo),
-        Err(e) => {
-            let mut p = FileProblems::new(&rel);
-            p.add(0, 0, "", format!("cannot read: {e}"));
-            Err(p.problems)
-        }
-    }
 }
 
 /// The plan's instant: `SOURCE_DATE_EPOCH` when set (reproducible builds), else `now`.

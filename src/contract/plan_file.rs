@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::model::{FORMAT_VERSION, Plan};
+use super::plan::{FORMAT_VERSION, Plan};
 
 #[derive(Debug, Error)]
 pub enum PlanFileError {

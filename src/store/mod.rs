@@ -1,38 +1,41 @@
-//! Where arch images are read and the index is written: a registry or an OCI layout.
+//! The image store: a registry or an OCI layout, behind one type. Build reads
+//! its pushed image back from it; manifest reads arch images and writes the index.
+
+pub mod layout;
 
 use crate::registry::{FetchedManifest, Registry, RegistryError};
 
-use super::layout::{Layout, LayoutError};
+use self::layout::{Layout, LayoutError};
 
-pub enum Target {
+pub enum Store {
     // Boxed: the client is much larger than a layout handle.
     Registry(Box<Registry>),
     Layout(Layout),
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TargetError {
+pub enum StoreError {
     #[error(transparent)]
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Layout(#[from] LayoutError),
 }
 
-impl TargetError {
+impl StoreError {
     pub fn is_not_found(&self) -> bool {
         match self {
-            TargetError::Registry(e) => e.is_not_found(),
-            TargetError::Layout(e) => matches!(e, LayoutError::NotFound { .. }),
+            StoreError::Registry(e) => e.is_not_found(),
+            StoreError::Layout(e) => matches!(e, LayoutError::NotFound { .. }),
         }
     }
 }
 
-impl Target {
+impl Store {
     /// How a reference is shown to people: `host/repo:tag` or `oci:PATH:tag`.
     pub fn reference(&self, repository: &str, reference: &str) -> String {
         match self {
-            Target::Registry(r) => r.reference(repository, reference),
-            Target::Layout(l) => format!("oci:{}:{reference}", l.root().display()),
+            Store::Registry(r) => r.reference(repository, reference),
+            Store::Layout(l) => format!("oci:{}:{reference}", l.root().display()),
         }
     }
 
@@ -41,10 +44,10 @@ impl Target {
         &self,
         repository: &str,
         reference: &str,
-    ) -> Result<FetchedManifest, TargetError> {
+    ) -> Result<FetchedManifest, StoreError> {
         Ok(match self {
-            Target::Registry(r) => r.fetch_manifest(repository, reference).await?,
-            Target::Layout(l) => l.fetch(reference)?,
+            Store::Registry(r) => r.fetch_manifest(repository, reference).await?,
+            Store::Layout(l) => l.fetch(reference)?,
         })
     }
 
@@ -53,10 +56,10 @@ impl Target {
         &self,
         repository: &str,
         tag: &str,
-    ) -> Result<Option<String>, TargetError> {
+    ) -> Result<Option<String>, StoreError> {
         Ok(match self {
-            Target::Registry(r) => r.manifest_digest(repository, tag).await?,
-            Target::Layout(l) => l.tag_digest(tag)?,
+            Store::Registry(r) => r.manifest_digest(repository, tag).await?,
+            Store::Layout(l) => l.tag_digest(tag)?,
         })
     }
 
@@ -66,10 +69,10 @@ impl Target {
         tag: &str,
         media_type: &str,
         bytes: &[u8],
-    ) -> Result<String, TargetError> {
+    ) -> Result<String, StoreError> {
         Ok(match self {
-            Target::Registry(r) => r.put_manifest(repository, tag, media_type, bytes).await?,
-            Target::Layout(l) => l.put(tag, media_type, bytes).await?,
+            Store::Registry(r) => r.put_manifest(repository, tag, media_type, bytes).await?,
+            Store::Layout(l) => l.put(tag, media_type, bytes).await?,
         })
     }
 }
