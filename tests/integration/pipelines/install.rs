@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use crate::require_tools;
 use crate::support::git_repo::GitRepo;
-use crate::support::release_server::{ReleaseServer, package, sha256_hex};
+use crate::support::release_server::{ReleaseServer, packaged_test_build, sha256_hex};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -24,12 +24,16 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ci-templates/install-monoarch.sh")
 }
 
-/// Serves this build's binary as the release tarball for this machine; returns its SHA-256.
+/// Serves this build's binary (packed by hack/package-release) as the release tarball
+/// for this machine; returns its SHA-256.
 pub fn serve_release(server: &ReleaseServer) -> String {
     let (target, _) = host_target();
-    let binary = Path::new(env!("CARGO_BIN_EXE_monoarch"));
-    let tarball = package(VERSION, target, binary, &server.release_dir(VERSION));
-    sha256_hex(&tarball)
+    let tarball = packaged_test_build(VERSION, target);
+    let served = server
+        .release_dir(VERSION)
+        .join(tarball.file_name().expect("name"));
+    fs::copy(&tarball, &served).expect("serve the tarball");
+    sha256_hex(&served)
 }
 
 /// Runs the install script as a CI job would: a clean environment with only the settings.

@@ -172,6 +172,31 @@ pub fn package(version: &str, target: &str, binary: &Path, out: &Path) -> PathBu
     out.join(format!("monoarch-{version}-{target}.tar.gz"))
 }
 
+/// [`package`] for this test build's binary, done once per build and kept in cargo's
+/// test temp folder (packing a debug binary takes seconds; many tests serve it).
+pub fn packaged_test_build(version: &str, target: &str) -> PathBuf {
+    let binary = Path::new(env!("CARGO_BIN_EXE_monoarch"));
+    let meta = fs::metadata(binary).expect("test binary");
+    let stamp = format!(
+        "{}-{}",
+        meta.len(),
+        meta.modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos())
+    );
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("release-{stamp}"));
+    let tarball = dir.join(format!("monoarch-{version}-{target}.tar.gz"));
+    if !tarball.exists() {
+        // Pack aside, then rename: tests in other processes may race to the same file.
+        let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("scratch");
+        let packed = package(version, target, binary, scratch.path());
+        fs::create_dir_all(&dir).expect("release cache folder");
+        fs::rename(&packed, &tarball).expect("move the tarball into place");
+    }
+    tarball
+}
+
 /// The SHA-256 of a file, as lowercase hex.
 pub fn sha256_hex(path: &Path) -> String {
     use sha2::{Digest, Sha256};
