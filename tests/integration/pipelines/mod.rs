@@ -6,4 +6,5 @@ mod gitlab_ci_local;
 mod gitlab_jobs;
 mod install;
 mod job_by_job;
+mod release;
 mod templates;
