@@ -58,17 +58,22 @@ fn plan_job(repo: &GitRepo, before: &str) -> PathBuf {
     repo.join("child-pipeline.yml")
 }
 
-#[test]
-fn the_gitlab_example_config_is_valid() {
+/// Both GitLab examples validate with the variables GitLab gives their jobs, and
+/// neither validates without them being named.
+#[rstest::rstest]
+#[case::ecr("gitlab/monoarch.yaml", &[("ECR_REGISTRY", "123456789012.dkr.ecr.eu-west-1.amazonaws.com")])]
+#[case::gitlab_registry(
+    "gitlab/monoarch.gitlab-registry.yaml",
+    &[("CI_REGISTRY", "registry.gitlab.example"), ("CI_PROJECT_PATH", "group/monorepo")]
+)]
+fn the_gitlab_example_configs_are_valid(#[case] example: &str, #[case] vars: &[(&str, &str)]) {
     let (repo, _) = gitlab_repo();
-    Monoarch::new(repo.path())
-        .env(
-            "ECR_REGISTRY",
-            "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-        )
-        .args(["validate"])
-        .run()
-        .success();
+    repo.write("monoarch.yaml", &template(example));
+    let mut cmd = Monoarch::new(repo.path());
+    for (k, v) in vars {
+        cmd = cmd.env(k, v);
+    }
+    cmd.args(["validate"]).run().success();
 }
 
 #[test]

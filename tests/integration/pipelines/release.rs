@@ -141,10 +141,7 @@ fn render_templates_pins_both_templates_and_refuses_a_missing_checksum() {
     // Everything else is the repository's templates, unchanged.
     assert!(out.join("install-monoarch.sh").is_file());
 
-    let broken = render(
-        &sums.lines().next().expect("a line").to_string(),
-        &dir.path().join("b"),
-    );
+    let broken = render(sums.lines().next().expect("a line"), &dir.path().join("b"));
     assert!(!broken.status.success());
     assert!(
         String::from_utf8_lossy(&broken.stderr)
