@@ -307,20 +307,23 @@ impl World {
             .expect("plan.json is JSON")
     }
 
-    /// Every tag in the registry's repository, read by skopeo with the job's credentials.
-    fn tags(&self) -> BTreeSet<String> {
-        let out = Command::new("skopeo")
-            .args([
-                "list-tags",
-                "--tls-verify=false",
-                "--creds",
-                &format!("{USER}:{TOKEN}"),
-            ])
-            .arg(format!("docker://{}/{PROJECT_PATH}", self.host()))
+    /// skopeo (an independent client) on the repository, with the job's credentials.
+    fn skopeo(&self, args: &[&str], tag: &str) -> std::process::Output {
+        Command::new("skopeo")
+            .args(args)
+            .args(["--tls-verify=false", "--creds", &format!("{USER}:{TOKEN}")])
+            .arg(format!("docker://{}/{PROJECT_PATH}{tag}", self.host()))
             .output()
-            .expect("run skopeo");
+            .expect("run skopeo")
+    }
+
+    /// Every tag in the registry's repository.
+    fn tags(&self) -> BTreeSet<String> {
+        let out = self.skopeo(&["list-tags"], "");
         if !out.status.success() {
-            // The repository does not exist: nothing was pushed.
+            // Only "the repository does not exist" means nothing was pushed.
+            let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+            assert!(err.contains("404 (not found)"), "skopeo: {err}");
             return BTreeSet::new();
         }
         let list: Value = serde_json::from_slice(&out.stdout).expect("tags are JSON");
@@ -342,17 +345,7 @@ impl World {
 
     /// skopeo reads `tag` as an OCI index of an amd64 and an arm64 image.
     fn assert_index(&self, tag: &str) -> Value {
-        let out = Command::new("skopeo")
-            .args([
-                "inspect",
-                "--raw",
-                "--tls-verify=false",
-                "--creds",
-                &format!("{USER}:{TOKEN}"),
-            ])
-            .arg(format!("docker://{}/{PROJECT_PATH}:{tag}", self.host()))
-            .output()
-            .expect("run skopeo");
+        let out = self.skopeo(&["inspect", "--raw"], &format!(":{tag}"));
         assert!(
             out.status.success(),
             "{}",
