@@ -108,6 +108,10 @@ fn world() -> Option<World> {
         "ci-templates/install-monoarch.sh",
         &read("install-monoarch.sh"),
     );
+    repo.write(
+        "ci-templates/gitlab/monoarch.gitlab-ci.yml",
+        &read("gitlab/monoarch.gitlab-ci.yml"),
+    );
     let root = read("gitlab/.gitlab-ci.yml").replace(
         "      arm64_runner_tag: saas-linux-small-arm64\n",
         "      arm64_runner_tag: saas-linux-small-arm64\n      allow_emulation: \"true\"\n",
@@ -442,10 +446,20 @@ fn gitlab_push_publishes_the_changed_projects_with_every_tag() {
     w.assert_index(&beta);
 }
 
+/// Also the classic include path of earlier templates, with no inputs: the allow-emulation
+/// opt-in comes from a CI/CD variable instead.
 #[test]
 fn gitlab_schedule_rebuilds_the_weekly_list() {
     let Some(w) = world() else { return };
-    let parent = w.parent(&[("CI_PIPELINE_SOURCE", "schedule")]);
+    w.repo.write(
+        ".gitlab-ci.yml",
+        "include:\n  - local: ci-templates/gitlab/monoarch.gitlab-ci.yml\n",
+    );
+    w.repo.commit("the classic include");
+    let parent = w.parent(&[
+        ("CI_PIPELINE_SOURCE", "schedule"),
+        ("MONOARCH_ALLOW_EMULATION", "true"),
+    ]);
     assert!(parent.ok, "{}", parent.log);
     let child = w.child(&parent, &[]);
     assert!(child.ok, "{}", child.log);

@@ -507,6 +507,12 @@ fn gitlab_template_wires_the_child_pipeline() {
         trigger["variables"]["PARENT_PIPELINE_ID"],
         "$CI_PIPELINE_ID"
     );
+    // API, trigger and downstream pipelines get a pipeline (and so jobs), like schedules.
+    let root = load("gitlab/.gitlab-ci.yml");
+    let workflow = root["workflow"]["rules"].to_string();
+    for source in ["schedule", "web", "api", "trigger", "pipeline"] {
+        assert!(workflow.contains(source), "{workflow}");
+    }
     // Every input reaches the jobs.
     let (spec, _) = component_parts(
         &fs::read_to_string(templates().join("gitlab/templates/monoarch.yml")).expect("read"),
