@@ -38,7 +38,7 @@ pub enum Command {
     ///          monoarch plan --base origin/main --format json --output plan.json
     Plan(commands::plan::PlanArgs),
 
-    /// Emit the CI job matrix: GitHub Actions matrix JSON, a GitLab child pipeline, or folder names.
+    /// Emit the CI job matrix: GitHub Actions matrix JSON, a GitLab child pipeline, Tekton PipelineRun(s), or folder names.
     ///
     /// Reads a plan (`--plan`) or makes one exactly as `monoarch plan` does.
     /// Writes the matrix to stdout (or `--output`); for GitHub also `matrix` and
@@ -46,6 +46,7 @@ pub enum Command {
     ///
     /// Example: monoarch matrix --format github --write-plan plan.json
     ///          monoarch matrix --format gitlab --plan plan.json --output child-pipeline.yml
+    ///          monoarch matrix --format tekton --plan plan.json --source-url URL | kubectl create -f -
     Matrix(commands::matrix::MatrixArgs),
 
     /// Check every project config, `monoarch.yaml` and the schedule file; report all problems at once.

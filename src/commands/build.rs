@@ -6,6 +6,7 @@ use clap::{ArgGroup, Args};
 use serde::Deserialize;
 
 use super::Error;
+use super::results::write_results;
 use crate::build::builder::{BuilderKind, KANIKO_EXECUTOR};
 use crate::build::{BuildError, JobOptions, run_job};
 use crate::ci::LogStyle;
@@ -20,7 +21,8 @@ Reads the plan (`--plan`), the upstream repository at the planned ref (or commit
 Runs the builder (Kaniko, buildah or BuildKit) with its output inside a collapsible log \
 section, pushes the arch image `<registry>/<repository>:<arch tag>`, reads it back to check \
 digest and platform, and writes the build record `<records>/<project>-<arch>.json` (and \
-`digest`, `image`, `upstream-commit`, `record` to $GITHUB_OUTPUT when set).\n\n\
+`digest`, `image`, `upstream-commit`, `record` to $GITHUB_OUTPUT when set, and `platform`, \
+`digest`, `image` as files in --results-dir, for Tekton).\n\n\
 The job must run on a machine of its architecture unless --allow-emulation is given (or \
 MONOARCH_ALLOW_EMULATION=true). Build \
 args taken from the environment reach the builder through its environment, never on a \
@@ -82,6 +84,11 @@ pub struct BuildArgs {
     /// Root of the monorepo, for projects without an upstream (default: the git repository around the current folder).
     #[arg(long, value_name = "DIR")]
     pub repo: Option<PathBuf>,
+
+    /// Also write `platform` (first), `digest` and `image` as files in DIR, as Tekton task
+    /// results are (`--results-dir /tekton/results`).
+    #[arg(long, value_name = "DIR", conflicts_with = "job_env")]
+    pub results_dir: Option<PathBuf>,
 }
 
 /// The fields of a GitHub matrix entry a build job needs.
@@ -153,12 +160,21 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
 
     let mut failures: Vec<BuildError> = Vec::new();
     for (project, job) in &jobs {
-        if let Err(e) = run_job(&plan, project, job, &options, env) {
-            if jobs.len() == 1 {
-                return Err(e.into());
+        // The platform first: a failed TaskRun still says which platform failed.
+        if let Some(dir) = &args.results_dir {
+            write_results(dir, &[("platform", job.platform.as_str())])?;
+        }
+        match run_job(&plan, project, job, &options, env) {
+            Ok(record) => {
+                if let Some(dir) = &args.results_dir {
+                    write_results(dir, &[("digest", &record.digest), ("image", &record.image)])?;
+                }
             }
-            eprintln!("error: {e}");
-            failures.push(e);
+            Err(e) if jobs.len() == 1 => return Err(e.into()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failures.push(e);
+            }
         }
     }
     Ok(match failures.first() {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::Error;
+use super::results::write_results;
 use crate::contract::{self, DEFAULT_RECORDS_DIR, Plan};
 use crate::env::Env;
 use crate::manifest::{self, ManifestError, Options, report};
@@ -75,6 +76,11 @@ pub struct ManifestArgs {
     /// Projects stitched at the same time.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
+
+    /// With one --project: also write the index digest to DIR/digest, as Tekton task
+    /// results are (`--results-dir /tekton/results`); nothing when the project failed.
+    #[arg(long, value_name = "DIR")]
+    pub results_dir: Option<PathBuf>,
 }
 
 pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
@@ -123,6 +129,12 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
             "$GITHUB_OUTPUT",
             &report::github_output(&reports),
         )?;
+    }
+    if let (Some(dir), [only]) = (&args.results_dir, reports.as_slice())
+        && only.status != report::ProjectStatus::Failed
+        && let Some(digest) = &only.index_digest
+    {
+        write_results(dir, &[("digest", digest)])?;
     }
     if let Some(path) = &args.summary_json {
         std::fs::write(path, report::summary_json(&reports)).map_err(|source| {

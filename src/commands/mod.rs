@@ -8,6 +8,7 @@ pub mod matrix;
 mod output;
 pub mod plan;
 mod resolve;
+mod results;
 pub mod run;
 mod select;
 pub mod validate;

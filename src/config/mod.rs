@@ -8,6 +8,7 @@ mod publish;
 mod repo;
 mod suggest;
 mod tag;
+mod tekton;
 mod yaml;
 
 pub use gitlab::{DEFAULT_BUILD_IMAGE, GitlabSettings};
@@ -21,3 +22,4 @@ pub use publish::{Elsewhere, PublishRule};
 pub use repo::{Globs, REPO_CONFIG_FILE, RepoConfig, Runner};
 pub use suggest::closest;
 pub use tag::{is_valid_repository, is_valid_tag};
+pub use tekton::{TektonRunner, TektonSettings, Toleration};

@@ -12,6 +12,7 @@ use super::paths::relative_setting;
 use super::problem::{FileProblems, Problems};
 use super::publish::{PublishRule, RawPublish};
 use super::tag::is_valid_repository;
+use super::tekton::{RawTekton, RawTektonRunner, TektonRunner, TektonSettings};
 use super::yaml;
 use crate::contract::{DEFAULT_PLATFORMS, NamingScheme, PLATFORMS, Platform};
 use crate::env::Env;
@@ -34,6 +35,7 @@ struct RawRepoConfig {
     runners: Option<BTreeMap<String, Spanned<RawRunner>>>,
     gitlab: Option<RawGitlab>,
     publish: Option<RawPublish>,
+    tekton: Option<RawTekton>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -41,6 +43,7 @@ struct RawRepoConfig {
 struct RawRunner {
     github: Option<String>,
     gitlab_tags: Option<Vec<String>>,
+    tekton: Option<RawTektonRunner>,
 }
 
 /// Where a platform's jobs run.
@@ -49,6 +52,8 @@ pub struct Runner {
     /// GitHub `runs-on` label; empty when none is configured.
     pub github: String,
     pub gitlab_tags: Vec<String>,
+    /// Extra node labels and tolerations for Tekton build tasks; `None`: only the arch pin.
+    pub tekton: Option<TektonRunner>,
 }
 
 /// A list of globs and the set compiled from them.
@@ -93,6 +98,7 @@ pub struct RepoConfig {
     pub runners: BTreeMap<Platform, Runner>,
     pub gitlab: GitlabSettings,
     pub publish: PublishRule,
+    pub tekton: TektonSettings,
 }
 
 pub const DEFAULT_IGNORE: &[&str] = &["**/*.md"];
@@ -200,6 +206,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         .unwrap_or_default();
     let gitlab = GitlabSettings::resolve(raw.gitlab, &default_tags);
     let publish = PublishRule::resolve(raw.publish, env, p);
+    let tekton = super::tekton::resolve_settings(raw.tekton, p);
     RepoConfig {
         file: None,
         registry,
@@ -216,6 +223,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         runners,
         gitlab,
         publish,
+        tekton,
     }
 }
 
@@ -339,6 +347,7 @@ fn runners(
                 Runner {
                     github,
                     gitlab_tags,
+                    tekton: None,
                 },
             ))
         })
@@ -355,12 +364,16 @@ fn runners(
         let entry = runners.entry(platform).or_insert(Runner {
             github: String::new(),
             gitlab_tags: Vec::new(),
+            tekton: None,
         });
         if let Some(github) = &spanned.value.github {
             entry.github = github.clone();
         }
         if let Some(tags) = &spanned.value.gitlab_tags {
             entry.gitlab_tags = tags.clone();
+        }
+        if let Some(tekton) = super::tekton::resolve_runner(&spanned.value.tekton, &arch, p) {
+            entry.tekton = Some(tekton);
         }
     }
     runners

@@ -3,10 +3,15 @@
 mod dirs;
 mod github;
 mod gitlab;
+mod tekton;
 
 pub use dirs::dirs;
 pub use github::{GithubEntry, GithubMatrix, github_matrix};
 pub use gitlab::gitlab_pipeline;
+pub use tekton::{
+    BUILD_TASK, MANIFEST_TASK, TektonInput, VERDICT_TASK, build_task_name, manifest_task_name,
+    tekton_pipelineruns,
+};
 
 use thiserror::Error;
 
@@ -24,4 +29,8 @@ pub enum MatrixError {
         "--max-jobs {max} is too small for {groups} runner groups; it must be at least {groups}"
     )]
     TooFewJobs { max: usize, groups: usize },
+    #[error(
+        "project `{project}` is built from its own folder, so its Tekton build tasks clone the monorepo, but no clone URL is known; pass --source-url URL or set `source:` in monoarch.yaml"
+    )]
+    NoSourceUrl { project: String },
 }

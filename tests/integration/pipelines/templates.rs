@@ -49,9 +49,12 @@ fn kind(rel: &str) -> &'static str {
         "gitlab-ci"
     } else if matches!(
         rel,
-        "gitlab/monoarch.yaml" | "gitlab/monoarch.gitlab-registry.yaml"
+        "gitlab/monoarch.yaml" | "gitlab/monoarch.gitlab-registry.yaml" | "tekton/monoarch.yaml"
     ) {
         "monoarch-config"
+    } else if rel.starts_with("tekton/") && rel.ends_with(".yaml") {
+        // tekton-lint, in pipelines::tekton::lint
+        "tekton"
     } else {
         "unknown"
     }

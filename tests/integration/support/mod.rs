@@ -14,5 +14,6 @@ pub mod plans;
 pub mod registry;
 pub mod release_server;
 pub mod skopeo;
+pub mod tekton;
 pub mod tools;
 pub mod validators;

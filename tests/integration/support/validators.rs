@@ -83,3 +83,16 @@ pub fn shellcheck(files: &[PathBuf]) -> Option<Verdict> {
         .expect("run shellcheck");
     Some(verdict(out))
 }
+
+/// `tekton-lint` (npm `@ibm/tekton-lint`) over these files, run together so references
+/// between them (a Pipeline's `taskRef`, its params and results) are checked.
+/// `None` when tekton-lint is missing outside CI.
+pub fn tekton_lint(files: &[PathBuf]) -> Option<Verdict> {
+    let binary = crate::support::tools::require("tekton-lint")?;
+    let out = Command::new(binary)
+        .args(["--color=false", "--format", "stylish"])
+        .args(files)
+        .output()
+        .expect("run tekton-lint");
+    Some(verdict(out))
+}
