@@ -14,15 +14,20 @@ const TOOLS: &[&str] = &[
     "actionlint",
     "buildah",
     "busybox",
+    "cargo",
     "check-jsonschema",
     "curl",
     "docker-registry",
     "git",
+    "gitlab-ci-local",
     "htpasswd",
     "openssl",
     "python3",
+    "rsync",
+    "shellcheck",
     "skopeo",
     "tekton-lint",
+    "zizmor",
 ];
 
 fn main() {
