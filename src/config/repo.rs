@@ -1,7 +1,7 @@
 //! `monoarch.yaml`: repo-wide settings, each with a default that works without the file.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -56,10 +56,9 @@ pub struct Runner {
     pub tekton: Option<TektonRunner>,
 }
 
-/// A list of globs and the set compiled from them.
+/// A list of globs compiled into one set.
 #[derive(Debug, Clone)]
 pub struct Globs {
-    pub patterns: Vec<String>,
     set: GlobSet,
 }
 
@@ -67,21 +66,10 @@ impl Globs {
     pub fn is_match(&self, path: &str) -> bool {
         self.set.is_match(path)
     }
-
-    /// Matches the first pattern that fits, for reasons shown to users.
-    pub fn first_match(&self, path: &str) -> Option<&str> {
-        self.set
-            .matches(path)
-            .into_iter()
-            .min()
-            .map(|i| self.patterns[i].as_str())
-    }
 }
 
 #[derive(Debug, Clone)]
 pub struct RepoConfig {
-    /// The file it was read from, if there was one.
-    pub file: Option<PathBuf>,
     /// Registry host; empty when none is configured.
     pub registry: String,
     /// Where an empty `registry` should have come from, for the message that asks for it.
@@ -109,13 +97,12 @@ impl RepoConfig {
     pub fn load(root: &Path, env: &Env) -> Result<RepoConfig, Problems> {
         let path = root.join(REPO_CONFIG_FILE);
         let mut problems = FileProblems::new(REPO_CONFIG_FILE);
-        // `file` follows from the read itself; no second look at the disk.
-        let (raw, file) = match std::fs::read_to_string(&path) {
+        let raw = match std::fs::read_to_string(&path) {
             Ok(text) => match yaml::parse::<Option<RawRepoConfig>>(&text, &mut problems) {
-                Some(raw) => (raw.unwrap_or_default(), Some(path)),
+                Some(raw) => raw.unwrap_or_default(),
                 None => return Err(problems.problems),
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (RawRepoConfig::default(), None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => RawRepoConfig::default(),
             Err(e) => {
                 problems.add(0, 0, "", format!("cannot read: {e}"));
                 return Err(problems.problems);
@@ -123,7 +110,7 @@ impl RepoConfig {
         };
         let config = resolve(raw, root, env, &mut problems);
         problems.sort();
-        problems.problems.into_result(RepoConfig { file, ..config })
+        problems.problems.into_result(config)
     }
 
     pub fn runner(&self, platform: Platform) -> Option<&Runner> {
@@ -208,7 +195,6 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
     let publish = PublishRule::resolve(raw.publish, env, p);
     let tekton = super::tekton::resolve_settings(raw.tekton, p);
     RepoConfig {
-        file: None,
         registry,
         registry_setting,
         repository,
@@ -310,12 +296,10 @@ fn globs(
             .collect(),
     };
     let mut builder = GlobSetBuilder::new();
-    let mut kept = Vec::new();
     for pattern in &patterns {
         match Glob::new(&pattern.value) {
             Ok(glob) => {
                 builder.add(glob);
-                kept.push(pattern.value.clone());
             }
             Err(e) => p.at(
                 pattern,
@@ -325,10 +309,7 @@ fn globs(
         }
     }
     let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
-    Globs {
-        patterns: kept,
-        set,
-    }
+    Globs { set }
 }
 
 fn runners(
