@@ -4,18 +4,14 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands;
+use crate::contract::exit_code;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "monoarch",
     version,
     about = "Turn a directory-per-project monorepo into multi-architecture container images",
-    long_about = "Turn a directory-per-project monorepo into multi-architecture container images.\n\n\
-        Stages: plan (which projects, which jobs) -> matrix (CI jobs) -> build (one project x arch, \
-        on a native runner) -> manifest (one OCI index per project). `monoarch run` does all of it on \
-        one machine.\n\nExit codes: 0 ok, 1 unexpected, 2 usage, 3 invalid config, 4 git, \
-        5 shallow clone, 6 invalid plan, 7 source fetch, 8 build, 9 registry, 10 verification, \
-        11 wrong architecture, 12 partial success."
+    long_about = long_about()
 )]
 pub struct Cli {
     /// More log output (-v debug, -vv trace). `MONOARCH_LOG` overrides.
@@ -38,7 +34,7 @@ pub enum Command {
     ///          monoarch plan --base origin/main --format json --output plan.json
     Plan(commands::plan::PlanArgs),
 
-    /// Emit the CI job matrix: GitHub Actions matrix JSON, a GitLab child pipeline, or folder names.
+    /// Emit the CI job matrix: GitHub Actions matrix JSON, a GitLab child pipeline, Tekton PipelineRun(s), or folder names.
     ///
     /// Reads a plan (`--plan`) or makes one exactly as `monoarch plan` does.
     /// Writes the matrix to stdout (or `--output`); for GitHub also `matrix` and
@@ -46,6 +42,7 @@ pub enum Command {
     ///
     /// Example: monoarch matrix --format github --write-plan plan.json
     ///          monoarch matrix --format gitlab --plan plan.json --output child-pipeline.yml
+    ///          monoarch matrix --format tekton --plan plan.json --source-url URL | kubectl create -f -
     Matrix(commands::matrix::MatrixArgs),
 
     /// Check every project config, `monoarch.yaml` and the schedule file; report all problems at once.
@@ -67,4 +64,15 @@ pub enum Command {
     /// Run the whole pipeline on this machine: plan, build with buildah, push, stitch, summary.
     #[command(long_about = commands::run::LONG_ABOUT)]
     Run(commands::run::RunArgs),
+}
+
+/// The top-level help: what monoarch does, and the exit codes from their one table.
+fn long_about() -> String {
+    format!(
+        "Turn a directory-per-project monorepo into multi-architecture container images.\n\n\
+        Stages: plan (which projects, which jobs) -> matrix (CI jobs) -> build (one project x arch, \
+        on a native runner) -> manifest (one OCI index per project). `monoarch run` does all of it on \
+        one machine.\n\nExit codes: {}.",
+        exit_code::help_list()
+    )
 }

@@ -11,44 +11,51 @@
 //! - shared I/O below the stages: `source` (upstream fetch), `registry` and `store`
 //!   (where images live: a registry or an OCI layout);
 //! - on top: `run` (everything on one machine), `commands` and `cli`.
+//!
+//! Public are only what the binary and the integration tests use: the
+//! contracts, the environment snapshot, the command line, the upstream fetch
+//! (tested on its own against real git servers) and [`run`]. Everything else
+//! is private, so the compiler reports what nothing uses.
 
 pub mod contract;
 pub mod env;
 pub mod tls;
 
-pub mod ci;
-pub mod config;
-pub mod git;
+mod ci;
+mod config;
+mod git;
 
-pub mod registry;
+mod registry;
 pub mod source;
-pub mod store;
+mod store;
 
-pub mod detect;
-pub mod plan;
+mod detect;
+mod plan;
 
-pub mod build;
-pub mod manifest;
-pub mod matrix;
+mod build;
+mod manifest;
+mod matrix;
 
-pub mod run;
+mod run;
 
 pub mod cli;
-pub mod commands;
+mod commands;
 pub mod logging;
 
 pub use commands::Error;
 pub use contract::exit_code;
 
 /// Runs one parsed command line; returns the exit code for a handled outcome.
+/// The environment, CI context and clock are read here, once.
 pub fn run(cli: cli::Cli, env: env::Env) -> Result<i32, Error> {
     use cli::Command;
+    let ctx = commands::Context::new(env);
     match cli.command {
-        Command::Plan(args) => commands::plan::run(args, &env),
-        Command::Matrix(args) => commands::matrix::run(args, &env),
-        Command::Validate(args) => commands::validate::run(args, &env),
-        Command::Build(args) => commands::build::run(args, &env),
-        Command::Manifest(args) => commands::manifest::run(args, &env),
-        Command::Run(args) => commands::run::run(args, &env),
+        Command::Plan(args) => commands::plan::run(args, &ctx),
+        Command::Matrix(args) => commands::matrix::run(args, &ctx),
+        Command::Validate(args) => commands::validate::run(args, &ctx),
+        Command::Build(args) => commands::build::run(args, &ctx),
+        Command::Manifest(args) => commands::manifest::run(args, &ctx),
+        Command::Run(args) => commands::run::run(args, &ctx),
     }
 }

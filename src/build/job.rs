@@ -9,10 +9,13 @@ use crate::env::Env;
 
 use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
 use super::paths::{self, Kind};
-use super::verify::{Pushed, verify, verify_layout};
+use super::verify::{Pushed, VerifyError, verify};
 use super::{BuildError, guard, output, registry_auth};
-use crate::ci::LogStyle;
+use crate::ci::{Ci, Console};
+use crate::registry::Registry;
 use crate::source;
+use crate::store::layout::Layout;
+use crate::store::{Store, StoreError};
 
 /// Everything a job needs besides the plan; read once by the command.
 pub struct JobOptions<'a> {
@@ -29,12 +32,17 @@ pub struct JobOptions<'a> {
     pub repo_root: &'a Path,
     /// This machine's platform (`None`: not in the platform table).
     pub host_platform: Option<Platform>,
-    pub style: LogStyle,
-    /// Seconds since the epoch, for log section markers.
-    pub now: &'a dyn Fn() -> i64,
+    /// The CI system: its log sections and step outputs.
+    pub ci: &'a Ci,
+    /// Where the job's lines for people go.
+    pub console: &'a dyn Console,
+    /// Seconds since the epoch, for log section markers (the command's clock).
+    pub clock: fn() -> i64,
     /// Push into this OCI image layout instead of the registry (`monoarch run`;
     /// buildah only). `registry_host` is then unused.
     pub layout: Option<&'a Path>,
+    /// The command's one async runtime, for reading the pushed image back.
+    pub runtime: &'a tokio::runtime::Runtime,
 }
 
 /// Builds, pushes and verifies one job, then writes its build record.
@@ -151,8 +159,9 @@ pub fn run_job(
     let runner = Runner {
         project: name,
         builder: opts.builder,
-        style: opts.style,
-        now: opts.now,
+        style: opts.ci.log_style(),
+        clock: opts.clock,
+        console: opts.console,
         env,
         child_env: &args.child_env,
         secrets: &args.secrets,
@@ -163,22 +172,17 @@ pub fn run_job(
     let digest = opts.builder.read_digest(&spec)?;
 
     let pushed = Pushed {
-        host: opts.registry_host,
         repository: &project.repository,
         tag: &job.tag,
         digest: &digest,
         platform: job.platform,
     };
-    let image = match opts.layout {
-        Some(dir) => {
-            verify_layout(dir, &pushed)?;
-            push_to.unwrap_or_default()
-        }
-        None => {
-            verify(&pushed, opts.insecure, env)?;
-            image
-        }
-    };
+    let store = open_store(opts, env).map_err(|source| VerifyError::Read {
+        image: push_to.clone().unwrap_or_else(|| image.clone()),
+        source,
+    })?;
+    opts.runtime.block_on(verify(&store, &pushed))?;
+    let image = push_to.unwrap_or(image);
     tracing::info!(
         "{name}: verified {image}: digest {digest}, platform {}",
         job.platform
@@ -197,17 +201,27 @@ pub fn run_job(
         plan_commit: plan.commit.clone(),
     };
     let path = output::write_record(opts.records_dir, &record)?;
-    if let Some(github_output) = env.get("GITHUB_OUTPUT") {
-        output::append_github_output(Path::new(github_output), &record)?;
-    }
-    println!(
-        "built {name} {}: {}@{} (record: {})",
+    opts.ci.set_outputs(&output::step_outputs(&record))?;
+    opts.console.out(&format!(
+        "built {name} {}: {}@{} (record: {})\n",
         job.platform,
         record.image,
         record.digest,
         path.display()
-    );
+    ));
     Ok(record)
+}
+
+/// Where the image was pushed: the layout of `monoarch run`, else the registry.
+fn open_store(opts: &JobOptions<'_>, env: &Env) -> Result<Store, StoreError> {
+    Ok(match opts.layout {
+        Some(dir) => Store::Layout(Layout::open(dir)?),
+        None => Store::Registry(Box::new(Registry::new(
+            opts.registry_host,
+            opts.insecure,
+            env,
+        )?)),
+    })
 }
 
 /// Makes sure the job's folder exists (the digest file goes there).

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::contract::{Platform, exit_code};
+use crate::contract::Platform;
 
 pub use job::{JobOptions, run_job};
 
@@ -43,23 +43,12 @@ pub enum BuildError {
     /// The plan or the job selection does not fit together.
     #[error("{0}")]
     Plan(String),
+    #[error(transparent)]
+    Ci(#[from] crate::ci::CiError),
     #[error("cannot write {what} {path}: {message}")]
     Output {
         what: &'static str,
         path: PathBuf,
         message: String,
     },
-}
-
-impl BuildError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            BuildError::WrongArch { .. } => exit_code::WRONG_ARCH,
-            BuildError::Source(_) | BuildError::Path(_) => exit_code::SOURCE,
-            BuildError::Builder(e) => e.exit_code(),
-            BuildError::Verify(e) => e.exit_code(),
-            BuildError::Plan(_) => exit_code::INVALID_PLAN,
-            BuildError::Output { .. } => exit_code::FAILURE,
-        }
-    }
 }

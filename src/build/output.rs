@@ -1,6 +1,5 @@
-//! The build record: written to `--records DIR` and, in GitHub Actions, to `$GITHUB_OUTPUT`.
+//! The build record: written to `--records DIR` and, in GitHub Actions, as step outputs.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::contract::BuildRecord;
@@ -26,42 +25,31 @@ pub fn write_record(dir: &Path, record: &BuildRecord) -> Result<PathBuf, BuildEr
     Ok(path)
 }
 
-/// The `key=value` lines for `$GITHUB_OUTPUT`: `digest`, `image`,
+/// The step outputs of a job (`$GITHUB_OUTPUT`): `digest`, `image`,
 /// `upstream-commit` of this job, and `record` (the whole record, one line).
 /// A matrix entry that packs several jobs overwrites them job by job; the
 /// record files hold every job.
-pub fn github_output_lines(record: &BuildRecord) -> String {
-    let mut lines = format!("digest={}\nimage={}\n", record.digest, record.image);
+pub fn step_outputs(record: &BuildRecord) -> Vec<(&'static str, String)> {
+    let mut pairs = vec![
+        ("digest", record.digest.clone()),
+        ("image", record.image.clone()),
+    ];
     if let Some(commit) = &record.upstream_commit {
-        lines.push_str(&format!("upstream-commit={commit}\n"));
+        pairs.push(("upstream-commit", commit.clone()));
     }
     if let Ok(json) = serde_json::to_string(record) {
-        lines.push_str(&format!("record={json}\n"));
+        pairs.push(("record", json));
     }
-    lines
-}
-
-/// Appends to the file `$GITHUB_OUTPUT` names.
-pub fn append_github_output(path: &Path, record: &BuildRecord) -> Result<(), BuildError> {
-    let err = |e: std::io::Error| BuildError::Output {
-        what: "$GITHUB_OUTPUT",
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(err)?;
-    file.write_all(github_output_lines(record).as_bytes())
-        .map_err(err)
+    pairs
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ci::Ci;
     use crate::contract::Platform;
     use crate::contract::RECORD_FORMAT_VERSION;
+    use crate::env::Env;
 
     fn record() -> BuildRecord {
         BuildRecord {
@@ -90,6 +78,13 @@ mod tests {
 
     #[test]
     fn github_output_has_one_line_per_key() {
-        insta::assert_snapshot!(github_output_lines(&record()));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("github-output");
+        let ci = Ci::from_env(&Env::from_pairs([(
+            "GITHUB_OUTPUT",
+            file.display().to_string(),
+        )]));
+        ci.set_outputs(&step_outputs(&record())).expect("written");
+        insta::assert_snapshot!(std::fs::read_to_string(&file).expect("read"));
     }
 }

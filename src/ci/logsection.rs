@@ -1,7 +1,5 @@
 //! Collapsible log sections: GitHub `::group::`, GitLab section markers, or a plain heading.
 
-use crate::env::Env;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogStyle {
     GitHub,
@@ -10,17 +8,6 @@ pub enum LogStyle {
 }
 
 impl LogStyle {
-    /// The CI system this runs in, from the variables each one sets.
-    pub fn detect(env: &Env) -> LogStyle {
-        if env.is_true("GITHUB_ACTIONS") {
-            LogStyle::GitHub
-        } else if env.is_true("GITLAB_CI") {
-            LogStyle::GitLab
-        } else {
-            LogStyle::Plain
-        }
-    }
-
     /// The line that opens a section. `id` must be unique in the job log;
     /// `unix_time` is when it starts (GitLab shows the section's duration).
     pub fn start(self, id: &str, title: &str, unix_time: i64) -> String {
@@ -74,22 +61,6 @@ fn section_id(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn detects_the_ci_system() {
-        assert_eq!(
-            LogStyle::detect(&Env::from_pairs([("GITHUB_ACTIONS", "true")])),
-            LogStyle::GitHub
-        );
-        assert_eq!(
-            LogStyle::detect(&Env::from_pairs([("GITLAB_CI", "true")])),
-            LogStyle::GitLab
-        );
-        assert_eq!(
-            LogStyle::detect(&Env::from_pairs([("CI", "true")])),
-            LogStyle::Plain
-        );
-    }
 
     #[test]
     fn markers() {

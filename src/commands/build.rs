@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args};
 use serde::Deserialize;
 
-use super::Error;
+use super::error::build_code;
+use super::results::write_results;
+use super::{Context, Error};
 use crate::build::builder::{BuilderKind, KANIKO_EXECUTOR};
 use crate::build::{BuildError, JobOptions, run_job};
-use crate::ci::LogStyle;
 use crate::contract::exit_code;
+use crate::contract::exit_code::Outcome;
 use crate::contract::{DEFAULT_RECORDS_DIR, JobPlan, Plan, Platform, ProjectPlan, read_plan};
 use crate::env::Env;
 use crate::git::Git;
@@ -20,8 +22,10 @@ Reads the plan (`--plan`), the upstream repository at the planned ref (or commit
 Runs the builder (Kaniko, buildah or BuildKit) with its output inside a collapsible log \
 section, pushes the arch image `<registry>/<repository>:<arch tag>`, reads it back to check \
 digest and platform, and writes the build record `<records>/<project>-<arch>.json` (and \
-`digest`, `image`, `upstream-commit`, `record` to $GITHUB_OUTPUT when set).\n\n\
-The job must run on a machine of its architecture unless --allow-emulation is given. Build \
+`digest`, `image`, `upstream-commit`, `record` to $GITHUB_OUTPUT when set, and `platform`, \
+`digest`, `image` as files in --results-dir, for Tekton).\n\n\
+The job must run on a machine of its architecture unless --allow-emulation is given (or \
+MONOARCH_ALLOW_EMULATION=true). Build \
 args taken from the environment reach the builder through its environment, never on a \
 printed command line. Private upstreams: a token from MONOARCH_GIT_TOKEN (any host, or only \
 MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to GitHub). Registry credentials: MONOARCH_REGISTRY_USERNAME and \
@@ -66,6 +70,7 @@ pub struct BuildArgs {
     pub records: PathBuf,
 
     /// Build even if this machine's architecture differs from the job's (needs QEMU/binfmt).
+    /// Also `MONOARCH_ALLOW_EMULATION=true`.
     #[arg(long)]
     pub allow_emulation: bool,
 
@@ -80,6 +85,11 @@ pub struct BuildArgs {
     /// Root of the monorepo, for projects without an upstream (default: the git repository around the current folder).
     #[arg(long, value_name = "DIR")]
     pub repo: Option<PathBuf>,
+
+    /// Also write `platform` (first), `digest` and `image` as files in DIR, as Tekton task
+    /// results are (`--results-dir /tekton/results`).
+    #[arg(long, value_name = "DIR", conflicts_with = "job_env")]
+    pub results_dir: Option<PathBuf>,
 }
 
 /// The fields of a GitHub matrix entry a build job needs.
@@ -89,8 +99,17 @@ struct MatrixEntry {
     projects: Vec<String>,
 }
 
-pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
+pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
+    let env = &ctx.env;
     let plan = read_plan(&args.plan)?;
+    if !plan.publish.builds() {
+        return Err(BuildError::Plan(format!(
+            "{} is a preview-only plan ({}); nothing may be built from it",
+            args.plan.display(),
+            plan.publish.reason
+        ))
+        .into());
+    }
     let (arch, names) = job_selection(&args, env)?;
     let jobs = select_jobs(&plan, &arch, &names, &args.plan)?;
     let registry_host = args
@@ -125,43 +144,52 @@ pub fn run(args: BuildArgs, env: &Env) -> Result<i32, Error> {
         }
     };
     let repo_root = args.repo.clone().unwrap_or_else(discover_repo_root);
-    let now = || chrono::Utc::now().timestamp();
+    let runtime = super::runtime()?;
     let options = JobOptions {
         builder,
         registry_host: &registry_host,
         insecure: &args.insecure_registry,
         records_dir: &args.records,
-        allow_emulation: args.allow_emulation,
+        // The opt-in for teams without runners of every architecture, e.g. a CI variable.
+        allow_emulation: args.allow_emulation || env.is_true("MONOARCH_ALLOW_EMULATION"),
         workdir: &workdir,
         repo_root: &repo_root,
         host_platform: Platform::host(),
-        style: LogStyle::detect(env),
-        now: &now,
+        ci: &ctx.ci,
+        console: &ctx.console,
+        clock: ctx.clock,
         layout: None,
+        runtime: &runtime,
     };
 
-    let mut failures: Vec<BuildError> = Vec::new();
+    let mut outcomes = Vec::new();
     for (project, job) in &jobs {
-        if let Err(e) = run_job(&plan, project, job, &options, env) {
-            if jobs.len() == 1 {
-                return Err(e.into());
+        // The platform first: a failed TaskRun still says which platform failed.
+        if let Some(dir) = &args.results_dir {
+            write_results(dir, &[("platform", job.platform.as_str())])?;
+        }
+        match run_job(&plan, project, job, &options, env) {
+            Ok(record) => {
+                if let Some(dir) = &args.results_dir {
+                    write_results(dir, &[("digest", &record.digest), ("image", &record.image)])?;
+                }
+                outcomes.push(Outcome::Done);
             }
-            eprintln!("error: {e}");
-            failures.push(e);
+            Err(e) if jobs.len() == 1 => return Err(e.into()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                outcomes.push(Outcome::Failed(build_code(&e)));
+            }
         }
     }
-    Ok(match failures.first() {
-        None => exit_code::SUCCESS,
-        Some(_) if failures.len() < jobs.len() => {
-            eprintln!(
-                "{} of {} jobs failed; their errors are above",
-                failures.len(),
-                jobs.len()
-            );
-            exit_code::PARTIAL
-        }
-        Some(first) => first.exit_code(),
-    })
+    let failed = outcomes.iter().filter(|o| **o != Outcome::Done).count();
+    if failed > 0 {
+        eprintln!(
+            "{failed} of {} jobs failed; their errors are above",
+            jobs.len()
+        );
+    }
+    Ok(exit_code::aggregate(outcomes))
 }
 
 /// Where the temporary work folder goes. In the Kaniko image that is
@@ -180,11 +208,8 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Vec<String>), E
         return Ok((arch.clone(), vec![project.clone()]));
     }
     let var = args.job_env.as_deref().unwrap_or_default();
-    let text = env.get(var).ok_or_else(|| Error::Reported {
-        message: format!(
-            "--job-env {var}: the variable is not set; in GitHub Actions set `env: {var}: ${{{{ toJSON(matrix) }}}}`"
-        ),
-        code: exit_code::USAGE,
+    let text = env.get(var).ok_or_else(|| Error::JobEnvUnset {
+        var: var.to_string(),
     })?;
     let entry: MatrixEntry = serde_json::from_str(text).map_err(|e| {
         BuildError::Plan(format!(

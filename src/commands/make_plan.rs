@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+use super::Context;
 use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project};
-use crate::contract::{Plan, Reason, RemovedProject, Selection, SelectionMode};
+use crate::contract::{Plan, PublishMode, Reason, RemovedProject, Selection, SelectionMode};
 use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
 use crate::git::{Git, GitError, Oid};
 use crate::plan::{PlanInputs, assemble};
+use crate::plan::{RunBranch, decide_publish};
 
 #[derive(Debug, Error)]
 pub enum MakePlanError {
@@ -49,11 +51,8 @@ pub struct Made {
     pub repo: RepoConfig,
 }
 
-pub fn make_plan(
-    request: &PlanRequest,
-    env: &Env,
-    now: DateTime<Utc>,
-) -> Result<Made, MakePlanError> {
+pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanError> {
+    let env = &ctx.env;
     let start = request.start.clone().unwrap_or_else(|| PathBuf::from("."));
     // For the debug line below: how long the git part of the plan took.
     let git_started = std::time::Instant::now();
@@ -70,7 +69,7 @@ pub fn make_plan(
     if let Some(registry) = &request.registry {
         repo.registry = registry.clone();
     }
-    let created = created_at(env, now)?;
+    let created = created_at(env, ctx.now)?;
     let head = git.head()?;
     let hints = detect::default_branch_candidates(env);
     let options = BaseOptions {
@@ -78,7 +77,12 @@ pub fn make_plan(
         branch_hints: &hints,
         deepen: request.deepen,
     };
-    let resolved = detect::resolve(&detect::request(&request.flags, env), &git, head, &options)?;
+    let resolved = detect::resolve(
+        &detect::request(&request.flags, ctx.ci.system, env),
+        &git,
+        head,
+        &options,
+    )?;
     let dir = repo.projects_dir.clone();
 
     let (chosen, removed, mode, base): Chosen = match &resolved.choice {
@@ -178,7 +182,7 @@ pub fn make_plan(
     if !problems.is_empty() {
         return Err(MakePlanError::Config(problems));
     }
-    let plan = assemble(PlanInputs {
+    let mut plan = assemble(PlanInputs {
         repo: &repo,
         commit: head.to_string(),
         created,
@@ -197,6 +201,18 @@ pub fn make_plan(
             })
             .collect(),
     });
+    let (branch, ci_default) = detect::run_branch(ctx.ci.system, env);
+    let at = RunBranch {
+        branch: branch.as_deref(),
+        default_branch: repo.default_branch.as_deref().or(ci_default.as_deref()),
+    };
+    plan.publish = decide_publish(&repo.publish, plan.selection.trigger, &at);
+    if plan.publish.mode == PublishMode::DateSha {
+        // The date-sha tag comes first; additional and floating tags stay where they are.
+        for project in &mut plan.projects {
+            project.tags.truncate(1);
+        }
+    }
     Ok(Made { plan, root, repo })
 }
 

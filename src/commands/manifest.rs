@@ -1,12 +1,14 @@
 //! `monoarch manifest`: verify arch images, publish one multi-arch index per project.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
 
-use super::Error;
+use super::error::stitch_code;
+use super::results::write_results;
+use super::{Context, Error};
+use crate::contract::exit_code;
 use crate::contract::{self, DEFAULT_RECORDS_DIR, Plan};
 use crate::env::Env;
 use crate::manifest::{self, ManifestError, Options, report};
@@ -75,9 +77,15 @@ pub struct ManifestArgs {
     /// Projects stitched at the same time.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
+
+    /// With one --project: also write the index digest to DIR/digest, as Tekton task
+    /// results are (`--results-dir /tekton/results`); nothing when the project failed.
+    #[arg(long, value_name = "DIR")]
+    pub results_dir: Option<PathBuf>,
 }
 
-pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
+pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
+    let env = &ctx.env;
     let plan = contract::read_plan(&args.plan)?;
     let names = project_names(&plan, &args)?;
     let target = open_target(&plan, &args, env)?;
@@ -85,10 +93,7 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
         allow_partial: args.allow_partial,
         records_dir: Some(args.records.clone()),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(ManifestError::Runtime)?;
+    let runtime = super::runtime()?;
     let target = Arc::new(target);
     let reports = runtime.block_on(manifest::stitch_all(
         Arc::new(plan),
@@ -102,7 +107,7 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
     }
 
     for r in &reports {
-        for e in &r.errors {
+        for e in &r.failures {
             eprintln!("error: {e}");
         }
         for n in &r.notes {
@@ -110,19 +115,13 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
         }
     }
     print!("{}", report::table(&reports));
-    if let Some(path) = env.get("GITHUB_STEP_SUMMARY") {
-        append(
-            Path::new(path),
-            "$GITHUB_STEP_SUMMARY",
-            &report::markdown(&reports),
-        )?;
-    }
-    if let Some(path) = env.get("GITHUB_OUTPUT") {
-        append(
-            Path::new(path),
-            "$GITHUB_OUTPUT",
-            &report::github_output(&reports),
-        )?;
+    ctx.ci.add_summary(&report::markdown(&reports))?;
+    ctx.ci.set_outputs(&report::step_outputs(&reports))?;
+    if let (Some(dir), [only]) = (&args.results_dir, reports.as_slice())
+        && only.status != report::ProjectStatus::Failed
+        && let Some(digest) = &only.index_digest
+    {
+        write_results(dir, &[("digest", digest)])?;
     }
     if let Some(path) = &args.summary_json {
         std::fs::write(path, report::summary_json(&reports)).map_err(|source| {
@@ -133,7 +132,9 @@ pub fn run(args: ManifestArgs, env: &Env) -> Result<i32, Error> {
             }
         })?;
     }
-    Ok(report::exit_code(&reports))
+    Ok(exit_code::aggregate(
+        reports.iter().map(|r| r.outcome(stitch_code)),
+    ))
 }
 
 fn project_names(plan: &Plan, args: &ManifestArgs) -> Result<Vec<String>, ManifestError> {
@@ -180,17 +181,4 @@ fn open_target(plan: &Plan, args: &ManifestArgs, env: &Env) -> Result<Store, Man
         &args.insecure,
         env,
     )?)))
-}
-
-fn append(path: &Path, what: &'static str, text: &str) -> Result<(), ManifestError> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|source| ManifestError::Write {
-            what,
-            path: path.to_path_buf(),
-            source,
-        })
 }

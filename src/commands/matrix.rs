@@ -4,15 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::Error;
-use super::output::{emit, github_output};
+use super::output::emit;
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
+use super::{Context, Error};
 use crate::config::RepoConfig;
 use crate::contract::exit_code;
 use crate::contract::{read_plan, write_plan};
-use crate::env::Env;
-use crate::matrix::{dirs, github_matrix, gitlab_pipeline};
+use crate::matrix::{TektonInput, dirs, github_matrix, gitlab_pipeline, tekton_pipelineruns};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MatrixFormat {
@@ -20,6 +19,8 @@ pub enum MatrixFormat {
     Github,
     /// A GitLab child pipeline (YAML).
     Gitlab,
+    /// Tekton PipelineRun(s), tekton.dev/v1 (YAML), for the Tasks in ci-templates/tekton/.
+    Tekton,
     /// The selected project folders, one per line.
     Dirs,
 }
@@ -38,9 +39,15 @@ pub struct MatrixArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "plan")]
     pub write_plan: Option<PathBuf>,
 
-    /// GitHub's limit on jobs per matrix; beyond it, jobs of one architecture share entries.
+    /// GitHub: jobs per matrix (GitHub's limit); beyond it, jobs of one architecture share
+    /// entries. Tekton: build tasks per PipelineRun; beyond it, projects go to further runs.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_jobs: u16,
+
+    /// Tekton: the monorepo's clone URL, for build tasks of projects built from their own
+    /// folder (default: the plan's `source`).
+    #[arg(long, value_name = "URL")]
+    pub source_url: Option<String>,
 
     /// Write to this file instead of stdout.
     #[arg(long, short, value_name = "FILE")]
@@ -50,25 +57,25 @@ pub struct MatrixArgs {
     pub select: SelectArgs,
 }
 
-pub fn run(args: MatrixArgs, env: &Env) -> Result<i32, Error> {
-    let (plan, gitlab) = match &args.plan {
+pub fn run(args: MatrixArgs, ctx: &Context) -> Result<i32, Error> {
+    let (plan, repo) = match &args.plan {
         Some(path) => {
             let plan = read_plan(path)?;
-            // The plan file carries no GitLab settings; read them from the repo around it.
+            // The plan file carries no GitLab or Tekton settings; read them from the repo around it.
             let root = args
                 .select
                 .repo
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("."));
-            let settings = RepoConfig::load(&root, env).map_err(Error::Invalid)?.gitlab;
-            (plan, settings)
+            let repo = RepoConfig::load(&root, &ctx.env).map_err(Error::Invalid)?;
+            (plan, repo)
         }
         None => {
-            let made = plan_from_flags(&args.select, env)?;
+            let made = plan_from_flags(&args.select, ctx)?;
             if let Some(path) = &args.write_plan {
                 write_plan(path, &made.plan)?;
             }
-            (made.plan, made.repo.gitlab)
+            (made.plan, made.repo)
         }
     };
     let text = match args.format {
@@ -81,17 +88,23 @@ pub fn run(args: MatrixArgs, env: &Env) -> Result<i32, Error> {
                 "true"
             };
             let count = plan.job_count().to_string();
-            github_output(
-                env,
-                &[
-                    ("matrix", &json),
-                    ("has_jobs", has_jobs),
-                    ("job_count", &count),
-                ],
-            )?;
+            ctx.ci.set_outputs(&[
+                ("matrix", json.as_str()),
+                ("has_jobs", has_jobs),
+                ("job_count", &count),
+            ])?;
             json + "\n"
         }
-        MatrixFormat::Gitlab => gitlab_pipeline(&plan, &gitlab),
+        MatrixFormat::Gitlab => gitlab_pipeline(&plan, &repo.gitlab),
+        MatrixFormat::Tekton => tekton_pipelineruns(
+            &plan,
+            &TektonInput {
+                settings: &repo.tekton,
+                runners: &repo.runners,
+                source_url: args.source_url.as_deref().or(plan.source.as_deref()),
+                max_builds: usize::from(args.max_jobs),
+            },
+        )?,
         MatrixFormat::Dirs => dirs(&plan),
     };
     emit(args.output.as_deref(), &text)?;

@@ -1,6 +1,7 @@
 //! One file per subcommand: argument types and the glue from arguments to stages.
 
 pub mod build;
+mod context;
 mod error;
 mod make_plan;
 pub mod manifest;
@@ -8,11 +9,18 @@ pub mod matrix;
 mod output;
 pub mod plan;
 mod resolve;
+mod results;
 pub mod run;
 mod select;
 pub mod validate;
 
+pub use context::Context;
 pub use error::Error;
-pub use make_plan::MakePlanError;
-pub use output::{emit, github_output};
-pub use select::{SelectArgs, plan_from_flags};
+
+/// The one async runtime of a command that talks to registries.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
+}

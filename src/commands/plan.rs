@@ -4,14 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::Error;
 use super::output::emit;
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
+use super::{Context, Error};
 use crate::contract::exit_code;
 use crate::contract::to_json;
-use crate::env::Env;
-use crate::plan::render_table;
+use crate::plan::{RunnerColumn, render_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
@@ -40,13 +39,16 @@ pub struct PlanArgs {
     pub resolve_refs: bool,
 }
 
-pub fn run(args: PlanArgs, env: &Env) -> Result<i32, Error> {
-    let mut made = plan_from_flags(&args.select, env)?;
+pub fn run(args: PlanArgs, ctx: &Context) -> Result<i32, Error> {
+    let mut made = plan_from_flags(&args.select, ctx)?;
     if args.resolve_refs {
-        super::resolve::resolve_refs(&mut made.plan, env)?;
+        super::resolve::resolve_refs(&mut made.plan, &ctx.env)?;
     }
     let text = match args.format {
-        PlanFormat::Table => render_table(&made.plan),
+        PlanFormat::Table => render_table(
+            &made.plan,
+            &RunnerColumn::for_system(ctx.ci.system, &ctx.env),
+        ),
         PlanFormat::Json => to_json(&made.plan),
     };
     emit(args.output.as_deref(), &text)?;

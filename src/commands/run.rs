@@ -4,18 +4,17 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::Error;
+use super::error::run_code;
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
+use super::{Context, Error};
 use crate::build::BuildError;
 use crate::build::builder::{BuilderError, BuilderKind};
-use crate::ci::LogStyle;
 use crate::contract::exit_code;
 use crate::contract::{DEFAULT_RECORDS_DIR, Platform};
-use crate::env::Env;
 use crate::manifest::report;
 use crate::run::emulation::BINFMT_MISC;
-use crate::run::{RunOptions, RunTarget, jobs_table, run_plan, shared_tag};
+use crate::run::{RunOptions, RunTarget, run_plan, shared_tag};
 
 pub const LONG_ABOUT: &str = "Run the whole pipeline on this machine: plan, build every job with \
 buildah, push, stitch one multi-arch index per project, print the summary.\n\n\
@@ -57,8 +56,9 @@ pub struct RunArgs {
 /// The default layout folder, relative to the working directory.
 pub const DEFAULT_LAYOUT: &str = "oci-layout";
 
-pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
-    let made = plan_from_flags(&args.select, env)?;
+pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
+    let env = &ctx.env;
+    let made = plan_from_flags(&args.select, ctx)?;
     let plan = made.plan;
     if plan.projects.is_empty() {
         println!("nothing to build: {}", plan.selection.reason);
@@ -73,13 +73,12 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
             args.layout.as_deref().unwrap_or(Path::new(DEFAULT_LAYOUT)),
         )?),
     };
-    if let (RunTarget::Layout(dir), Some((tag, a, b))) = (&target, shared_tag(&plan)) {
-        return Err(Error::Reported {
-            message: format!(
-                "projects {a} and {b} both have the tag `{tag}` (the per-project naming scheme), and one OCI layout ({dir}) names images by tag alone; give each project its own layout (`--projects {a} --layout {a}-layout`) or push to a registry with --registry",
-                dir = dir.display()
-            ),
-            code: exit_code::USAGE,
+    if let (RunTarget::Layout(dir), Some((tag, first, second))) = (&target, shared_tag(&plan)) {
+        return Err(Error::SharedLayoutTag {
+            tag,
+            first,
+            second,
+            layout: dir.clone(),
         });
     }
     // Fail once, up front, rather than once per job.
@@ -117,6 +116,7 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
             RunTarget::Layout(dir) => format!("oci:{}", dir.display()),
         }
     );
+    let runtime = super::runtime()?;
     let options = RunOptions {
         target,
         repo_root: &made.root,
@@ -124,14 +124,17 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
         records_dir: &args.records,
         host: Platform::host(),
         binfmt_dir: Path::new(BINFMT_MISC),
-        style: LogStyle::detect(env),
+        ci: &ctx.ci,
+        console: &ctx.console,
+        clock: ctx.clock,
+        runtime: &runtime,
     };
     let outcome = run_plan(&plan, &options, env);
     println!();
-    print!("{}", jobs_table(&outcome.jobs));
+    print!("{}", outcome.jobs_table);
     println!();
     for r in &outcome.projects {
-        for e in &r.errors {
+        for e in &r.failures {
             eprintln!("error: {e}");
         }
         for n in &r.notes {
@@ -139,7 +142,9 @@ pub fn run(args: RunArgs, env: &Env) -> Result<i32, Error> {
         }
     }
     print!("{}", report::table(&outcome.projects));
-    Ok(outcome.exit_code())
+    Ok(exit_code::aggregate(
+        outcome.projects.iter().map(|r| r.outcome(run_code)),
+    ))
 }
 
 /// buildah and skopeo resolve `oci:` paths against their own working folder; make it absolute.

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::Error;
 use super::make_plan::MakePlanError;
+use super::{Context, Error};
+use crate::ci::Console;
 use crate::config::{FileProblems, PROJECT_CONFIG_FILE, Problems, RepoConfig, load_project};
 use crate::contract::exit_code;
 use crate::detect::{list_projects, match_patterns, parse_schedule};
-use crate::env::Env;
 use crate::git::Git;
 
 #[derive(Debug, Args)]
@@ -19,13 +19,13 @@ pub struct ValidateArgs {
     pub repo: Option<PathBuf>,
 }
 
-pub fn run(args: ValidateArgs, env: &Env) -> Result<i32, Error> {
+pub fn run(args: ValidateArgs, ctx: &Context) -> Result<i32, Error> {
     let start = args.repo.unwrap_or_else(|| PathBuf::from("."));
     let root = Git::discover(&start)
         .map_err(MakePlanError::from)?
         .root()
         .to_path_buf();
-    let repo = match RepoConfig::load(&root, env) {
+    let repo = match RepoConfig::load(&root, &ctx.env) {
         Ok(repo) => repo,
         // Project checks depend on the repo config (runners); report its problems alone.
         Err(problems) => return Err(Error::Invalid(problems)),
@@ -66,7 +66,10 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<i32, Error> {
         }
     }
     if problems.is_empty() {
-        println!("{} project(s) checked; no problems.", projects.len());
+        ctx.console.out(&format!(
+            "{} project(s) checked; no problems.\n",
+            projects.len()
+        ));
         Ok(exit_code::SUCCESS)
     } else {
         Err(Error::Invalid(problems))

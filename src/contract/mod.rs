@@ -9,12 +9,15 @@ mod plan;
 mod plan_file;
 mod platform;
 mod record;
+#[cfg(test)]
+mod schema;
 
 pub use plan::{
-    BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Reason, RegistryTarget,
-    RemovedProject, Selection, SelectionMode, Trigger, Upstream, image_name,
+    BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Publish, PublishMode,
+    Reason, RegistryTarget, RemovedProject, Selection, SelectionMode, Trigger, Upstream,
+    image_name,
 };
-pub use plan_file::{PlanFileError, format_version_of, parse_plan, read_plan, to_json, write_plan};
+pub use plan_file::{PlanFileError, read_plan, to_json, write_plan};
 pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
 pub use record::{
     BuildRecord, DEFAULT_RECORDS_DIR, RECORD_FORMAT_VERSION, RecordError, RecordMismatch,

@@ -12,6 +12,7 @@ use super::platform::Platform;
 pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Plan {
     pub format_version: u32,
     /// The monoarch version that wrote the plan, for support questions only.
@@ -37,9 +38,44 @@ pub struct Plan {
     /// Project folders that the change deleted: reported, never built.
     #[serde(default)]
     pub removed: Vec<RemovedProject>,
+    /// What this run may publish (the branch rule of `publish:`); plans without
+    /// the field publish everything, as before it existed.
+    #[serde(default)]
+    pub publish: Publish,
+}
+
+/// What a run may publish, decided once with the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Publish {
+    pub mode: PublishMode,
+    /// One sentence a person can read: which branch and which rule.
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum PublishMode {
+    /// Every tag: date-sha, additional and floating ones.
+    #[default]
+    All,
+    /// Only the date-sha tags: the project's `tags` hold just that one.
+    DateSha,
+    /// Preview only: nothing is built or pushed.
+    None,
+}
+
+impl Publish {
+    /// Whether the run builds and pushes anything at all.
+    pub fn builds(&self) -> bool {
+        self.mode != PublishMode::None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Selection {
     /// What started this run.
     pub trigger: Trigger,
@@ -53,6 +89,7 @@ pub struct Selection {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     Local,
@@ -64,6 +101,7 @@ pub enum Trigger {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SelectionMode {
     /// Projects changed between `base` and HEAD.
@@ -77,6 +115,7 @@ pub enum SelectionMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct RegistryTarget {
     /// Registry host (`123.dkr.ecr.us-east-1.amazonaws.com`, `127.0.0.1:5000`);
     /// empty when none was configured: `build` and `manifest` then need `--registry`.
@@ -85,6 +124,7 @@ pub struct RegistryTarget {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum NamingScheme {
     /// All projects in one repository, tags prefixed with the project name.
@@ -94,6 +134,7 @@ pub enum NamingScheme {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ProjectPlan {
     pub name: String,
     /// Folder of the project in the monorepo, relative to its root, `/`-separated.
@@ -121,6 +162,7 @@ pub struct ProjectPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Reason {
     /// `changed-files`, `global-trigger`, `schedule`, `all`, `named`.
     pub rule: String,
@@ -137,6 +179,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Upstream {
     pub repo: String,
     /// Tag, branch or full commit sha as written in the config.
@@ -150,6 +193,7 @@ pub struct Upstream {
 /// A build argument. Secret ones carry only the name of the environment
 /// variable the build job reads; their value never enters the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum BuildArg {
     Value {
@@ -172,6 +216,7 @@ impl BuildArg {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct JobPlan {
     pub platform: Platform,
     /// Arch suffix (`amd64`, `arm64`), as used in tags and `--arch`.
@@ -185,6 +230,7 @@ pub struct JobPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct RemovedProject {
     pub name: String,
     pub path: String,

@@ -13,6 +13,7 @@ pub const RECORD_FORMAT_VERSION: u32 = 1;
 pub const DEFAULT_RECORDS_DIR: &str = "build-records";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct BuildRecord {
     pub format_version: u32,
     pub project: String,

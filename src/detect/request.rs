@@ -1,7 +1,9 @@
 //! Which comparison the run asks for: from the command line, else from the CI environment.
 //!
-//! Pure: reads only the [`Env`] snapshot (and the GitHub event file it names).
+//! Pure: reads only the CI system and the [`Env`] snapshot (and the GitHub event
+//! file it names).
 
+use crate::ci::System;
 use crate::contract::Trigger;
 use crate::env::Env;
 
@@ -49,8 +51,8 @@ pub fn is_null_sha(sha: &str) -> bool {
     !sha.is_empty() && sha.chars().all(|c| c == '0')
 }
 
-pub fn request(flags: &Flags, env: &Env) -> Request {
-    let trigger = trigger(env);
+pub fn request(flags: &Flags, system: System, env: &Env) -> Request {
+    let trigger = trigger(system, env);
     if let Some(git_ref) = &flags.base {
         return Request::Explicit {
             git_ref: git_ref.clone(),
@@ -72,34 +74,76 @@ pub fn request(flags: &Flags, env: &Env) -> Request {
             why: "--schedule was given".into(),
         };
     }
-    if env.is_true("GITHUB_ACTIONS") {
-        return github(env, trigger);
+    let from_ci = match system {
+        System::GitHub => github(env, trigger),
+        System::GitLab => gitlab(env, trigger),
+        System::Local => return Request::LocalDefault,
+    };
+    match (from_ci, env.get("MONOARCH_PROJECTS")) {
+        // Scheduled and manual runs may name their projects (a workflow input, a
+        // pipeline variable): `all`, or comma-separated names and globs.
+        (Request::Schedule { trigger, .. }, Some(list)) if list.trim() == "all" => {
+            Request::All { trigger }
+        }
+        (Request::Schedule { trigger, .. }, Some(list)) => Request::Named {
+            patterns: list
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect(),
+            trigger,
+        },
+        (other, _) => other,
     }
-    if env.is_true("GITLAB_CI") {
-        return gitlab(env, trigger);
+}
+
+/// The branch this CI run builds (`None` for a tag or detached run) and the
+/// repository's default branch, when the CI environment says.
+pub fn run_branch(system: System, env: &Env) -> (Option<String>, Option<String>) {
+    if system == System::GitHub {
+        let branch = env
+            .get("GITHUB_REF")
+            .and_then(|r| r.strip_prefix("refs/heads/"))
+            .map(str::to_string);
+        let default = env
+            .get("GITHUB_EVENT_PATH")
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|event| {
+                event
+                    .pointer("/repository/default_branch")?
+                    .as_str()
+                    .map(str::to_string)
+            });
+        return (branch, default);
     }
-    Request::LocalDefault
+    if system == System::GitLab {
+        return (
+            env.get("CI_COMMIT_BRANCH").map(str::to_string),
+            env.get("CI_DEFAULT_BRANCH").map(str::to_string),
+        );
+    }
+    (None, None)
 }
 
 /// The trigger as the CI system names it; `local` outside CI.
-pub fn trigger(env: &Env) -> Trigger {
-    if env.is_true("GITHUB_ACTIONS") {
-        return match env.get("GITHUB_EVENT_NAME") {
+pub fn trigger(system: System, env: &Env) -> Trigger {
+    match system {
+        System::GitHub => match env.get("GITHUB_EVENT_NAME") {
             Some("push") => Trigger::Push,
             Some("pull_request" | "pull_request_target" | "merge_group") => Trigger::PullRequest,
             Some("schedule") => Trigger::Schedule,
             _ => Trigger::Manual,
-        };
-    }
-    if env.is_true("GITLAB_CI") {
-        return match env.get("CI_PIPELINE_SOURCE") {
+        },
+        System::GitLab => match env.get("CI_PIPELINE_SOURCE") {
             Some("push") => Trigger::Push,
             Some("merge_request_event") => Trigger::MergeRequest,
             Some("schedule") => Trigger::Schedule,
             _ => Trigger::Manual,
-        };
+        },
+        System::Local => Trigger::Local,
     }
-    Trigger::Local
 }
 
 fn github(env: &Env, trigger: Trigger) -> Request {
@@ -199,6 +243,7 @@ pub fn default_branch_candidates(env: &Env) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ci::Ci;
     use rstest::rstest;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
@@ -216,7 +261,8 @@ mod tests {
     #[case(&[("GITLAB_CI", "true"), ("CI_PIPELINE_SOURCE", "schedule")], Trigger::Schedule)]
     #[case(&[("GITLAB_CI", "true"), ("CI_PIPELINE_SOURCE", "web")], Trigger::Manual)]
     fn triggers(#[case] pairs: &[(&str, &str)], #[case] expected: Trigger) {
-        assert_eq!(trigger(&env(pairs)), expected);
+        let e = env(pairs);
+        assert_eq!(trigger(Ci::from_env(&e).system, &e), expected);
     }
 
     #[test]
@@ -231,7 +277,7 @@ mod tests {
             ..Flags::default()
         };
         assert_eq!(
-            request(&flags, &e),
+            request(&flags, System::GitLab, &e),
             Request::Explicit {
                 git_ref: "v1".into(),
                 trigger: Trigger::Push
@@ -246,10 +292,51 @@ mod tests {
             ("CI_PIPELINE_SOURCE", "merge_request_event"),
             ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "1234abcd"),
         ]);
-        let Request::MergeBase { with, .. } = request(&Flags::default(), &e) else {
+        let Request::MergeBase { with, .. } = request(&Flags::default(), System::GitLab, &e) else {
             panic!("expected a merge-base request");
         };
         assert_eq!(with.first().map(String::as_str), Some("1234abcd"));
+    }
+
+    #[rstest]
+    #[case("all", None)]
+    #[case("alpha, be*", Some(vec!["alpha", "be*"]))]
+    fn manual_runs_read_monoarch_projects(#[case] value: &str, #[case] named: Option<Vec<&str>>) {
+        let e = env(&[
+            ("GITLAB_CI", "true"),
+            ("CI_PIPELINE_SOURCE", "api"),
+            ("MONOARCH_PROJECTS", value),
+        ]);
+        let got = request(&Flags::default(), System::GitLab, &e);
+        match named {
+            None => assert_eq!(
+                got,
+                Request::All {
+                    trigger: Trigger::Manual
+                }
+            ),
+            Some(names) => assert_eq!(
+                got,
+                Request::Named {
+                    patterns: names.iter().map(|n| n.to_string()).collect(),
+                    trigger: Trigger::Manual
+                }
+            ),
+        }
+    }
+
+    #[test]
+    fn pushes_ignore_monoarch_projects() {
+        let e = env(&[
+            ("GITLAB_CI", "true"),
+            ("CI_PIPELINE_SOURCE", "push"),
+            ("CI_COMMIT_BEFORE_SHA", "abc"),
+            ("MONOARCH_PROJECTS", "all"),
+        ]);
+        assert!(matches!(
+            request(&Flags::default(), System::GitLab, &e),
+            Request::PushBefore { .. }
+        ));
     }
 
     #[test]

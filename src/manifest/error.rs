@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use crate::contract::exit_code;
 use crate::registry::RegistryError;
 
 use crate::store::layout::LayoutError;
@@ -31,18 +30,4 @@ pub enum ManifestError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
-}
-
-impl ManifestError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            ManifestError::UnknownProject { .. } => exit_code::INVALID_PLAN,
-            ManifestError::NoTarget | ManifestError::BadTarget(_) => exit_code::USAGE,
-            ManifestError::Registry(_) => exit_code::REGISTRY,
-            ManifestError::Layout(_) => exit_code::REGISTRY,
-            ManifestError::Write { .. } | ManifestError::Runtime(_) => exit_code::FAILURE,
-        }
-    }
 }

@@ -8,6 +8,7 @@
 //! naming scheme of the plan, so children never need a cross-repository mount.
 
 pub mod error;
+mod failure;
 pub mod index;
 pub mod report;
 pub mod stitch;
@@ -20,7 +21,8 @@ use crate::contract::Plan;
 use crate::store::Store;
 
 pub use error::ManifestError;
-pub use report::{ProjectReport, ProjectStatus};
+pub use failure::Failure;
+pub use report::ProjectReport;
 pub use stitch::Options;
 
 /// Stitches the named projects (plan order), at most `jobs` at a time. One
@@ -47,10 +49,7 @@ pub async fn stitch_all(
                 Some(project) => stitch::stitch_project(&plan, project, &target, &options).await,
                 None => {
                     let mut r = ProjectReport::new(&name, "");
-                    r.fail(
-                        crate::contract::exit_code::INVALID_PLAN,
-                        format!("{name}: not in the plan"),
-                    );
+                    r.fail(Failure::NotInPlan { project: name });
                     r
                 }
             };
@@ -64,10 +63,7 @@ pub async fn stitch_all(
             // A panic in one project is a bug; it must not hide the others.
             Err(e) => {
                 let mut r = ProjectReport::new("?", "");
-                r.fail(
-                    crate::contract::exit_code::FAILURE,
-                    format!("internal error: {e}"),
-                );
+                r.fail(Failure::Internal(e.to_string()));
                 reports.push((usize::MAX, r));
             }
         }

@@ -1,10 +1,14 @@
-//! What happened per project: the summary table, its Markdown, JSON and exit code.
+//! What happened per project: the summary table, its Markdown and JSON, and
+//! each project's outcome for the exit code.
 
-use serde::Serialize;
+use std::fmt::Display;
+
+use serde::{Serialize, Serializer};
 
 use crate::contract::Platform;
-use crate::contract::exit_code;
+use crate::contract::exit_code::{self, Outcome};
 
+use super::failure::Failure;
 use super::verify::Resolved;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,8 +60,11 @@ impl ChildReport {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ProjectReport {
+/// What happened to one project. `F` is what can go wrong: a stitch
+/// [`Failure`] in `manifest`; `run` adds the failures of build jobs.
+#[derive(Debug, Serialize)]
+#[serde(bound(serialize = "F: Display"))]
+pub struct ProjectReport<F = Failure> {
     pub project: String,
     pub image: String,
     pub status: ProjectStatus,
@@ -72,14 +79,18 @@ pub struct ProjectReport {
     /// Planned platforms without an image.
     pub missing: Vec<String>,
     pub children: Vec<ChildReport>,
-    pub errors: Vec<String>,
+    /// Everything that went wrong, in order; written as `errors` (messages).
+    #[serde(rename = "errors", serialize_with = "messages")]
+    pub failures: Vec<F>,
     pub notes: Vec<String>,
-    #[serde(skip)]
-    pub exit_code: i32,
 }
 
-impl ProjectReport {
-    pub fn new(project: &str, image: &str) -> ProjectReport {
+fn messages<F: Display, S: Serializer>(failures: &[F], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(failures.iter().map(ToString::to_string))
+}
+
+impl<F> ProjectReport<F> {
+    pub fn new(project: &str, image: &str) -> ProjectReport<F> {
         ProjectReport {
             project: project.to_string(),
             image: image.to_string(),
@@ -91,36 +102,46 @@ impl ProjectReport {
             tags_not_set: Vec::new(),
             missing: Vec::new(),
             children: Vec::new(),
-            errors: Vec::new(),
+            failures: Vec::new(),
             notes: Vec::new(),
-            exit_code: exit_code::SUCCESS,
         }
     }
 
-    /// Records a failure; the first failure's exit code is the project's.
-    pub fn fail(&mut self, code: i32, message: String) {
-        if self.status != ProjectStatus::Failed {
-            self.exit_code = code;
-        }
+    /// Records a failure; the project is then failed, whatever else it has.
+    pub fn fail(&mut self, failure: impl Into<F>) {
         self.status = ProjectStatus::Failed;
-        self.errors.push(message);
+        self.failures.push(failure.into());
     }
-}
 
-/// The run's exit code: 0 when every project was published in full; the
-/// failure's own code when every project failed alike; else PARTIAL.
-pub fn exit_code(reports: &[ProjectReport]) -> i32 {
-    if reports.iter().all(|r| r.status == ProjectStatus::Published) {
-        return exit_code::SUCCESS;
+    /// The project's outcome for the command's exit code: the first failure
+    /// counts, its code given by `code_of` (the one table, in `commands`).
+    pub fn outcome(&self, code_of: impl Fn(&F) -> i32) -> Outcome {
+        match self.status {
+            ProjectStatus::Published => Outcome::Done,
+            ProjectStatus::Partial => Outcome::Partial,
+            ProjectStatus::Failed => {
+                Outcome::Failed(self.failures.first().map_or(exit_code::FAILURE, code_of))
+            }
+        }
     }
-    let failed: Vec<&ProjectReport> = reports
-        .iter()
-        .filter(|r| r.status == ProjectStatus::Failed)
-        .collect();
-    if failed.len() == reports.len() && failed.iter().all(|r| r.exit_code == failed[0].exit_code) {
-        return failed[0].exit_code;
+
+    /// The same report with each failure wrapped, for a caller that adds failures of its own.
+    pub fn map_failures<G>(self, wrap: impl FnMut(F) -> G) -> ProjectReport<G> {
+        ProjectReport {
+            project: self.project,
+            image: self.image,
+            status: self.status,
+            index_digest: self.index_digest,
+            index_size: self.index_size,
+            tags_set: self.tags_set,
+            tags_unchanged: self.tags_unchanged,
+            tags_not_set: self.tags_not_set,
+            missing: self.missing,
+            children: self.children,
+            failures: self.failures.into_iter().map(wrap).collect(),
+            notes: self.notes,
+        }
     }
-    exit_code::PARTIAL
 }
 
 fn short(digest: &Option<String>) -> String {
@@ -134,7 +155,7 @@ fn size(size: Option<u64>) -> String {
     size.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
 }
 
-fn index_status(r: &ProjectReport) -> String {
+fn index_status<F>(r: &ProjectReport<F>) -> String {
     match r.status {
         ProjectStatus::Failed if r.tags_set.is_empty() => "failed: no tag moved".into(),
         ProjectStatus::Failed => format!("failed: only {} moved", r.tags_set.join(", ")),
@@ -147,7 +168,7 @@ fn index_status(r: &ProjectReport) -> String {
     }
 }
 
-fn tag_summary(r: &ProjectReport) -> String {
+fn tag_summary<F>(r: &ProjectReport<F>) -> String {
     format!(
         "{} tag(s) set, {} already there",
         r.tags_set.len(),
@@ -156,7 +177,7 @@ fn tag_summary(r: &ProjectReport) -> String {
 }
 
 /// Rows: one per project x platform, then the project's index.
-fn rows(reports: &[ProjectReport]) -> Vec<[String; 5]> {
+fn rows<F>(reports: &[ProjectReport<F>]) -> Vec<[String; 5]> {
     let mut rows = Vec::new();
     for r in reports {
         for c in &r.children {
@@ -187,7 +208,7 @@ fn rows(reports: &[ProjectReport]) -> Vec<[String; 5]> {
 const HEADER: [&str; 5] = ["PROJECT", "PLATFORM", "DIGEST", "SIZE", "STATUS"];
 
 /// The summary table for a terminal.
-pub fn table(reports: &[ProjectReport]) -> String {
+pub fn table<F>(reports: &[ProjectReport<F>]) -> String {
     let rows = rows(reports);
     let mut widths = HEADER.map(str::len);
     for row in &rows {
@@ -213,7 +234,7 @@ pub fn table(reports: &[ProjectReport]) -> String {
 }
 
 /// The summary as Markdown, for `$GITHUB_STEP_SUMMARY`.
-pub fn markdown(reports: &[ProjectReport]) -> String {
+pub fn markdown<F: Display>(reports: &[ProjectReport<F>]) -> String {
     let mut out = String::from(
         "### monoarch manifest\n\n| Project | Platform | Digest | Size | Status |\n|---|---|---|---|---|\n",
     );
@@ -222,43 +243,45 @@ pub fn markdown(reports: &[ProjectReport]) -> String {
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     for r in reports {
-        for e in &r.errors {
-            out.push_str(&format!("\n- :x: {}", e.replace('\n', " ")));
+        for e in &r.failures {
+            out.push_str(&format!("\n- :x: {}", e.to_string().replace('\n', " ")));
         }
     }
     out.push('\n');
     out
 }
 
-/// `digest=` (one project) and `digests=` (JSON object) lines for `$GITHUB_OUTPUT`.
-pub fn github_output(reports: &[ProjectReport]) -> String {
+/// The step outputs (`$GITHUB_OUTPUT`): `digest` (only for one published
+/// project) and `digests` (a JSON object, project -> index digest).
+pub fn step_outputs<F>(reports: &[ProjectReport<F>]) -> Vec<(&'static str, String)> {
     let digests: std::collections::BTreeMap<&str, &str> = reports
         .iter()
         .filter_map(|r| Some((r.project.as_str(), r.index_digest.as_deref()?)))
         .collect();
-    let mut out = String::new();
+    let mut out = Vec::new();
     if let [only] = reports
         && let Some(d) = only
             .index_digest
             .as_deref()
             .filter(|_| only.status != ProjectStatus::Failed)
     {
-        out.push_str(&format!("digest={d}\n"));
+        out.push(("digest", d.to_string()));
     }
-    out.push_str(&format!(
-        "digests={}\n",
-        serde_json::to_string(&digests).expect("a map of strings serializes")
+    out.push((
+        "digests",
+        serde_json::to_string(&digests).expect("a map of strings serializes"),
     ));
     out
 }
 
 #[derive(Serialize)]
-pub struct Summary<'a> {
+#[serde(bound(serialize = "F: Display"))]
+pub struct Summary<'a, F> {
     pub format_version: u32,
-    pub projects: &'a [ProjectReport],
+    pub projects: &'a [ProjectReport<F>],
 }
 
-pub fn summary_json(reports: &[ProjectReport]) -> String {
+pub fn summary_json<F: Display>(reports: &[ProjectReport<F>]) -> String {
     let mut text = serde_json::to_string_pretty(&Summary {
         format_version: 1,
         projects: reports,
@@ -272,45 +295,22 @@ pub fn summary_json(reports: &[ProjectReport]) -> String {
 mod tests {
     use super::*;
 
-    fn report(name: &str, status: ProjectStatus, code: i32) -> ProjectReport {
+    fn report(name: &str, status: ProjectStatus) -> ProjectReport {
         let mut r = ProjectReport::new(name, "r/app");
         r.status = status;
-        r.exit_code = code;
         r.index_digest = Some(format!("sha256:{name}"));
         r
     }
 
     #[test]
-    fn exit_codes() {
-        use ProjectStatus::*;
-        assert_eq!(exit_code(&[report("a", Published, 0)]), exit_code::SUCCESS);
-        assert_eq!(
-            exit_code(&[report("a", Failed, exit_code::VERIFY)]),
-            exit_code::VERIFY
-        );
-        assert_eq!(
-            exit_code(&[
-                report("a", Published, 0),
-                report("b", Failed, exit_code::REGISTRY)
-            ]),
-            exit_code::PARTIAL
-        );
-        assert_eq!(exit_code(&[report("a", Partial, 0)]), exit_code::PARTIAL);
-        assert_eq!(
-            exit_code(&[
-                report("a", Failed, exit_code::VERIFY),
-                report("b", Failed, exit_code::REGISTRY)
-            ]),
-            exit_code::PARTIAL
-        );
-    }
-
-    #[test]
     fn outputs_name_digests() {
-        let one = [report("a", ProjectStatus::Published, 0)];
+        let one = [report("a", ProjectStatus::Published)];
         assert_eq!(
-            github_output(&one),
-            "digest=sha256:a\ndigests={\"a\":\"sha256:a\"}\n"
+            step_outputs(&one),
+            vec![
+                ("digest", "sha256:a".to_string()),
+                ("digests", r#"{"a":"sha256:a"}"#.to_string())
+            ]
         );
         let table = table(&one);
         assert!(table.starts_with("PROJECT"), "{table}");

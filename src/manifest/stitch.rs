@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
-use crate::contract::exit_code;
 use crate::contract::{self, BuildRecord, JobPlan, Plan, ProjectPlan};
+use crate::store::pick::{self, PickError};
 use crate::store::{Store, StoreError};
 
+use super::failure::Failure;
 use super::index::{self, Child};
 use super::report::{ChildReport, ProjectReport, ProjectStatus};
 use super::tags::{Completeness, tags_to_set};
@@ -20,9 +21,9 @@ pub struct Options {
 }
 
 enum JobFailure {
-    Missing(String),
+    Missing(Failure),
     Problem(Problem),
-    Target(StoreError),
+    Read(StoreError),
 }
 
 /// Finds the planned platform's image under the job's arch tag. An index
@@ -38,41 +39,34 @@ async fn resolve_job(
     let top = match target.fetch(repo, &job.tag).await {
         Ok(m) => m,
         Err(e) if e.is_not_found() => {
-            return Err(JobFailure::Missing(format!(
-                "{}: {reference} not found; did the build job for {} fail?",
-                project.name, job.platform
-            )));
+            return Err(JobFailure::Missing(Failure::Missing {
+                project: project.name.clone(),
+                reference,
+                platform: job.platform,
+            }));
         }
-        Err(e) => return Err(JobFailure::Target(e)),
+        Err(e) => return Err(JobFailure::Read(e)),
     };
-    let (image, attestations) = if top.is_index() {
-        let (chosen, attestations) =
-            verify::select_from_index(&project.name, &reference, &top.children, job.platform)
-                .map_err(JobFailure::Problem)?;
-        let image = target
-            .fetch(repo, &chosen.digest)
-            .await
-            .map_err(JobFailure::Target)?;
-        (image, attestations)
-    } else {
-        (top.clone(), Vec::new())
-    };
-    if image.is_index() {
-        return Err(JobFailure::Problem(Problem::NotInIndex {
-            project: project.name.clone(),
-            reference,
-            expected: job.platform,
-            found: "a nested index".into(),
-        }));
-    }
-    verify::check_platform(
-        &project.name,
-        &job.arch,
-        &reference,
-        job.platform,
-        image.platform.as_ref(),
-    )
-    .map_err(JobFailure::Problem)?;
+    let (image, attestations) = pick::platform_image(target, repo, &top, job.platform)
+        .await
+        .map_err(|e| match e {
+            PickError::Store(e) => JobFailure::Read(e),
+            PickError::NotInIndex { expected, found } => JobFailure::Problem(Problem::NotInIndex {
+                project: project.name.clone(),
+                reference: reference.clone(),
+                expected,
+                found,
+            }),
+            PickError::Platform { expected, found } => {
+                JobFailure::Problem(Problem::PlatformMismatch {
+                    project: project.name.clone(),
+                    arch: job.arch.clone(),
+                    reference: reference.clone(),
+                    expected,
+                    found,
+                })
+            }
+        })?;
     Ok(Resolved {
         child: Child {
             platform: job.platform,
@@ -99,7 +93,10 @@ fn read_records(
         match contract::read_record(dir, &project.name, &job.arch) {
             Ok(Some(r)) => records.push(r),
             Ok(None) => {}
-            Err(e) => report.fail(exit_code::VERIFY, format!("{}: {e}", project.name)),
+            Err(source) => report.fail(Failure::Record {
+                project: project.name.clone(),
+                source,
+            }),
         }
     }
     records
@@ -117,6 +114,7 @@ pub async fn stitch_project(
     let mut report = ProjectReport::new(&project.name, image_name.trim_end_matches(':'));
     let mut resolved = Vec::new();
     let mut missing = Vec::new();
+    let mut absent: Vec<Failure> = Vec::new();
     for job in &project.jobs {
         let reference = target.reference(&project.repository, &job.tag);
         match resolve_job(project, job, target).await {
@@ -124,24 +122,28 @@ pub async fn stitch_project(
                 report.children.push(ChildReport::ok(job.platform, &r));
                 resolved.push(r);
             }
-            Err(JobFailure::Missing(message)) => {
+            Err(JobFailure::Missing(failure)) => {
                 report
                     .children
                     .push(ChildReport::failed(job.platform, &reference, "missing"));
                 missing.push(job.platform.to_string());
-                report.notes.push(message);
+                report.notes.push(failure.to_string());
+                absent.push(failure);
             }
             Err(JobFailure::Problem(p)) => {
                 report
                     .children
                     .push(ChildReport::failed(job.platform, &reference, "invalid"));
-                report.fail(exit_code::VERIFY, p.to_string());
+                report.fail(p);
             }
-            Err(JobFailure::Target(e)) => {
+            Err(JobFailure::Read(source)) => {
                 report
                     .children
                     .push(ChildReport::failed(job.platform, &reference, "error"));
-                report.fail(exit_code::REGISTRY, format!("{}: {e}", project.name));
+                report.fail(Failure::Read {
+                    project: project.name.clone(),
+                    source,
+                });
             }
         }
     }
@@ -150,7 +152,7 @@ pub async fn stitch_project(
     let records = read_records(options.records_dir.as_deref(), project, &mut report);
     let record_refs: Vec<&BuildRecord> = records.iter().collect();
     for p in verify::check_children(&project.name, &resolved, &record_refs) {
-        report.fail(exit_code::VERIFY, p.to_string());
+        report.fail(p);
     }
     let planned_upstream = project.upstream.as_ref().and_then(|u| u.commit.as_deref());
     let upstream_commit =
@@ -158,7 +160,7 @@ pub async fn stitch_project(
             Ok(commit) => commit,
             Err(problems) => {
                 for p in problems {
-                    report.fail(exit_code::VERIFY, p.to_string());
+                    report.fail(Problem::from(p));
                 }
                 None
             }
@@ -174,18 +176,16 @@ pub async fn stitch_project(
         } else {
             "pass --allow-partial to publish the date-sha tag with the architectures present"
         };
-        let notes = std::mem::take(&mut report.notes);
-        for note in notes {
-            report.fail(exit_code::VERIFY, note);
+        // Without --allow-partial a missing architecture is a failure, not a note.
+        report.notes.clear();
+        for failure in absent {
+            report.fail(failure);
         }
-        report.fail(
-            exit_code::VERIFY,
-            format!(
-                "{}: missing {}; no tag was set ({hint})",
-                project.name,
-                missing.join(", ")
-            ),
-        );
+        report.fail(Failure::Incomplete {
+            project: project.name.clone(),
+            platforms: missing.join(", "),
+            hint,
+        });
         return report;
     };
     if report.status == ProjectStatus::Failed {
@@ -202,13 +202,9 @@ pub async fn stitch_project(
     report.index_size = Some(bytes.len() as u64);
     let tags = tags_to_set(project, completeness);
     if tags.is_empty() {
-        report.fail(
-            exit_code::INVALID_PLAN,
-            format!(
-                "{}: the plan lists no tags for this project; make the plan again",
-                project.name
-            ),
-        );
+        report.fail(Failure::NoTags {
+            project: project.name.clone(),
+        });
         return report;
     }
     report.tags_not_set = project.tags[tags.len()..].to_vec();
@@ -216,15 +212,13 @@ pub async fn stitch_project(
         match set_tag(target, &project.repository, tag, &bytes, &digest).await {
             Ok(true) => report.tags_set.push(tag.clone()),
             Ok(false) => report.tags_unchanged.push(tag.clone()),
-            Err(e) => {
+            Err(source) => {
                 report.tags_not_set.splice(0..0, tags[i..].iter().cloned());
-                report.fail(
-                    exit_code::REGISTRY,
-                    format!(
-                        "{}: setting tag {tag} failed, later tags left as they were: {e}",
-                        project.name
-                    ),
-                );
+                report.fail(Failure::Tag {
+                    project: project.name.clone(),
+                    tag: tag.clone(),
+                    source,
+                });
                 return report;
             }
         }

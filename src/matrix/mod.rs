@@ -3,10 +3,12 @@
 mod dirs;
 mod github;
 mod gitlab;
+mod tekton;
 
 pub use dirs::dirs;
-pub use github::{GithubEntry, GithubMatrix, github_matrix};
+pub use github::github_matrix;
 pub use gitlab::gitlab_pipeline;
+pub use tekton::{TektonInput, tekton_pipelineruns};
 
 use thiserror::Error;
 
@@ -24,4 +26,8 @@ pub enum MatrixError {
         "--max-jobs {max} is too small for {groups} runner groups; it must be at least {groups}"
     )]
     TooFewJobs { max: usize, groups: usize },
+    #[error(
+        "project `{project}` is built from its own folder, so its Tekton build tasks clone the monorepo, but no clone URL is known; pass --source-url URL or set `source:` in monoarch.yaml"
+    )]
+    NoSourceUrl { project: String },
 }

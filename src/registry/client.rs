@@ -1,17 +1,10 @@
 //! The registry client: one host, credentials resolved up front, retries, auth.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use reqwest::{Method, StatusCode, header};
 
-use reqwest::{Method, Response, StatusCode, header};
-
-use super::auth::Challenge;
-use super::credentials::{self, Credentials};
+use super::credentials;
 use super::error::RegistryError;
-use super::retry::RetryPolicy;
-use super::transport::{error_message, header_str, read_limited};
+use super::transport::{Transport, header_str, read_limited};
 use super::types::{ACCEPT, FetchedManifest, parse_config_platform, parse_manifest, sha256_digest};
 use crate::env::Env;
 
@@ -19,20 +12,8 @@ use crate::env::Env;
 pub const INSECURE_VAR: &str = "MONOARCH_INSECURE_REGISTRIES";
 
 pub struct Registry {
-    pub(super) host: String,
-    pub(super) base: String,
-    pub(super) http: reqwest::Client,
-    pub(super) credentials: Credentials,
-    pub(super) retry: RetryPolicy,
-    pub(super) auth: Mutex<AuthState>,
-    pub(super) requests: AtomicU64,
-}
-
-/// What the registry's 401 taught us, and bearer tokens per scope.
-#[derive(Default)]
-pub(super) struct AuthState {
-    pub(super) challenge: Option<Challenge>,
-    pub(super) tokens: HashMap<String, String>,
+    host: String,
+    transport: Transport,
 }
 
 /// True when `host` is listed as insecure (plain HTTP) on the command line or in
@@ -57,50 +38,20 @@ impl Registry {
         } else {
             "https"
         };
-        crate::tls::install_provider();
         let roots = crate::tls::extra_roots(env).map_err(|e| RegistryError::Client {
             host: host.to_string(),
             message: e.to_string(),
         })?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(60))
-            .user_agent(concat!("monoarch/", env!("CARGO_PKG_VERSION")))
-            .tls_certs_merge(roots)
-            .build()
-            .map_err(|e| RegistryError::Client {
-                host: host.to_string(),
-                message: e.to_string(),
-            })?;
         tracing::debug!(host, credentials = %credentials.describe(), "registry client");
         Ok(Registry {
             host: host.to_string(),
-            base: format!("{scheme}://{host}"),
-            http,
-            credentials,
-            retry: RetryPolicy::default(),
-            auth: Mutex::new(AuthState::default()),
-            requests: AtomicU64::new(0),
+            transport: Transport::new(host, format!("{scheme}://{host}"), credentials, roots)?,
         })
-    }
-
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Registry {
-        self.retry = retry;
-        self
-    }
-
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
-    /// Where the credentials came from (never their value).
-    pub fn credentials_source(&self) -> String {
-        self.credentials.describe()
     }
 
     /// HTTP requests sent so far (retries and token requests included).
     pub fn requests_sent(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
+        self.transport.requests_sent()
     }
 
     /// `host/repository:tag` or `host/repository@digest`, for messages.
@@ -148,6 +99,7 @@ impl Registry {
         let name = self.reference(repository, reference);
         let path = format!("/v2/{repository}/manifests/{reference}");
         let resp = self
+            .transport
             .send(
                 Method::GET,
                 &path,
@@ -158,7 +110,7 @@ impl Registry {
                 &name,
             )
             .await?;
-        let resp = self.check(resp, &name, "read").await?;
+        let resp = self.transport.check(resp, &name, "read").await?;
         let header_type = header_str(&resp, header::CONTENT_TYPE);
         let raw = read_limited(resp, &name).await?;
         let digest = sha256_digest(&raw);
@@ -193,6 +145,7 @@ impl Registry {
         let name = self.reference(repository, reference);
         let path = format!("/v2/{repository}/manifests/{reference}");
         let resp = self
+            .transport
             .send(
                 Method::HEAD,
                 &path,
@@ -206,7 +159,7 @@ impl Registry {
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let resp = self.check(resp, &name, "read").await?;
+        let resp = self.transport.check(resp, &name, "read").await?;
         match header_str(&resp, "docker-content-digest") {
             Some(digest) => Ok(Some(digest)),
             // Some registries omit the header on HEAD; hash the body instead.
@@ -231,9 +184,10 @@ impl Registry {
         let path = format!("/v2/{repository}/manifests/{reference}");
         let body = Some((media_type, bytes));
         let resp = self
+            .transport
             .send(Method::PUT, &path, repository, true, None, body, &name)
             .await?;
-        let resp = self.check(resp, &name, "push to").await?;
+        let resp = self.transport.check(resp, &name, "push to").await?;
         let digest = sha256_digest(bytes);
         if let Some(answered) = header_str(&resp, "docker-content-digest")
             && answered != digest
@@ -251,9 +205,10 @@ impl Registry {
         let name = self.reference(repository, digest);
         let path = format!("/v2/{repository}/blobs/{digest}");
         let resp = self
+            .transport
             .send(Method::GET, &path, repository, false, None, None, &name)
             .await?;
-        let resp = self.check(resp, &name, "read").await?;
+        let resp = self.transport.check(resp, &name, "read").await?;
         let raw = read_limited(resp, &name).await?;
         if sha256_digest(&raw) != digest {
             return Err(RegistryError::Invalid {
@@ -262,40 +217,6 @@ impl Registry {
             });
         }
         Ok(raw)
-    }
-
-    /// Maps a final response to an error unless it succeeded.
-    pub(super) async fn check(
-        &self,
-        resp: Response,
-        reference: &str,
-        action: &'static str,
-    ) -> Result<Response, RegistryError> {
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(resp);
-        }
-        let code = status.as_u16();
-        match code {
-            401 | 403 => Err(RegistryError::Unauthorized {
-                reference: reference.to_string(),
-                status: code,
-                action,
-                credentials: self.credentials.describe(),
-            }),
-            404 => Err(RegistryError::NotFound {
-                reference: reference.to_string(),
-                hint: String::new(),
-            }),
-            _ => {
-                let body = resp.text().await.unwrap_or_default();
-                Err(RegistryError::Refused {
-                    reference: reference.to_string(),
-                    status: code,
-                    message: error_message(&body),
-                })
-            }
-        }
     }
 }
 
@@ -311,16 +232,5 @@ mod tests {
         assert!(is_insecure("c", &["c".to_string()], &env));
         assert!(!is_insecure("d", &[], &env));
         assert!(!is_insecure("", &[], &Env::default()));
-    }
-
-    #[test]
-    fn registry_error_bodies_are_summarized() {
-        assert_eq!(
-            error_message(
-                r#"{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}"#
-            ),
-            "MANIFEST_INVALID manifest invalid"
-        );
-        assert_eq!(error_message("plain text"), "plain text");
     }
 }

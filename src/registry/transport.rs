@@ -1,19 +1,73 @@
-//! The HTTP side of the registry client: auth challenges, tokens, retries.
+//! The HTTP side of the registry client: one host's connection with auth
+//! challenges, tokens and retries around every request. Knows nothing of
+//! manifests; the client above it does.
 
-use std::sync::atomic::Ordering;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use reqwest::{Method, Response, StatusCode, header};
 
 use super::auth::{Challenge, parse_challenge, scope};
-use super::client::Registry;
-use super::credentials::Secret;
+use super::credentials::{Credentials, Secret};
 use super::error::RegistryError;
-use super::retry::{is_transient, parse_retry_after};
+use super::retry::{RetryPolicy, is_transient, parse_retry_after};
 
 /// Manifests and configs larger than this are refused (no image needs more).
 const MAX_DOCUMENT: usize = 16 * 1024 * 1024;
 
-impl Registry {
+/// Requests to one registry, authorized and retried.
+pub(super) struct Transport {
+    base: String,
+    http: reqwest::Client,
+    credentials: Credentials,
+    retry: RetryPolicy,
+    auth: Mutex<AuthState>,
+    requests: AtomicU64,
+}
+
+/// What the registry's 401 taught us, and bearer tokens per scope.
+#[derive(Default)]
+struct AuthState {
+    challenge: Option<Challenge>,
+    tokens: HashMap<String, String>,
+}
+
+impl Transport {
+    /// `base` is `scheme://host`; `host` names the registry in errors.
+    pub(super) fn new(
+        host: &str,
+        base: String,
+        credentials: Credentials,
+        roots: Vec<reqwest::Certificate>,
+    ) -> Result<Transport, RegistryError> {
+        crate::tls::install_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(60))
+            .user_agent(concat!("monoarch/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(roots)
+            .build()
+            .map_err(|e| RegistryError::Client {
+                host: host.to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(Transport {
+            base,
+            http,
+            credentials,
+            retry: RetryPolicy::default(),
+            auth: Mutex::new(AuthState::default()),
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// HTTP requests sent so far (retries and token requests included).
+    pub(super) fn requests_sent(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
     /// Sends one request with auth, retrying transient failures. Returns the
     /// final response, whatever its status (callers map it with `check`).
     #[allow(clippy::too_many_arguments)]
@@ -75,6 +129,40 @@ impl Registry {
                 wait.as_secs_f64()
             );
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Maps a final response to an error unless it succeeded.
+    pub(super) async fn check(
+        &self,
+        resp: Response,
+        reference: &str,
+        action: &'static str,
+    ) -> Result<Response, RegistryError> {
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let code = status.as_u16();
+        match code {
+            401 | 403 => Err(RegistryError::Unauthorized {
+                reference: reference.to_string(),
+                status: code,
+                action,
+                credentials: self.credentials.describe(),
+            }),
+            404 => Err(RegistryError::NotFound {
+                reference: reference.to_string(),
+                hint: String::new(),
+            }),
+            _ => {
+                let body = resp.text().await.unwrap_or_default();
+                Err(RegistryError::Refused {
+                    reference: reference.to_string(),
+                    status: code,
+                    message: error_message(&body),
+                })
+            }
         }
     }
 
@@ -281,4 +369,20 @@ fn connection_message(e: &reqwest::Error) -> String {
         msg.push_str(&last);
     }
     msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_error_bodies_are_summarized() {
+        assert_eq!(
+            error_message(
+                r#"{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}"#
+            ),
+            "MANIFEST_INVALID manifest invalid"
+        );
+        assert_eq!(error_message("plain text"), "plain text");
+    }
 }

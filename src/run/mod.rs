@@ -8,23 +8,24 @@
 pub mod decide;
 pub mod dockerfile;
 pub mod emulation;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::build::builder::BuilderKind;
 use crate::build::{JobOptions, run_job};
-use crate::ci::LogStyle;
-use crate::contract::exit_code;
-use crate::contract::{Plan, Platform, ProjectPlan};
+use crate::ci::{Ci, Console};
+use crate::contract::{Plan, Platform};
 use crate::env::Env;
 use crate::manifest;
-use crate::manifest::report::{ChildReport, ProjectReport};
+use crate::manifest::report::ProjectReport;
 use crate::registry::Registry;
 use crate::store::Store;
 use crate::store::layout::Layout;
 
 use decide::{Decision, Probe, decide};
+pub use report::{JobFailure, JobResult, RunFailure, RunReport};
 
 /// Where `run` puts the images.
 #[derive(Debug, Clone)]
@@ -50,29 +51,12 @@ pub struct RunOptions<'a> {
     pub records_dir: &'a Path,
     pub host: Option<Platform>,
     pub binfmt_dir: &'a Path,
-    pub style: LogStyle,
-}
-
-/// One job's fate, for the summary.
-#[derive(Debug)]
-pub struct JobResult {
-    pub project: String,
-    pub platform: Platform,
-    pub decision: Decision,
-    /// `Ok(digest)` when built; the error text and its exit code otherwise.
-    pub outcome: Result<String, (String, i32)>,
-}
-
-/// What the run did: every job, and one report per project.
-pub struct RunReport {
-    pub jobs: Vec<JobResult>,
-    pub projects: Vec<ProjectReport>,
-}
-
-impl RunReport {
-    pub fn exit_code(&self) -> i32 {
-        manifest::report::exit_code(&self.projects)
-    }
+    pub ci: &'a Ci,
+    pub console: &'a dyn Console,
+    /// The command's clock, for log section markers.
+    pub clock: fn() -> i64,
+    /// The command's one async runtime (read-back after each push, stitching).
+    pub runtime: &'a tokio::runtime::Runtime,
 }
 
 /// The first tag two projects share: one OCI layout names images by tag alone,
@@ -100,7 +84,6 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         RunTarget::Registry { host, insecure } => (host.clone(), insecure.clone(), None),
         RunTarget::Layout(dir) => (String::new(), Vec::new(), Some(dir.as_path())),
     };
-    let now = || chrono::Utc::now().timestamp();
     let job_options = |allow_emulation| JobOptions {
         builder: BuilderKind::Buildah,
         registry_host: &registry_host,
@@ -110,9 +93,11 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         workdir: opts.workdir,
         repo_root: opts.repo_root,
         host_platform: opts.host,
-        style: opts.style,
-        now: &now,
+        ci: opts.ci,
+        console: opts.console,
+        clock: opts.clock,
         layout,
+        runtime: opts.runtime,
     };
     let probe = Probe {
         host: opts.host,
@@ -122,14 +107,14 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         env,
     };
 
-    let mut jobs = Vec::new();
+    let mut jobs: Vec<JobResult> = Vec::new();
     for project in &plan.projects {
         for job in &project.jobs {
             let decision = decide(project, job, &probe);
             let outcome = match &decision {
                 Decision::Skip(reason) => {
-                    eprintln!("skipped {} {}: {reason}", project.name, job.platform);
-                    Err((reason.clone(), exit_code::PARTIAL))
+                    tracing::warn!("skipped {} {}: {reason}", project.name, job.platform);
+                    Err(JobFailure::Skipped(reason.clone()))
                 }
                 d => run_job(
                     plan,
@@ -140,8 +125,8 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
                 )
                 .map(|record| record.digest)
                 .map_err(|e| {
-                    eprintln!("error: {e}");
-                    (e.to_string(), e.exit_code())
+                    tracing::error!("{e}");
+                    JobFailure::Build(e)
                 }),
             };
             jobs.push(JobResult {
@@ -156,36 +141,46 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
     let complete: Vec<String> = plan
         .projects
         .iter()
-        .filter(|p| jobs_of(&jobs, &p.name).all(|j| j.outcome.is_ok()))
+        .filter(|p| {
+            jobs.iter()
+                .filter(|j| j.project == p.name)
+                .all(|j| j.outcome.is_ok())
+        })
         .map(|p| p.name.clone())
         .collect();
-    let mut reports = stitch(plan, complete.clone(), opts, env);
+    let jobs_table = report::jobs_table(&jobs);
+    let mut reports: Vec<ProjectReport<RunFailure>> = stitch(plan, complete.clone(), opts, env);
     for project in plan.projects.iter().filter(|p| !complete.contains(&p.name)) {
-        reports.push(unpublished(project, &jobs, &opts.target));
+        let (own, rest): (Vec<JobResult>, Vec<JobResult>) =
+            jobs.into_iter().partition(|j| j.project == project.name);
+        jobs = rest;
+        reports.push(report::unpublished(project, own, &opts.target));
     }
-    let order = |r: &ProjectReport| plan.projects.iter().position(|p| p.name == r.project);
+    let order =
+        |r: &ProjectReport<RunFailure>| plan.projects.iter().position(|p| p.name == r.project);
     reports.sort_by_key(order);
     RunReport {
-        jobs,
+        jobs_table,
         projects: reports,
     }
 }
 
-fn jobs_of<'a>(jobs: &'a [JobResult], project: &'a str) -> impl Iterator<Item = &'a JobResult> {
-    jobs.iter().filter(move |j| j.project == project)
-}
-
 /// The manifest stage over the projects whose every job built.
-fn stitch(plan: &Plan, names: Vec<String>, opts: &RunOptions<'_>, env: &Env) -> Vec<ProjectReport> {
+fn stitch(
+    plan: &Plan,
+    names: Vec<String>,
+    opts: &RunOptions<'_>,
+    env: &Env,
+) -> Vec<ProjectReport<RunFailure>> {
     if names.is_empty() {
         return Vec::new();
     }
-    let fail_all = |message: String, code: i32| -> Vec<ProjectReport> {
+    let fail_all = |failure: &dyn Fn() -> RunFailure| -> Vec<ProjectReport<RunFailure>> {
         names
             .iter()
             .map(|name| {
                 let mut r = ProjectReport::new(name, "");
-                r.fail(code, message.clone());
+                r.fail(failure());
                 r
             })
             .collect()
@@ -200,92 +195,21 @@ fn stitch(plan: &Plan, names: Vec<String>, opts: &RunOptions<'_>, env: &Env) -> 
     };
     let target = match target {
         Ok(t) => t,
-        Err(message) => return fail_all(message, exit_code::REGISTRY),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            return fail_all(
-                format!("cannot start the async runtime: {e}"),
-                exit_code::FAILURE,
-            );
-        }
+        Err(message) => return fail_all(&|| RunFailure::OpenStore(message.clone())),
     };
     let options = manifest::Options {
         allow_partial: false,
         records_dir: Some(opts.records_dir.to_path_buf()),
     };
-    runtime.block_on(manifest::stitch_all(
-        Arc::new(plan.clone()),
-        names,
-        Arc::new(target),
-        options,
-        4,
-    ))
-}
-
-/// The report of a project that was not stitched: which jobs were skipped or failed.
-fn unpublished(project: &ProjectPlan, jobs: &[JobResult], target: &RunTarget) -> ProjectReport {
-    let image = match target {
-        RunTarget::Registry { host, .. } => crate::contract::image_name(host, &project.repository),
-        RunTarget::Layout(_) => target.describe(),
-    };
-    let mut report = ProjectReport::new(&project.name, &image);
-    report.tags_not_set = project.tags.clone();
-    for job in jobs_of(jobs, &project.name) {
-        let reference = format!(
-            "{image}:{}",
-            project.job(job.platform.arch()).map_or("", |j| &j.tag)
-        );
-        match &job.outcome {
-            Ok(digest) => {
-                let mut child = ChildReport::failed(job.platform, &reference, "ok");
-                child.digest = Some(digest.clone());
-                report.children.push(child);
-            }
-            Err((message, code)) => {
-                let status = if job.decision.builds() {
-                    "error"
-                } else {
-                    "skipped"
-                };
-                report
-                    .children
-                    .push(ChildReport::failed(job.platform, &reference, status));
-                report.missing.push(job.platform.to_string());
-                report.fail(
-                    *code,
-                    format!("{} {}: {message}", project.name, job.platform),
-                );
-            }
-        }
-    }
-    report
-        .notes
-        .push("not published: a planned architecture was not built, so no tag was moved".into());
-    report
-}
-
-/// The per-job lines printed before the manifest table.
-pub fn jobs_table(jobs: &[JobResult]) -> String {
-    let mut out =
-        String::from("JOB                                      HOW               RESULT\n");
-    for job in jobs {
-        let how = match &job.decision {
-            Decision::Native => "native",
-            Decision::NothingExecutes => "no RUN, cross",
-            Decision::Emulated => "emulated",
-            Decision::Skip(_) => "skipped",
-        };
-        let result = match &job.outcome {
-            Ok(digest) => format!("built {}", digest.chars().take(19).collect::<String>()),
-            Err((message, _)) => message.clone(),
-        };
-        let name = format!("{} {}", job.project, job.platform);
-        out.push_str(&format!("{name:<40} {how:<17} {result}\n"));
-    }
-    out
+    opts.runtime
+        .block_on(manifest::stitch_all(
+            Arc::new(plan.clone()),
+            names,
+            Arc::new(target),
+            options,
+            4,
+        ))
+        .into_iter()
+        .map(|r| r.map_failures(RunFailure::Stitch))
+        .collect()
 }

@@ -264,12 +264,12 @@ mod tests {
 
     #[test]
     fn pull_requests_get_no_credentials_unless_allowed() {
-        let mut env = Env::from_pairs([("GITHUB_TOKEN", "ghs"), ("MONOARCH_GIT_SSH_KEY", "/k")]);
+        let env = Env::from_pairs([("GITHUB_TOKEN", "ghs"), ("MONOARCH_GIT_SSH_KEY", "/k")]);
         let pr = access_for("https://github.com/o/r", &env, Trust::PullRequest).expect("access");
         assert!(pr.token.is_none() && pr.ssh.anonymous);
         let push = access_for("https://github.com/o/r", &env, Trust::Repository).expect("access");
         assert!(push.token.is_some() && !push.ssh.anonymous);
-        env.set(PULL_REQUEST_VAR, "true");
+        let env = Env::from_pairs([("GITHUB_TOKEN", "ghs"), (PULL_REQUEST_VAR, "true")]);
         let allowed =
             access_for("https://github.com/o/r", &env, Trust::PullRequest).expect("access");
         assert!(allowed.token.is_some());

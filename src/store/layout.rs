@@ -163,10 +163,11 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn layout_with_image(dir: &Path) -> String {
+    /// A layout holding one linux/arm64 image tagged `t-arm64`; returns its digest.
+    pub(crate) fn layout_with_image(dir: &Path) -> String {
         let config = br#"{"architecture":"arm64","os":"linux"}"#;
         let config_digest = sha256_digest(config);
         let manifest = format!(

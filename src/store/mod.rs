@@ -2,6 +2,7 @@
 //! its pushed image back from it; manifest reads arch images and writes the index.
 
 pub mod layout;
+pub mod pick;
 
 use crate::registry::{FetchedManifest, Registry, RegistryError};
 

@@ -30,6 +30,7 @@ fn names(plan: &Value, key: &str) -> Vec<String> {
 #[case::renamed_project(|r: &GitRepo| { r.git(&["mv", "projects/beta", "projects/delta"]); }, &["delta"], &["beta"])]
 #[case::global_trigger(|r: &GitRepo| { r.write("hack/build.sh", "#!/bin/sh\n"); }, &["alpha", "beta", "gamma"], &[])]
 #[case::new_project(|r: &GitRepo| { add_project(r, "epsilon"); }, &["epsilon"], &[])]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn selects_changed_projects(
     #[case] change: fn(&GitRepo),
     #[case] selected: &[&str],
@@ -54,6 +55,7 @@ fn selects_changed_projects(
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn nothing_changed_gives_an_empty_valid_matrix() {
     let repo = monorepo();
     let run = Monoarch::new(repo.path())
@@ -82,6 +84,7 @@ fn github_push_env(repo: &GitRepo, before: &str) -> Monoarch {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn github_push_compares_with_before() {
     let repo = monorepo();
     let before = repo.head();
@@ -98,6 +101,7 @@ fn github_push_compares_with_before() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn new_branch_null_before_falls_back_to_merge_base_with_main() {
     let repo = monorepo();
     repo.git(&["checkout", "-q", "-b", "feature"]);
@@ -117,6 +121,7 @@ fn new_branch_null_before_falls_back_to_merge_base_with_main() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn new_branch_without_default_branch_builds_everything() {
     let repo = monorepo();
     repo.git(&["branch", "-m", "main", "feature"]);
@@ -130,6 +135,7 @@ fn new_branch_without_default_branch_builds_everything() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn force_push_compares_with_the_common_ancestor() {
     let repo = monorepo();
     let common = repo.head();
@@ -159,6 +165,7 @@ fn force_push_compares_with_the_common_ancestor() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn github_pull_request_uses_merge_base_with_base_branch() {
     let repo = monorepo();
     repo.git(&["checkout", "-q", "-b", "feature"]);
@@ -191,6 +198,7 @@ fn github_pull_request_uses_merge_base_with_base_branch() {
     "CI_MERGE_REQUEST_DIFF_BASE_SHA",
     "merge_request"
 )]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn gitlab_bases(#[case] source: &str, #[case] variable: &str, #[case] trigger: &str) {
     let repo = monorepo();
     let base = repo.head();
@@ -218,6 +226,7 @@ fn gitlab_bases(#[case] source: &str, #[case] variable: &str, #[case] trigger: &
 #[case::github(&[("GITHUB_ACTIONS", "true"), ("GITHUB_EVENT_NAME", "schedule")], "schedule")]
 #[case::gitlab(&[("GITLAB_CI", "true"), ("CI_PIPELINE_SOURCE", "schedule")], "schedule")]
 #[case::github_manual(&[("GITHUB_ACTIONS", "true"), ("GITHUB_EVENT_NAME", "workflow_dispatch")], "manual")]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn scheduled_runs_build_the_weekly_list(#[case] env: &[(&str, &str)], #[case] trigger: &str) {
     let repo = monorepo();
     let mut cmd = Monoarch::new(repo.path()).args(["plan", "--format", "json"]);
@@ -235,6 +244,7 @@ fn scheduled_runs_build_the_weekly_list(#[case] env: &[(&str, &str)], #[case] tr
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn schedule_line_matching_no_project_is_an_error_naming_the_line() {
     let repo = monorepo();
     repo.write("rebuild-weekly.txt", "alpha\n\n# gone\nbetta\n");
@@ -250,6 +260,7 @@ fn schedule_line_matching_no_project_is_an_error_naming_the_line() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn all_and_named_selection() {
     let repo = monorepo();
     let all = plan_json(
@@ -276,6 +287,7 @@ fn all_and_named_selection() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn shallow_clone_without_base_fails_with_fetch_hint() {
     let origin = monorepo();
     let base = origin.head();
@@ -306,6 +318,7 @@ fn shallow_clone_without_base_fails_with_fetch_hint() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn unknown_base_is_a_git_error() {
     let repo = monorepo();
     let run = Monoarch::new(repo.path())
@@ -319,6 +332,7 @@ fn unknown_base_is_a_git_error() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn local_run_on_main_previews_the_last_commit() {
     let repo = monorepo();
     repo.write("projects/beta/hello.txt", "x\n");
@@ -333,10 +347,9 @@ fn local_run_on_main_previews_the_last_commit() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn deepen_fetches_the_missing_history_over_the_network() {
-    let Some(daemon) = crate::support::git_daemon::GitDaemon::start() else {
-        return;
-    };
+    let daemon = crate::support::git_daemon::GitDaemon::start();
     let origin = monorepo();
     let base = origin.head();
     origin.write("projects/beta/hello.txt", "x\n");

@@ -3,10 +3,12 @@
 use crate::support::{git_repo::GitRepo, registry::Registry};
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "curl", tool = "docker-registry")),
+    ignore = "needs curl, docker-registry: run hack/install-test-deps"
+)]
 fn registry_answers_the_v2_ping() {
-    let Some(registry) = Registry::start() else {
-        return;
-    };
+    let registry = Registry::start();
     let out = std::process::Command::new("curl")
         .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
         .arg(format!("http://{}/v2/", registry.host()))
@@ -20,6 +22,7 @@ fn registry_answers_the_v2_ping() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn git_repo_commits_files() {
     let repo = GitRepo::new();
     repo.write("a.txt", "a");

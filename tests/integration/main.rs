@@ -4,7 +4,10 @@
 mod architecture;
 mod bench_repo;
 mod build;
+mod contracts;
 mod detect_cases;
+mod error_messages;
+mod exit_codes;
 mod harness_selftest;
 mod manifest;
 mod output_snapshots;

@@ -3,7 +3,6 @@
 
 use crate::support::fixture::monorepo;
 use crate::support::monoarch::Monoarch;
-use crate::support::tools;
 
 fn changed_fixture() -> crate::support::git_repo::GitRepo {
     let repo = monorepo();
@@ -23,11 +22,13 @@ fn output(args: &[&str]) -> String {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn github_matrix() {
     insta::assert_snapshot!(output(&["matrix", "--format", "github", "--base", "main"]));
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn github_matrix_packed() {
     insta::assert_snapshot!(output(&[
         "matrix",
@@ -41,36 +42,42 @@ fn github_matrix_packed() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn gitlab_pipeline() {
     insta::assert_snapshot!(output(&["matrix", "--format", "gitlab", "--base", "main"]));
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn gitlab_pipeline_empty() {
     insta::assert_snapshot!(output(&["matrix", "--format", "gitlab", "--base", "HEAD"]));
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn dirs() {
     insta::assert_snapshot!(output(&["matrix", "--format", "dirs", "--base", "main"]));
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn plan_json() {
     insta::assert_snapshot!(output(&["plan", "--format", "json", "--base", "main"]));
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn plan_table() {
     insta::assert_snapshot!(output(&["plan", "--base", "main"]));
 }
 
 /// The emitted child pipelines pass GitLab's own CI schema.
 #[test]
+#[cfg_attr(
+    not(all(tool = "check-jsonschema", tool = "git")),
+    ignore = "needs check-jsonschema, git: run hack/install-test-deps"
+)]
 fn gitlab_pipelines_pass_the_gitlab_ci_schema() {
-    if tools::require("check-jsonschema").is_none() {
-        return;
-    }
     let repo = changed_fixture();
     for (name, base) in [("full.yml", "main"), ("empty.yml", "HEAD")] {
         let path = repo.join(name);

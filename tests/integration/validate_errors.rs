@@ -4,6 +4,7 @@ use crate::support::fixture::monorepo;
 use crate::support::monoarch::Monoarch;
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn valid_repo_passes() {
     let repo = monorepo();
     let run = Monoarch::new(repo.path())
@@ -14,6 +15,7 @@ fn valid_repo_passes() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn reports_every_problem_with_file_line_field_and_fix() {
     let repo = monorepo();
     repo.write(
@@ -53,6 +55,7 @@ fn reports_every_problem_with_file_line_field_and_fix() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn repo_config_unknown_key_gets_a_hint() {
     let repo = monorepo();
     repo.write("monoarch.yaml", "registy: example.test\n");
@@ -67,6 +70,7 @@ fn repo_config_unknown_key_gets_a_hint() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn runners_make_extra_platforms_usable() {
     let repo = monorepo();
     repo.write(
@@ -95,6 +99,7 @@ fn runners_make_extra_platforms_usable() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn plan_refuses_invalid_configs_of_selected_projects() {
     let repo = monorepo();
     repo.write(

@@ -13,7 +13,7 @@ use crate::contract::{BuildArg, Platform};
 use crate::env::Env;
 
 pub use kaniko::EXECUTOR as KANIKO_EXECUTOR;
-pub use run::{Runner, shell_line};
+pub use run::Runner;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BuilderKind {
@@ -263,17 +263,6 @@ pub enum BuilderError {
         arg: String,
         var: String,
     },
-}
-
-impl BuilderError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            BuilderError::Failed { step, .. } if *step == Step::Push.name() => {
-                crate::contract::exit_code::REGISTRY
-            }
-            _ => crate::contract::exit_code::BUILD,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! Running a builder command: printed (without secrets), output streamed live and masked.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 
-use crate::ci::LogStyle;
+use crate::ci::{Console, LogStyle};
 use crate::env::Env;
 
 use super::{BuilderError, BuilderKind, CommandLine};
@@ -17,7 +17,9 @@ pub struct Runner<'a> {
     pub builder: BuilderKind,
     pub style: LogStyle,
     /// Seconds since the epoch, for GitLab section markers.
-    pub now: &'a dyn Fn() -> i64,
+    pub clock: fn() -> i64,
+    /// Where the command line, section markers and the builder's output go.
+    pub console: &'a dyn Console,
     /// The environment the builder inherits (the process snapshot).
     pub env: &'a Env,
     /// Extra variables for the builder: build-arg values passed by name.
@@ -35,18 +37,19 @@ impl Runner<'_> {
             command.step.name(),
             self.project
         );
-        println!("{}", self.style.start(section_id, &title, (self.now)()));
-        println!("$ {}", shell_line(command));
+        let line = |text: &str| self.console.out(&format!("{text}\n"));
+        line(&self.style.start(section_id, &title, (self.clock)()));
+        line(&format!("$ {}", shell_line(command)));
         let pause = self.style.pause_commands(&unguessable_token());
         if let Some((stop, _)) = &pause {
-            println!("{stop}");
+            line(stop);
         }
         let result = self.spawn_and_stream(command);
         if let Some((_, resume)) = &pause {
-            println!("{resume}");
+            line(resume);
         }
-        if let Some(end) = self.style.end(section_id, (self.now)()) {
-            println!("{end}");
+        if let Some(end) = self.style.end(section_id, (self.clock)()) {
+            line(&end);
         }
         result
     }
@@ -82,10 +85,10 @@ impl Runner<'_> {
         let stderr = child.stderr.take();
         std::thread::scope(|scope| {
             if let Some(out) = stdout {
-                scope.spawn(|| copy_masked(out, &mut std::io::stdout(), &secrets));
+                scope.spawn(|| copy_masked(out, |t| self.console.out(t), &secrets));
             }
             if let Some(err) = stderr {
-                scope.spawn(|| copy_masked(err, &mut std::io::stderr(), &secrets));
+                scope.spawn(|| copy_masked(err, |t| self.console.err(t), &secrets));
             }
         });
         let status = child.wait().map_err(|e| BuilderError::Spawn {
@@ -124,7 +127,7 @@ fn unguessable_token() -> String {
 }
 
 /// Copies `from` line by line (so output stays live) with every secret masked.
-fn copy_masked(from: impl Read, to: &mut impl Write, secrets: &[&str]) {
+fn copy_masked(from: impl Read, to: impl Fn(&str), secrets: &[&str]) {
     let mut reader = BufReader::new(from);
     let mut line = Vec::new();
     loop {
@@ -132,9 +135,7 @@ fn copy_masked(from: impl Read, to: &mut impl Write, secrets: &[&str]) {
         match reader.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => break,
             Ok(_) => {
-                let text = mask(&String::from_utf8_lossy(&line), secrets);
-                let _ = to.write_all(text.as_bytes());
-                let _ = to.flush();
+                to(&mask(&String::from_utf8_lossy(&line), secrets));
             }
         }
     }
@@ -170,14 +171,15 @@ fn quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ci::Recorded;
 
     #[test]
     fn masks_secrets_in_streamed_output() {
         let input = b"step 1\nTOKEN is hunter22 here\nlast line without newline hunter22";
-        let mut out = Vec::new();
-        copy_masked(&input[..], &mut out, &["hunter22"]);
+        let console = Recorded::default();
+        copy_masked(&input[..], |t| console.out(t), &["hunter22"]);
         assert_eq!(
-            String::from_utf8_lossy(&out),
+            console.out.into_inner().expect("not poisoned"),
             "step 1\nTOKEN is *** here\nlast line without newline ***"
         );
     }

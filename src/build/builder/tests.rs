@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use super::run::shell_line;
+
 use super::*;
 
 fn spec(insecure: bool) -> BuildSpec {
@@ -163,24 +165,4 @@ fn digests_are_read_per_backend() {
     );
     std::fs::write(&s.digest_file, "garbage").expect("write");
     assert!(BuilderKind::Buildah.read_digest(&s).is_err());
-}
-
-#[test]
-fn push_failure_is_a_registry_failure() {
-    let err = BuilderError::Failed {
-        project: "p".into(),
-        step: Step::Push.name(),
-        program: "buildah push".into(),
-        code: "125".into(),
-        hint: Step::Push.failure_hint(),
-    };
-    assert_eq!(err.exit_code(), crate::contract::exit_code::REGISTRY);
-    let err = BuilderError::Failed {
-        project: "p".into(),
-        step: Step::Build.name(),
-        program: "buildah bud".into(),
-        code: "1".into(),
-        hint: Step::Build.failure_hint(),
-    };
-    assert_eq!(err.exit_code(), crate::contract::exit_code::BUILD);
 }

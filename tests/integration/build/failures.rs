@@ -2,13 +2,11 @@
 
 use monoarch::exit_code;
 
-use crate::require_tools;
-use crate::support::buildah::Buildah;
 use crate::support::git_daemon::GitDaemon;
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::{Monoarch, Run};
 use crate::support::plans;
-use crate::support::registry::Registry;
+use crate::support::world::World;
 
 /// A registry address nothing listens on: steps before the push never reach it.
 const NO_REGISTRY: &str = "127.0.0.1:1";
@@ -38,6 +36,7 @@ fn build(repo: &GitRepo, args: &[&str]) -> Run {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_job_for_another_architecture_is_refused() {
     let (_, foreign) = plans::host_and_foreign_arch();
     let repo = monorepo_with(plans::local_project("hello", &[foreign]));
@@ -62,6 +61,7 @@ fn a_job_for_another_architecture_is_refused() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_missing_builder_says_how_to_install_it() {
     let (host, _) = plans::host_and_foreign_arch();
     let repo = monorepo_with(plans::local_project("hello", &[host]));
@@ -80,6 +80,7 @@ fn a_missing_builder_says_how_to_install_it() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
     let (host, _) = plans::host_and_foreign_arch();
     for (dockerfile, context, expected) in [
@@ -114,6 +115,7 @@ fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_build_outside_the_monorepo_says_where_to_run() {
     let (host, _) = plans::host_and_foreign_arch();
     let repo = monorepo_with(plans::local_project("hello", &[host]));
@@ -133,10 +135,9 @@ fn a_build_outside_the_monorepo_says_where_to_run() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_symlinked_dockerfile_outside_the_upstream_is_refused() {
-    let Some(daemon) = GitDaemon::start() else {
-        return;
-    };
+    let daemon = GitDaemon::start();
     let (host, _) = plans::host_and_foreign_arch();
     let upstream = GitRepo::new();
     upstream.write("hello.txt", "hello\n");
@@ -168,10 +169,9 @@ fn a_symlinked_dockerfile_outside_the_upstream_is_refused() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_ref_missing_upstream_is_a_source_error() {
-    let Some(daemon) = GitDaemon::start() else {
-        return;
-    };
+    let daemon = GitDaemon::start();
     let (host, _) = plans::host_and_foreign_arch();
     let upstream = GitRepo::new();
     upstream.write("Dockerfile", "FROM scratch\n");
@@ -196,6 +196,7 @@ fn a_ref_missing_upstream_is_a_source_error() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_job_not_in_the_plan_or_a_bad_job_env_is_refused() {
     let (host, foreign) = plans::host_and_foreign_arch();
     let repo = monorepo_with(plans::local_project("hello", &[host]));
@@ -236,14 +237,13 @@ fn a_job_not_in_the_plan_or_a_bad_job_env_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "docker-registry", tool = "htpasswd")),
+    ignore = "needs buildah, docker-registry, htpasswd: run hack/install-test-deps"
+)]
 fn a_refused_push_is_a_registry_error_and_writes_no_record() {
-    require_tools!("buildah");
-    let Some(registry) = Registry::start_with_auth("ci", "correct-horse") else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::with_auth("ci", "correct-horse");
+    let (registry, buildah) = (w.registry(), w.buildah());
     let (host, _) = plans::host_and_foreign_arch();
     let repo = monorepo_pushing_to(&registry.host(), plans::local_project("hello", &[host]));
     let registry_host = registry.host();
@@ -273,14 +273,13 @@ fn a_refused_push_is_a_registry_error_and_writes_no_record() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "docker-registry")),
+    ignore = "needs buildah, docker-registry: run hack/install-test-deps"
+)]
 fn a_pushed_image_that_differs_from_the_build_fails_verification() {
-    require_tools!("buildah");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah) = (w.registry(), w.buildah());
     let (host, foreign) = plans::host_and_foreign_arch();
     let repo = monorepo_pushing_to(&registry.host(), plans::local_project("hello", &[host]));
     // Another image, for the racing push to overwrite the tag with.
@@ -335,6 +334,7 @@ fn a_pushed_image_that_differs_from_the_build_fails_verification() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_plan_without_a_registry_needs_the_registry_flag() {
     let (host, _) = plans::host_and_foreign_arch();
     let repo = monorepo_with(plans::local_project("hello", &[host]));
@@ -353,14 +353,13 @@ fn a_plan_without_a_registry_needs_the_registry_flag() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "docker-registry")),
+    ignore = "needs buildah, docker-registry: run hack/install-test-deps"
+)]
 fn a_packed_entry_with_one_broken_project_builds_the_others_and_exits_partial() {
-    require_tools!("buildah");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah) = (w.registry(), w.buildah());
     let (host, _) = plans::host_and_foreign_arch();
     let repo = monorepo_with(plans::local_project("good", &[host]));
     let mut broken = plans::local_project("broken", &[host]);

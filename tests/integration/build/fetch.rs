@@ -38,11 +38,11 @@ pub(super) fn up(url: &str, git_ref: &str) -> Upstream {
 }
 
 /// A git daemon serving [`upstream`] as `up`; with the repo, its commits and the URL.
-fn served() -> Option<(GitDaemon, GitRepo, Vec<String>, String)> {
-    let daemon = GitDaemon::start()?;
+fn served() -> (GitDaemon, GitRepo, Vec<String>, String) {
+    let daemon = GitDaemon::start();
     let (repo, commits) = upstream();
     let url = daemon.publish(&repo, "up");
-    Some((daemon, repo, commits, url))
+    (daemon, repo, commits, url)
 }
 
 fn hello(root: &std::path::Path) -> String {
@@ -50,10 +50,9 @@ fn hello(root: &std::path::Path) -> String {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn fetches_tags_branches_and_commits_exactly() {
-    let Some((_daemon, _repo, commits, url)) = served() else {
-        return;
-    };
+    let (_daemon, _repo, commits, url) = served();
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
     for (git_ref, commit, content) in [
@@ -77,10 +76,12 @@ fn fetches_tags_branches_and_commits_exactly() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "git", tool = "python3")),
+    ignore = "needs git, python3: run hack/install-test-deps"
+)]
 fn fetches_a_reachable_commit_by_sha_shallow_over_v2_and_smart_http() {
-    let Some((_daemon, repo, commits, url)) = served() else {
-        return;
-    };
+    let (_daemon, repo, commits, url) = served();
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
 
@@ -94,9 +95,7 @@ fn fetches_a_reachable_commit_by_sha_shallow_over_v2_and_smart_http() {
     // Smart HTTP, protocol v0: stateless upload-pack checks a non-tip want for
     // reachability and serves it, shallow too. (The full-history fallback for a
     // server that refuses is tested over SSH, which speaks v0 here: see ssh.rs.)
-    let Some(v0) = crate::support::git_http::GitHttp::start_public_v0() else {
-        return;
-    };
+    let v0 = crate::support::git_http::GitHttp::start_public_v0();
     // main moves on, so its old head (commits[2]) is no longer advertised.
     repo.write("hello.txt", "four\n");
     repo.commit("four");
@@ -109,10 +108,9 @@ fn fetches_a_reachable_commit_by_sha_shallow_over_v2_and_smart_http() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_missing_ref_or_commit_is_a_clear_source_error() {
-    let Some((daemon, _repo, _, url)) = served() else {
-        return;
-    };
+    let (daemon, _repo, _, url) = served();
     let work = tempfile::tempdir().expect("temp dir");
     let env = Env::default();
 
@@ -145,10 +143,9 @@ fn a_missing_ref_or_commit_is_a_clear_source_error() {
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
-    let Some((daemon, repo, commits, url)) = served() else {
-        return;
-    };
+    let (daemon, repo, commits, url) = served();
     let mut plan = plans::plan(
         "127.0.0.1:1",
         vec![
@@ -206,20 +203,25 @@ fn resolve_refs_pins_the_commit_that_every_job_then_builds() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "git", tool = "python3", tool = "openssl")),
+    ignore = "needs git, python3, openssl: run hack/install-test-deps"
+)]
 fn a_private_upstream_is_fetched_with_a_token_from_the_environment() {
     const TOKEN: &str = "glpat-very-secret-token";
-    let Some(server) = crate::support::git_http::GitHttp::start_tls("ci-bot", TOKEN) else {
-        return;
-    };
+    let server = crate::support::git_http::GitHttp::start_tls("ci-bot", TOKEN);
     let (repo, commits) = upstream();
     let url = server.publish(&repo, "private");
     let work = tempfile::tempdir().expect("temp dir");
     let ca = server.ca_file().display().to_string();
     let authority = server.authority();
     let trusted = |pairs: &[(&str, &str)]| {
-        let mut env = Env::from_pairs(pairs.iter().copied());
-        env.set("MONOARCH_CA_FILE", &ca);
-        env
+        Env::from_pairs(
+            pairs
+                .iter()
+                .copied()
+                .chain([("MONOARCH_CA_FILE", ca.as_str())]),
+        )
     };
 
     let with_token = trusted(&[

@@ -4,14 +4,12 @@ use std::path::Path;
 
 use super::read_record;
 
-use crate::require_tools;
 use crate::support::buildah::Buildah;
-use crate::support::git_daemon::GitDaemon;
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::{Monoarch, Run};
 use crate::support::plans;
-use crate::support::registry::Registry;
 use crate::support::skopeo;
+use crate::support::world::World;
 
 const BASE_IMAGE: &str = "localhost/monoarch-test-busybox:latest";
 const SECRET: &str = "s3cret-Value-42";
@@ -48,14 +46,13 @@ fn output(run: &Run) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs buildah, docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn scratch_project_is_built_and_pushed_for_both_architectures() {
-    require_tools!("buildah", "skopeo");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah) = (w.registry(), w.buildah());
     let (host_arch, foreign_arch) = plans::host_and_foreign_arch();
     let repo = monorepo(&["hello"]);
     let plan = plans::plan(
@@ -75,7 +72,7 @@ fn scratch_project_is_built_and_pushed_for_both_architectures() {
             &host,
         ];
         args.extend(extra);
-        let run = build(repo.path(), &buildah, &args).run().success();
+        let run = build(repo.path(), buildah, &args).run().success();
         let record = read_record(&repo.join(&format!("build-records/hello-{arch}.json")));
         let image = format!("{}/monoarch:hello-20261120-abc1234-{arch}", registry.host());
         assert_eq!(record.image, image);
@@ -103,17 +100,19 @@ fn scratch_project_is_built_and_pushed_for_both_architectures() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(
+        tool = "buildah",
+        tool = "busybox",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "skopeo"
+    )),
+    ignore = "needs buildah, busybox, docker-registry, git, skopeo: run hack/install-test-deps"
+)]
 fn run_step_on_a_local_base_with_a_secret_arg_never_shows_the_secret() {
-    require_tools!("buildah", "skopeo", "git");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
-    let Some(daemon) = GitDaemon::start() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah, daemon) = (w.registry(), w.buildah(), w.git_daemon());
     buildah.make_busybox_base(BASE_IMAGE);
     let (host_arch, _) = plans::host_and_foreign_arch();
 
@@ -146,7 +145,7 @@ fn run_step_on_a_local_base_with_a_secret_arg_never_shows_the_secret() {
     let host = registry.host();
     let run = build(
         monorepo.path(),
-        &buildah,
+        buildah,
         &[
             "--project",
             "app",
@@ -209,14 +208,13 @@ fn run_step_on_a_local_base_with_a_secret_arg_never_shows_the_secret() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs buildah, docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn a_packed_matrix_entry_builds_each_project_in_turn() {
-    require_tools!("buildah", "skopeo");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah) = (w.registry(), w.buildah());
     let (host_arch, _) = plans::host_and_foreign_arch();
     let repo = monorepo(&["one", "two"]);
     let plan = plans::plan(
@@ -233,7 +231,7 @@ fn a_packed_matrix_entry_builds_each_project_in_turn() {
     let host = registry.host();
     build(
         repo.path(),
-        &buildah,
+        buildah,
         &["--job-env", "JOB", "--insecure-registry", &host],
     )
     .env("JOB", entry)
@@ -250,15 +248,19 @@ fn a_packed_matrix_entry_builds_each_project_in_turn() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(
+        tool = "buildah",
+        tool = "docker-registry",
+        tool = "htpasswd",
+        tool = "skopeo"
+    )),
+    ignore = "needs buildah, docker-registry, htpasswd, skopeo: run hack/install-test-deps"
+)]
 fn registry_credentials_from_the_environment_reach_the_builder_but_no_output() {
-    require_tools!("buildah", "skopeo");
     const PASSWORD: &str = "correct-horse-battery";
-    let Some(registry) = Registry::start_with_auth("ci", PASSWORD) else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::with_auth("ci", PASSWORD);
+    let (registry, buildah) = (w.registry(), w.buildah());
     let (host_arch, _) = plans::host_and_foreign_arch();
     let repo = monorepo(&["hello"]);
     plans::write(
@@ -272,7 +274,7 @@ fn registry_credentials_from_the_environment_reach_the_builder_but_no_output() {
     let host = registry.host();
     let run = build(
         repo.path(),
-        &buildah,
+        buildah,
         &[
             "--project",
             "hello",

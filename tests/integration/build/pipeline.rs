@@ -4,28 +4,28 @@
 use monoarch::contract::read_plan;
 
 use super::read_record;
-use crate::require_tools;
-use crate::support::buildah::Buildah;
-use crate::support::git_daemon::GitDaemon;
 use crate::support::git_http::GitHttp;
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::Monoarch;
 use crate::support::plans;
-use crate::support::registry::Registry;
 use crate::support::skopeo;
+use crate::support::validators::check_contract;
+use crate::support::world::World;
 
 #[test]
+#[cfg_attr(
+    not(all(
+        tool = "buildah",
+        tool = "check-jsonschema",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "skopeo"
+    )),
+    ignore = "needs buildah, check-jsonschema, docker-registry, git, skopeo: run hack/install-test-deps"
+)]
 fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
-    require_tools!("buildah", "skopeo", "git");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
-    let Some(daemon) = GitDaemon::start() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah, daemon) = (w.registry(), w.buildah(), w.git_daemon());
     let (host_arch, _) = plans::host_and_foreign_arch();
     let host = registry.host();
 
@@ -76,6 +76,14 @@ fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
         .success();
     let record_path = monorepo.join(&format!("build-records/app-{host_arch}.json"));
     let record = read_record(&record_path);
+    // The real plan (with a resolved upstream) and record fit their committed schemas.
+    for (schema, file) in [
+        ("plan", monorepo.join("plan.json")),
+        ("build-record", record_path.clone()),
+    ] {
+        let verdict = check_contract(schema, std::slice::from_ref(&file));
+        assert!(verdict.ok, "{}: {}", file.display(), verdict.output);
+    }
     assert_eq!(
         record.upstream_commit.as_deref(),
         Some(planned.as_str()),
@@ -103,18 +111,22 @@ fn a_resolved_plan_builds_the_planned_commit_after_the_branch_moved() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(
+        tool = "buildah",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "openssl",
+        tool = "python3",
+        tool = "skopeo"
+    )),
+    ignore = "needs buildah, docker-registry, git, openssl, python3, skopeo: run hack/install-test-deps"
+)]
 fn a_private_upstream_over_https_is_built_with_a_token() {
-    require_tools!("buildah", "skopeo", "git", "openssl");
     const TOKEN: &str = "ghp-https-private-token";
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
-    let Some(server) = GitHttp::start_tls("x-access-token", TOKEN) else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah) = (w.registry(), w.buildah());
+    let server = GitHttp::start_tls("x-access-token", TOKEN);
     let (host_arch, _) = plans::host_and_foreign_arch();
     let host = registry.host();
     let upstream = GitRepo::new();

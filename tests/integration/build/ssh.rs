@@ -31,10 +31,12 @@ fn env(pairs: &[(&str, &std::path::Path)]) -> Env {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "git", tool = "ssh", tool = "ssh-keygen", tool = "sshd")),
+    ignore = "needs git, ssh, ssh-keygen, sshd: run hack/install-test-deps"
+)]
 fn an_ssh_upstream_is_fetched_with_a_key_from_the_environment() {
-    let Some(sshd) = Sshd::start() else {
-        return;
-    };
+    let sshd = Sshd::start();
     let (repo, commits) = upstream();
     let url = sshd.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
@@ -60,10 +62,12 @@ fn an_ssh_upstream_is_fetched_with_a_key_from_the_environment() {
 /// branch and tag in full and checks the commit out; where the server allows
 /// any sha, it stays shallow.
 #[test]
+#[cfg_attr(
+    not(all(tool = "git", tool = "ssh", tool = "ssh-keygen", tool = "sshd")),
+    ignore = "needs git, ssh, ssh-keygen, sshd: run hack/install-test-deps"
+)]
 fn a_commit_no_ref_points_at_is_fetched_in_full_when_the_server_refuses_it() {
-    let Some(sshd) = Sshd::start() else {
-        return;
-    };
+    let sshd = Sshd::start();
     let (repo, commits) = upstream();
     repo.write("hello.txt", "three\n");
     repo.commit("three");
@@ -90,10 +94,12 @@ fn a_commit_no_ref_points_at_is_fetched_in_full_when_the_server_refuses_it() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "git", tool = "ssh", tool = "ssh-keygen", tool = "sshd")),
+    ignore = "needs git, ssh, ssh-keygen, sshd: run hack/install-test-deps"
+)]
 fn an_unknown_or_changed_host_key_is_refused() {
-    let Some(sshd) = Sshd::start() else {
-        return;
-    };
+    let sshd = Sshd::start();
     let (repo, _) = upstream();
     let url = sshd.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
@@ -121,10 +127,12 @@ fn an_unknown_or_changed_host_key_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "git", tool = "ssh", tool = "ssh-keygen", tool = "sshd")),
+    ignore = "needs git, ssh, ssh-keygen, sshd: run hack/install-test-deps"
+)]
 fn without_an_authorized_key_the_server_refuses() {
-    let Some(sshd) = Sshd::start() else {
-        return;
-    };
+    let sshd = Sshd::start();
     let (repo, _) = upstream();
     let url = sshd.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
@@ -147,10 +155,12 @@ fn without_an_authorized_key_the_server_refuses() {
 /// Through the binary: `plan --resolve-refs` lists an SSH upstream with the
 /// key from the environment and pins the tag's commit.
 #[test]
+#[cfg_attr(
+    not(all(tool = "git", tool = "ssh", tool = "ssh-keygen", tool = "sshd")),
+    ignore = "needs git, ssh, ssh-keygen, sshd: run hack/install-test-deps"
+)]
 fn plan_resolves_an_ssh_upstream_through_the_binary() {
-    let Some(sshd) = Sshd::start() else {
-        return;
-    };
+    let sshd = Sshd::start();
     let (repo, commits) = upstream();
     let url = sshd.publish(&repo, "up");
     let monorepo = GitRepo::new();

@@ -43,13 +43,12 @@ fn path_with(dir: &Path) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "htpasswd", tool = "skopeo")),
+    ignore = "needs docker-registry, htpasswd, skopeo: run hack/install-test-deps"
+)]
 fn credentials_come_from_the_creds_store_helper() {
-    let Some(registry) = Registry::start_with_auth("ci-bot", "hunter2-secret") else {
-        return;
-    };
-    if crate::support::tools::require("skopeo").is_none() {
-        return;
-    }
+    let registry = Registry::start_with_auth("ci-bot", "hunter2-secret");
     let s = Setup::with(registry);
     let project = plans::project("app", BOTH, &["latest"]);
     s.push_arch_images(&project, BOTH);
@@ -76,13 +75,12 @@ fn credentials_come_from_the_creds_store_helper() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "htpasswd")),
+    ignore = "needs docker-registry, htpasswd: run hack/install-test-deps"
+)]
 fn wrong_credentials_name_their_source_but_never_the_secret() {
-    let Some(registry) = Registry::start_with_auth("ci-bot", "right-password") else {
-        return;
-    };
-    if crate::support::tools::require("skopeo").is_none() {
-        return;
-    }
+    let registry = Registry::start_with_auth("ci-bot", "right-password");
     let s = Setup::with(registry);
     let project = plans::project("app", BOTH, &[]);
     s.push_arch_images(&project, BOTH);
@@ -119,13 +117,12 @@ fn wrong_credentials_name_their_source_but_never_the_secret() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "htpasswd", tool = "skopeo")),
+    ignore = "needs docker-registry, htpasswd, skopeo: run hack/install-test-deps"
+)]
 fn credential_helpers_per_registry_are_used() {
-    let Some(registry) = Registry::start_with_auth("ecr-bot", "from-cred-helper") else {
-        return;
-    };
-    if crate::support::tools::require("skopeo").is_none() {
-        return;
-    }
+    let registry = Registry::start_with_auth("ecr-bot", "from-cred-helper");
     let s = Setup::with(registry);
     let project = plans::project("app", BOTH, &[]);
     s.push_arch_images(&project, BOTH);
@@ -163,9 +160,13 @@ fn credential_helpers_per_registry_are_used() {
 /// basic credentials. (docker-registry's own token auth needs a JWT-issuing
 /// token server, which is more machinery than the check is worth.)
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn bearer_token_registries_get_a_token_from_the_realm() {
     use crate::support::fault_proxy::{Action, FaultProxy};
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &["latest"]);
     s.push_arch_images(&project, BOTH);
     // base64("bot:s3cret-pw")

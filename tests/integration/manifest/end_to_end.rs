@@ -3,22 +3,19 @@
 //! build records the build wrote.
 
 use super::{digests, index_at, platforms};
-use crate::require_tools;
-use crate::support::buildah::Buildah;
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::Monoarch;
 use crate::support::plans;
-use crate::support::registry::Registry;
+use crate::support::world::World;
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs buildah, docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn built_arch_images_are_stitched_with_their_records() {
-    require_tools!("buildah", "skopeo");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah) = (w.registry(), w.buildah());
     let repo = GitRepo::new();
     repo.write(
         "projects/hello/Dockerfile",

@@ -6,8 +6,12 @@ use crate::support::plans;
 use monoarch::exit_code;
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn an_arm64_tag_holding_an_amd64_image_is_refused() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &["latest"]);
     s.push_arch_images(&project, &["amd64"]);
     // The arm64 job ran on an amd64 runner.
@@ -33,8 +37,12 @@ fn an_arm64_tag_holding_an_amd64_image_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn a_missing_architecture_fails_the_project_without_any_tag() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &["latest"]);
     s.push_arch_images(&project, &["amd64"]);
     let plan = plans::plan(&s.host(), vec![project.clone()]);
@@ -52,8 +60,12 @@ fn a_missing_architecture_fails_the_project_without_any_tag() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn allow_partial_sets_only_the_date_sha_tag_and_leaves_latest_alone() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &["v1", "latest"]);
     // Yesterday's complete release is what `latest` points at.
     let old = s.pusher.image(
@@ -90,8 +102,12 @@ fn allow_partial_sets_only_the_date_sha_tag_and_leaves_latest_alone() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn one_failing_project_does_not_stop_the_others() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let good = plans::project("good", BOTH, &["latest"]);
     let bad = plans::project("bad", BOTH, &["latest"]);
     s.push_arch_images(&good, BOTH);
@@ -114,8 +130,12 @@ fn one_failing_project_does_not_stop_the_others() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn build_records_must_match_the_registry_and_each_other() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &[]);
     s.push_arch_images(&project, BOTH);
     let plan = plans::plan(&s.host(), vec![project.clone()]);
@@ -169,8 +189,12 @@ fn build_records_must_match_the_registry_and_each_other() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn unknown_project_and_missing_registry_are_usage_errors() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let plan = plans::plan(&s.host(), vec![plans::project("app", BOTH, &[])]);
     let run = s
         .manifest(&plan, &["--project", "nope"])

@@ -7,23 +7,23 @@ use crate::support::registry::Registry;
 use monoarch::exit_code;
 
 /// The digest a fault-free run publishes for this project, on its own registry.
-fn fault_free_digest(project: &monoarch::contract::ProjectPlan) -> Option<String> {
-    let s = Setup::new()?;
+fn fault_free_digest(project: &monoarch::contract::ProjectPlan) -> String {
+    let s = Setup::new();
     s.push_arch_images(project, BOTH);
     let plan = plans::plan(&s.host(), vec![project.clone()]);
     s.manifest(&plan, &[]).success();
-    Some(index_at(&s.host(), &project.tags[0]).expect("index").1)
+    index_at(&s.host(), &project.tags[0]).expect("index").1
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn transient_faults_are_retried_and_give_the_fault_free_digest() {
     let project = plans::project("app", BOTH, &["latest"]);
-    let Some(expected) = fault_free_digest(&project) else {
-        return;
-    };
-    let Some(registry) = Registry::start() else {
-        return;
-    };
+    let expected = fault_free_digest(&project);
+    let registry = Registry::start();
     let s = Setup::with(registry);
     s.push_arch_images(&project, BOTH);
     let (mut gets, mut puts, mut blobs) = (0, 0, 0);
@@ -68,8 +68,12 @@ fn transient_faults_are_retried_and_give_the_fault_free_digest() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn a_persistent_fault_ends_in_a_clear_error_with_no_tag_moved() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &["latest"]);
     s.push_arch_images(&project, BOTH);
     let old = s.pusher.image(
@@ -109,8 +113,12 @@ fn a_persistent_fault_ends_in_a_clear_error_with_no_tag_moved() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn a_registry_without_location_headers_is_fine() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &[]);
     s.push_arch_images(&project, BOTH);
     let proxy = FaultProxy::start(s.registry.port(), |_| Action::ForwardWithoutLocation);
@@ -126,8 +134,12 @@ fn a_registry_without_location_headers_is_fine() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn an_unreachable_registry_is_a_registry_error() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let port = crate::support::registry::free_port();
     let plan = plans::plan(
         &format!("127.0.0.1:{port}"),

@@ -5,8 +5,12 @@ use crate::support::images::{OCI_INDEX, annotations};
 use crate::support::plans;
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn publishes_one_index_under_every_tag() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &["v1.2", "latest"]);
     s.push_arch_images(&project, BOTH);
     let amd = s
@@ -64,8 +68,12 @@ fn publishes_one_index_under_every_tag() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn rerun_writes_nothing_and_gives_the_same_digest() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &["latest"]);
     s.push_arch_images(&project, BOTH);
     let plan = plans::plan(&s.host(), vec![project.clone()]);
@@ -96,8 +104,12 @@ fn rerun_writes_nothing_and_gives_the_same_digest() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn request_budget_per_architecture_and_tag() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &["v1", "latest"]);
     s.push_arch_images(&project, BOTH);
     let plan = plans::plan(&s.host(), vec![project]);
@@ -119,8 +131,12 @@ fn request_budget_per_architecture_and_tag() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn an_arch_index_with_attestations_is_opened_and_its_attestation_carried() {
-    let Some(s) = Setup::new() else { return };
+    let s = Setup::new();
     let project = plans::project("app", BOTH, &[]);
     let (arch_index, image, attestation) = s.pusher.attested_image(
         &project.repository,

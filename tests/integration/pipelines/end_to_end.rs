@@ -6,11 +6,10 @@ use std::process::Command;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::require_tools;
 use crate::support::buildah::Buildah;
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::{Monoarch, Run};
-use crate::support::registry::Registry;
+use crate::support::world::World;
 
 /// The monorepo after merging a branch that changed `alpha` and `beta` (not
 /// `gamma`); returns it with the commit before the merge.
@@ -130,19 +129,18 @@ fn run_in(repo: &GitRepo, buildah: &Buildah, args: &[&str]) -> Run {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs buildah, docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn run_publishes_the_merged_projects_to_a_registry() {
-    require_tools!("buildah", "skopeo");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah) = (w.registry(), w.buildah());
     let (repo, base) = merged_monorepo();
     let host = registry.host();
     let run = run_in(
         &repo,
-        &buildah,
+        buildah,
         &[
             "--base",
             &base,
@@ -171,11 +169,12 @@ fn run_publishes_the_merged_projects_to_a_registry() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "skopeo")),
+    ignore = "needs buildah, skopeo: run hack/install-test-deps"
+)]
 fn run_publishes_the_merged_projects_into_an_oci_layout() {
-    require_tools!("buildah", "skopeo");
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let buildah = Buildah::new();
     let (repo, base) = merged_monorepo();
     let layout = tempfile::tempdir().expect("temp dir");
     let dir = layout.path().join("images");
@@ -195,11 +194,16 @@ fn run_publishes_the_merged_projects_into_an_oci_layout() {
 /// real, the other one is reported as skipped with the reason, and nothing is
 /// published for the project.
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "busybox", tool = "skopeo")),
+    ignore = "needs buildah, busybox, skopeo: run hack/install-test-deps"
+)]
+#[cfg_attr(
+    foreign_emulated,
+    ignore = "an emulator for the foreign architecture is registered here, so run emulates it instead of skipping"
+)]
 fn run_skips_a_foreign_architecture_that_would_need_emulation() {
-    require_tools!("buildah", "skopeo");
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let buildah = Buildah::new();
     let host = std::env::consts::ARCH;
     let (native, foreign, qemu) = match host {
         "x86_64" => ("amd64", "arm64", "aarch64"),
@@ -207,10 +211,11 @@ fn run_skips_a_foreign_architecture_that_would_need_emulation() {
         other => panic!("this test knows amd64 and arm64 hosts, not {other}"),
     };
     let binfmt = format!("/proc/sys/fs/binfmt_misc/qemu-{qemu}");
-    if std::fs::read_to_string(&binfmt).is_ok_and(|t| t.starts_with("enabled")) {
-        eprintln!("SKIPPED: {binfmt} is registered, so {foreign} is emulated here, not skipped");
-        return;
-    }
+    assert!(
+        !std::fs::read_to_string(&binfmt).is_ok_and(|t| t.starts_with("enabled")),
+        "{binfmt} was registered after the tests were built, so {foreign} would be emulated, \
+         not skipped; `touch build.rs` and run again (the test is then ignored)"
+    );
     buildah.make_busybox_base("localhost/monoarch-test-busybox:latest");
     let repo = GitRepo::new();
     repo.write("monoarch.yaml", "repository: images\n");
@@ -248,14 +253,13 @@ fn run_skips_a_foreign_architecture_that_would_need_emulation() {
 /// Dockerfile from the fetched upstream (multi-stage, the target's stages have
 /// no RUN) and builds it; the index holds both architectures.
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "git", tool = "skopeo")),
+    ignore = "needs buildah, git, skopeo: run hack/install-test-deps"
+)]
 fn run_builds_an_upstream_project_for_both_architectures() {
-    require_tools!("buildah", "skopeo", "git");
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
-    let Some(daemon) = crate::support::git_daemon::GitDaemon::start() else {
-        return;
-    };
+    let w = World::new();
+    let (buildah, daemon) = (w.buildah(), w.git_daemon());
     let upstream = GitRepo::new();
     upstream.write(
         "deploy/Dockerfile",
@@ -277,12 +281,13 @@ fn run_builds_an_upstream_project_for_both_architectures() {
     repo.commit("an upstream project");
     let layout = tempfile::tempdir().expect("temp dir");
     let dir_arg = layout.path().join("images").display().to_string();
-    let run = run_in(&repo, &buildah, &["--all", "--layout", &dir_arg]).success();
+    let run = run_in(&repo, buildah, &["--all", "--layout", &dir_arg]).success();
     assert!(run.stdout.contains("no RUN, cross"), "{}", run.stdout);
     assert_published(&format!("oci:{dir_arg}"), &expected_tags(&repo, "app"));
 }
 
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn run_without_buildah_says_how_to_install_it() {
     let (repo, _) = merged_monorepo();
     let empty = tempfile::tempdir().expect("temp dir");
@@ -302,6 +307,7 @@ fn run_without_buildah_says_how_to_install_it() {
 /// Per-project repositories give every project the same tags; one layout
 /// cannot hold them apart, so `run` refuses before building anything.
 #[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn run_refuses_projects_whose_tags_would_clash_in_one_layout() {
     let repo = GitRepo::new();
     repo.write("monoarch.yaml", "repository: team\nnaming: per-project\n");

@@ -8,10 +8,8 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::end_to_end::{assert_absent, assert_published, expected_tags, merged_monorepo};
-use crate::require_tools;
-use crate::support::buildah::Buildah;
 use crate::support::monoarch::Monoarch;
-use crate::support::registry::Registry;
+use crate::support::world::World;
 
 /// Runs one job's script lines with `sh -e`, with only the variables a GitLab
 /// job would have that matter here; monoarch is on PATH as in the template.
@@ -58,14 +56,13 @@ fn script(job: &Value) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs buildah, docker-registry, skopeo: run hack/install-test-deps"
+)]
 fn the_generated_child_pipeline_publishes_the_merged_projects() {
-    require_tools!("buildah", "skopeo");
-    let Some(registry) = Registry::start() else {
-        return;
-    };
-    let Some(buildah) = Buildah::new() else {
-        return;
-    };
+    let w = World::new();
+    let (registry, buildah) = (w.registry(), w.buildah());
     let (repo, base) = merged_monorepo();
     let host = registry.host();
     let gitlab = |cmd: Monoarch| {
@@ -73,6 +70,7 @@ fn the_generated_child_pipeline_publishes_the_merged_projects() {
             .env("CI_PIPELINE_SOURCE", "push")
             .env("CI_COMMIT_BEFORE_SHA", &base)
             .env("CI_DEFAULT_BRANCH", "main")
+            .env("CI_COMMIT_BRANCH", "main")
             .env("ECR_REGISTRY", &host)
     };
 

@@ -18,9 +18,9 @@ pub struct GitDaemon {
 }
 
 impl GitDaemon {
-    /// Starts a daemon; `None` when `git` is missing outside CI.
-    pub fn start() -> Option<GitDaemon> {
-        crate::support::tools::require("git")?;
+    /// Starts a daemon.
+    pub fn start() -> GitDaemon {
+        crate::support::tools::require("git");
         let base = tempfile::tempdir().expect("temp dir for git daemon");
         for _ in 0..5 {
             let port = free_port();
@@ -40,7 +40,7 @@ impl GitDaemon {
                 .expect("start git daemon");
             let mut child = child;
             if wait_ready(&mut child, port) {
-                return Some(GitDaemon { child, port, base });
+                return GitDaemon { child, port, base };
             }
             let _ = child.kill();
             let _ = child.wait();

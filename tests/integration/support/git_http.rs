@@ -100,14 +100,13 @@ struct Mode {
 }
 
 impl GitHttp {
-    /// Starts a server that accepts only `user` / `password`; `None` when
-    /// python3 or git is missing outside CI.
-    pub fn start(user: &str, password: &str) -> Option<GitHttp> {
+    /// Starts a server that accepts only `user` / `password`.
+    pub fn start(user: &str, password: &str) -> GitHttp {
         GitHttp::launch(user, password, Mode::default())
     }
 
     /// A public server (no password) that speaks only protocol v0.
-    pub fn start_public_v0() -> Option<GitHttp> {
+    pub fn start_public_v0() -> GitHttp {
         let mode = Mode {
             public: true,
             v0: true,
@@ -116,10 +115,10 @@ impl GitHttp {
         GitHttp::launch("-", "-", mode)
     }
 
-    /// The same over HTTPS with a self-signed certificate for 127.0.0.1;
+    /// The same over HTTPS with a certificate for 127.0.0.1 from a private CA;
     /// clients trust it through [`GitHttp::ca_file`] (`MONOARCH_CA_FILE`).
-    pub fn start_tls(user: &str, password: &str) -> Option<GitHttp> {
-        crate::support::tools::require("openssl")?;
+    pub fn start_tls(user: &str, password: &str) -> GitHttp {
+        crate::support::tools::require("openssl");
         let mode = Mode {
             tls: true,
             ..Mode::default()
@@ -132,10 +131,10 @@ impl GitHttp {
         self.root.path().join("ca.pem")
     }
 
-    fn launch(user: &str, password: &str, mode: Mode) -> Option<GitHttp> {
+    fn launch(user: &str, password: &str, mode: Mode) -> GitHttp {
         let tls = mode.tls;
-        crate::support::tools::require("python3")?;
-        crate::support::tools::require("git")?;
+        crate::support::tools::require("python3");
+        crate::support::tools::require("git");
         let root = tempfile::tempdir().expect("temp dir for git http");
         let script = root.path().join("server.py");
         std::fs::write(&script, SERVER).expect("write server script");
@@ -230,12 +229,12 @@ impl GitHttp {
                     break;
                 }
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(GitHttp {
+                    return GitHttp {
                         child,
                         port,
                         root,
                         tls,
-                    });
+                    };
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }

@@ -31,6 +31,18 @@ impl Run {
     pub fn success(self) -> Run {
         self.expect_code(0)
     }
+
+    /// Exit code, stdout and stderr together, for a snapshot: what a person
+    /// reading the CI log sees. `dir` (a temp dir) is shown as `[DIR]`.
+    pub fn transcript(&self, dir: &Path) -> String {
+        let redact = |text: &str| text.replace(&dir.display().to_string(), "[DIR]");
+        format!(
+            "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code,
+            redact(&self.stdout),
+            redact(&self.stderr)
+        )
+    }
 }
 
 /// A `monoarch` invocation with a clean environment: no CI variables leak in

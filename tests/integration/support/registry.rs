@@ -18,19 +18,19 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Starts an open registry; `None` when `docker-registry` is missing outside CI.
-    pub fn start() -> Option<Registry> {
+    /// Starts an open registry.
+    pub fn start() -> Registry {
         Registry::launch(None)
     }
 
     /// Starts a registry that demands basic auth with this user and password.
-    pub fn start_with_auth(user: &str, password: &str) -> Option<Registry> {
-        crate::support::tools::require("htpasswd")?;
+    pub fn start_with_auth(user: &str, password: &str) -> Registry {
+        crate::support::tools::require("htpasswd");
         Registry::launch(Some((user.to_string(), password.to_string())))
     }
 
-    fn launch(mut auth: Option<(String, String)>) -> Option<Registry> {
-        let binary = crate::support::tools::require("docker-registry")?;
+    fn launch(mut auth: Option<(String, String)>) -> Registry {
+        let binary = crate::support::tools::require("docker-registry");
         let mut dir = tempfile::tempdir().expect("temp dir for the registry");
         let storage = dir.path().join("storage");
         fs::create_dir_all(&storage).expect("registry storage dir");
@@ -84,7 +84,7 @@ impl Registry {
                 auth,
             };
             if registry.wait_ready() {
-                return Some(registry);
+                return registry;
             }
             let log = registry.log();
             drop(registry.child);

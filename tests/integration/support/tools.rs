@@ -1,19 +1,28 @@
-//! Finding the external tools the tests drive; in CI a missing tool fails the test.
+//! The external tools the tests drive.
+//!
+//! `build.rs` sets `cfg(tool = "<name>")` for every tool found on PATH when the
+//! tests are built (for all of them with `CI=true`). A test that needs a tool
+//! carries `#[cfg_attr(not(tool = "x"), ignore = "needs x: run hack/install-test-deps")]`,
+//! so without the tool it is reported as ignored with that reason, never run
+//! and counted as passed. [`require`] is the check at run time: reaching it
+//! without the tool (in CI, or a test that lacks the attribute) fails the test.
+//!
+//! The tools: `docker-registry` (the registry), `htpasswd` (its basic auth),
+//! `buildah` and `busybox` (real builds), `skopeo` (cross-checks), `git`
+//! (repositories, `git daemon`), `python3` and `openssl` (the HTTP(S) git
+//! server), `curl`, `check-jsonschema`, `actionlint` and `tekton-lint` (validators).
 
 use std::path::PathBuf;
 
-/// Returns the path of `name` on PATH. When it is missing: in CI (`CI=true`)
-/// the test fails; on a developer machine `None`, and the caller skips loudly.
-pub fn require(name: &str) -> Option<PathBuf> {
-    if let Some(path) = find(name) {
-        return Some(path);
-    }
-    let hint = "run `hack/test`, which installs every tool the tests need";
-    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-        panic!("`{name}` is not installed, and CI=true forbids skipping: {hint}");
-    }
-    eprintln!("SKIPPED: `{name}` is not installed ({hint})");
-    None
+/// The path of `name` on PATH; panics with how to install it when missing.
+pub fn require(name: &str) -> PathBuf {
+    find(name).unwrap_or_else(|| {
+        panic!(
+            "`{name}` is not installed: run `hack/test` (or `hack/install-test-deps`), \
+             which installs every tool the tests need. Outside CI a test needing it should \
+             carry #[cfg_attr(not(tool = \"{name}\"), ignore = \"...\")] and be ignored."
+        )
+    })
 }
 
 pub fn find(name: &str) -> Option<PathBuf> {
@@ -21,16 +30,4 @@ pub fn find(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
-}
-
-/// Skips the current test (returning from it) unless every tool is present.
-#[macro_export]
-macro_rules! require_tools {
-    ($($tool:expr),+ $(,)?) => {
-        $(
-            if $crate::support::tools::require($tool).is_none() {
-                return;
-            }
-        )+
-    };
 }

@@ -1,15 +1,73 @@
 //! Turns a [`Request`] into a concrete base commit (or a non-diff selection), with the reason.
+//!
+//! It asks the history through [`History`]: the git layer answers from the
+//! clone, the unit tests from a small table of commits.
 
 use super::request::{Request, is_null_sha};
 use crate::contract::Trigger;
+use std::fmt::Display;
+
 use crate::git::{Git, GitError, Oid};
+
+/// What base resolution needs to know of the history. `Id` names a commit.
+pub trait History {
+    type Id: Copy + Eq + Display;
+    /// A sha, branch, tag or `origin/x` as a commit present in the clone.
+    fn resolve(&self, spec: &str) -> Option<Self::Id>;
+    fn is_shallow(&self) -> bool;
+    fn merge_base(&self, a: Self::Id, b: Self::Id) -> Option<Self::Id>;
+    /// True when `ancestor` is `descendant` or one of its ancestors.
+    fn is_ancestor(&self, ancestor: Self::Id, descendant: Self::Id) -> bool;
+    fn first_parent(&self, commit: Self::Id) -> Option<Self::Id>;
+    /// The default branch: `configured`, else the CI's hints (`extra`), else
+    /// `origin/HEAD`, else main/master (remote first); with its name.
+    fn default_branch(
+        &self,
+        configured: Option<&str>,
+        extra: &[String],
+    ) -> Option<(String, Self::Id)>;
+    /// Fetches the missing history of a shallow clone.
+    fn deepen(&self) -> Result<(), GitError>;
+}
+
+impl History for Git {
+    type Id = Oid;
+
+    fn resolve(&self, spec: &str) -> Option<Oid> {
+        Git::resolve(self, spec)
+    }
+
+    fn is_shallow(&self) -> bool {
+        Git::is_shallow(self)
+    }
+
+    fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
+        Git::merge_base(self, a, b)
+    }
+
+    fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> bool {
+        Git::is_ancestor(self, ancestor, descendant)
+    }
+
+    fn first_parent(&self, commit: Oid) -> Option<Oid> {
+        Git::first_parent(self, commit)
+    }
+
+    fn default_branch(&self, configured: Option<&str>, extra: &[String]) -> Option<(String, Oid)> {
+        Git::default_branch(self, configured, extra)
+    }
+
+    fn deepen(&self) -> Result<(), GitError> {
+        Git::deepen(self)
+    }
+}
 
 /// How projects will be selected, decided against the real history.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Choice {
+pub enum Choice<Id = Oid> {
     /// Projects changed between `base` and HEAD.
     Changes {
-        base: Oid,
+        base: Id,
     },
     All,
     Schedule,
@@ -17,9 +75,9 @@ pub enum Choice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
+pub struct Resolved<Id = Oid> {
     pub trigger: Trigger,
-    pub choice: Choice,
+    pub choice: Choice<Id>,
     /// One sentence: which base was chosen and why.
     pub reason: String,
 }
@@ -33,12 +91,12 @@ pub struct BaseOptions<'a> {
     pub deepen: bool,
 }
 
-pub fn resolve(
+pub fn resolve<H: History>(
     request: &Request,
-    git: &Git,
-    head: Oid,
+    git: &H,
+    head: H::Id,
     options: &BaseOptions,
-) -> Result<Resolved, GitError> {
+) -> Result<Resolved<H::Id>, GitError> {
     match resolve_once(request, git, head, options) {
         Err(GitError::Shallow { .. }) if options.deepen => {
             tracing::info!(
@@ -51,16 +109,16 @@ pub fn resolve(
     }
 }
 
-fn short(oid: Oid) -> String {
-    oid.to_string()[..7].to_string()
+fn short(id: impl Display) -> String {
+    id.to_string().chars().take(7).collect()
 }
 
-fn resolve_once(
+fn resolve_once<H: History>(
     request: &Request,
-    git: &Git,
-    head: Oid,
+    git: &H,
+    head: H::Id,
     options: &BaseOptions,
-) -> Result<Resolved, GitError> {
+) -> Result<Resolved<H::Id>, GitError> {
     let resolved = |trigger, choice, reason: String| {
         Ok(Resolved {
             trigger,
@@ -213,7 +271,7 @@ fn resolve_once(
 }
 
 /// A local run with no branch to compare with previews the last commit.
-fn last_commit(git: &Git, head: Oid, why: &str) -> Result<Resolved, GitError> {
+fn last_commit<H: History>(git: &H, head: H::Id, why: &str) -> Result<Resolved<H::Id>, GitError> {
     Ok(match git.first_parent(head) {
         Some(parent) => Resolved {
             trigger: Trigger::Local,
@@ -229,13 +287,13 @@ fn last_commit(git: &Git, head: Oid, why: &str) -> Result<Resolved, GitError> {
 }
 
 /// Falls back to the merge base with the default branch, or to every project.
-fn default_base(
-    git: &Git,
-    head: Oid,
+fn default_base<H: History>(
+    git: &H,
+    head: H::Id,
     options: &BaseOptions,
     trigger: Trigger,
     why: &str,
-) -> Result<Resolved, GitError> {
+) -> Result<Resolved<H::Id>, GitError> {
     let Some((name, branch)) = git.default_branch(options.default_branch, options.branch_hints)
     else {
         return Ok(Resolved {
@@ -264,7 +322,7 @@ fn default_base(
     }
 }
 
-fn missing(git: &Git, git_ref: &str) -> GitError {
+fn missing<H: History>(git: &H, git_ref: &str) -> GitError {
     if git.is_shallow() {
         GitError::Shallow {
             what: format!("`{git_ref}`"),
@@ -275,3 +333,6 @@ fn missing(git: &Git, git_ref: &str) -> GitError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,54 @@
+//! Why one project was not (fully) published; `commands` maps each to its exit code.
+
+use crate::contract::{Platform, RecordError};
+use crate::store::StoreError;
+
+use super::verify::Problem;
+
+/// One thing that went wrong for one project. A project's report lists them
+/// all; the first decides the project's exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// An arch image that is there but not what the plan says.
+    #[error("{0}")]
+    Problem(#[from] Problem),
+    #[error("{project}: {source}")]
+    Record {
+        project: String,
+        #[source]
+        source: RecordError,
+    },
+    /// The store failed while reading an arch image.
+    #[error("{project}: {source}")]
+    Read {
+        project: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("{project}: {reference} not found; did the build job for {platform} fail?")]
+    Missing {
+        project: String,
+        reference: String,
+        platform: Platform,
+    },
+    #[error("{project}: missing {platforms}; no tag was set ({hint})")]
+    Incomplete {
+        project: String,
+        platforms: String,
+        hint: &'static str,
+    },
+    #[error("{project}: the plan lists no tags for this project; make the plan again")]
+    NoTags { project: String },
+    #[error("{project}: setting tag {tag} failed, later tags left as they were: {source}")]
+    Tag {
+        project: String,
+        tag: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("{project}: not in the plan")]
+    NotInPlan { project: String },
+    /// A bug: a project's task panicked. Other projects carry on.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
