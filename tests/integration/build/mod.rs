@@ -1,6 +1,7 @@
 //! `monoarch build` and its source fetch, on real git daemons, buildah and a real registry.
 
 mod credentials;
+mod deadlines;
 mod failures;
 mod fetch;
 mod images;
