@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use crate::env::Env;
-
 /// A PEM file with extra CA certificates to trust, added to the system's roots.
 pub const CA_FILE_VAR: &str = "MONOARCH_CA_FILE";
 /// Larger than any sane CA bundle.
@@ -21,9 +19,9 @@ pub struct CaFileError {
     pub message: String,
 }
 
-/// The certificates of `MONOARCH_CA_FILE`, if set.
-pub fn extra_roots(env: &Env) -> Result<Vec<reqwest::Certificate>, CaFileError> {
-    let Some(path) = env.get(CA_FILE_VAR).filter(|p| !p.trim().is_empty()) else {
+/// The certificates in `ca_file` (the value of `MONOARCH_CA_FILE`), if set.
+pub fn extra_roots(ca_file: Option<&str>) -> Result<Vec<reqwest::Certificate>, CaFileError> {
+    let Some(path) = ca_file.filter(|p| !p.trim().is_empty()) else {
         return Ok(Vec::new());
     };
     let path = PathBuf::from(path);
@@ -54,9 +52,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("ca.pem");
         std::fs::write(&path, "not a certificate\n").expect("write");
-        let env = Env::from_pairs([(CA_FILE_VAR, path.to_str().expect("utf-8"))]);
-        let err = extra_roots(&env).expect_err("no certificate");
+        let err = extra_roots(path.to_str()).expect_err("no certificate");
         assert!(err.to_string().contains("MONOARCH_CA_FILE"), "{err}");
-        assert!(extra_roots(&Env::default()).expect("unset").is_empty());
+        assert!(extra_roots(None).expect("unset").is_empty());
     }
 }

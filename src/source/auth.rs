@@ -157,9 +157,11 @@ pub fn withheld(url: &str, env: &Env) -> Option<String> {
 /// The settings for connecting to `url`: deadlines, the scoped token, ssh and roots.
 pub fn access_for(url: &str, env: &Env, trust: Trust) -> Result<Access, NetError> {
     let limits = Limits::from_env(env)?;
-    let roots = crate::tls::extra_roots(env).map_err(|e| NetError::Setting {
-        var: crate::tls::CA_FILE_VAR,
-        message: e.message,
+    let roots = crate::tls::extra_roots(env.get(crate::tls::CA_FILE_VAR)).map_err(|e| {
+        NetError::Setting {
+            var: crate::tls::CA_FILE_VAR,
+            message: e.message,
+        }
     })?;
     let mut ssh = SshSettings::from_env(env);
     let mut token = token_for(url, env);

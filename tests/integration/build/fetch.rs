@@ -11,7 +11,7 @@ use crate::support::plans;
 
 /// An upstream with history: v1 (annotated tag) -> v2 (lightweight tag) -> main head,
 /// plus a `feature` branch. Returns (repo, [c1, c2, c3, feature]).
-fn upstream() -> (GitRepo, Vec<String>) {
+pub(super) fn upstream() -> (GitRepo, Vec<String>) {
     let repo = GitRepo::new();
     repo.write("Dockerfile", "FROM scratch\nCOPY hello.txt /hello.txt\n");
     repo.write("hello.txt", "one\n");

@@ -5,22 +5,10 @@
 use monoarch::env::Env;
 use monoarch::source::{self, SourceError};
 
-use super::fetch::up;
+use super::fetch::{up, upstream};
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::Monoarch;
 use crate::support::sshd::Sshd;
-
-/// An upstream with a tag `v1` and a later commit on main; (repo, [v1, main]).
-fn upstream() -> (GitRepo, Vec<String>) {
-    let repo = GitRepo::new();
-    repo.write("Dockerfile", "FROM scratch\nCOPY hello.txt /hello.txt\n");
-    repo.write("hello.txt", "one\n");
-    let c1 = repo.commit("one");
-    repo.git(&["tag", "-a", "v1", "-m", "release one"]);
-    repo.write("hello.txt", "two\n");
-    let c2 = repo.commit("two");
-    (repo, vec![c1, c2])
-}
 
 fn env(pairs: &[(&str, &std::path::Path)]) -> Env {
     Env::from_pairs(
@@ -44,8 +32,10 @@ fn an_ssh_upstream_is_fetched_with_a_key_from_the_environment() {
         ("MONOARCH_GIT_SSH_KEY", &sshd.client_key()),
         ("MONOARCH_GIT_SSH_KNOWN_HOSTS", &sshd.known_hosts()),
     ]);
-    for (git_ref, commit, content) in [("v1", &commits[0], "one\n"), ("main", &commits[1], "two\n")]
-    {
+    for (git_ref, commit, content) in [
+        ("v1", &commits[0], "one\n"),
+        ("main", &commits[2], "three\n"),
+    ] {
         let dest = work.path().join(git_ref);
         let fetched = source::fetch("p", &up(&url, git_ref), &dest, &good).expect(git_ref);
         assert_eq!(&fetched.commit, commit, "{git_ref}");
@@ -68,28 +58,29 @@ fn an_ssh_upstream_is_fetched_with_a_key_from_the_environment() {
 )]
 fn a_commit_no_ref_points_at_is_fetched_in_full_when_the_server_refuses_it() {
     let sshd = Sshd::start();
+    // main moves on: its old head (commits[2]) is then on no branch tip or tag.
     let (repo, commits) = upstream();
-    repo.write("hello.txt", "three\n");
-    repo.commit("three");
+    repo.write("hello.txt", "four\n");
+    repo.commit("four");
     let url = sshd.publish(&repo, "up");
     let work = tempfile::tempdir().expect("temp dir");
     let good = env(&[
         ("MONOARCH_GIT_SSH_KEY", &sshd.client_key()),
         ("MONOARCH_GIT_SSH_KNOWN_HOSTS", &sshd.known_hosts()),
     ]);
-    let fetched = source::fetch("p", &up(&url, &commits[1]), &work.path().join("a"), &good)
+    let fetched = source::fetch("p", &up(&url, &commits[2]), &work.path().join("a"), &good)
         .expect("by sha, in full");
-    assert_eq!(fetched.commit, commits[1]);
+    assert_eq!(fetched.commit, commits[2]);
     assert!(!fetched.shallow, "the server refused the sha: full fetch");
     assert_eq!(
         std::fs::read_to_string(work.path().join("a/hello.txt")).expect("checked out"),
-        "two\n"
+        "three\n"
     );
 
     sshd.config("up", "uploadpack.allowAnySHA1InWant", "true");
-    let fetched = source::fetch("p", &up(&url, &commits[1]), &work.path().join("b"), &good)
+    let fetched = source::fetch("p", &up(&url, &commits[2]), &work.path().join("b"), &good)
         .expect("by sha, shallow");
-    assert_eq!(fetched.commit, commits[1]);
+    assert_eq!(fetched.commit, commits[2]);
     assert!(fetched.shallow);
 }
 
