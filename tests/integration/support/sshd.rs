@@ -2,10 +2,8 @@
 //! test on a free port with its own host key, one authorized client key and
 //! bare repositories served by the real `git-upload-pack`.
 
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
@@ -78,15 +76,8 @@ impl Sshd {
                 )
                 .spawn()
                 .expect("start sshd");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Sshd { child, port, dir };
-                }
-                std::thread::sleep(Duration::from_millis(50));
+            if super::git_daemon::wait_ready(&mut child, port) {
+                return Sshd { child, port, dir };
             }
             let _ = child.kill();
             let _ = child.wait();
