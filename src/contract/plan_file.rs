@@ -33,35 +33,45 @@ pub enum PlanFileError {
     Version { origin: String, found: u64 },
 }
 
-/// The `format_version` of a versioned JSON contract (plan or build record); 0 when absent.
-pub fn format_version_of(raw: &serde_json::Value) -> u64 {
-    raw.get("format_version")
+/// The `format_version` of a versioned JSON contract (plan or build record) whose
+/// text did not parse as the current shape; 0 when absent. Reads that one field:
+/// serde skips every other value without building it.
+pub fn format_version_of(text: &str) -> u64 {
+    #[derive(serde::Deserialize)]
+    struct VersionOnly {
+        #[serde(default)]
+        format_version: Option<serde_json::Value>,
+    }
+    serde_json::from_str::<VersionOnly>(text)
+        .ok()
+        .and_then(|v| v.format_version)
         .and_then(|v| v.as_u64())
         .unwrap_or(0)
 }
 
 /// Parses a plan from JSON text; `origin` names the file or variable in errors.
+///
+/// One pass into the typed plan. Only when that fails is the text read again, for
+/// `format_version` alone, so an older or newer plan gets the version message
+/// rather than a shape error, and a malformed one keeps its line and column.
 pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
-    // Check the version before the shape, so an old or new plan gets the version message.
-    let raw: serde_json::Value = serde_json::from_str(text).map_err(|e| PlanFileError::Parse {
+    let version_error = |found: u64| PlanFileError::Version {
         origin: origin.to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
-    let found = format_version_of(&raw);
-    if found != u64::from(FORMAT_VERSION) {
-        return Err(PlanFileError::Version {
-            origin: origin.to_string(),
-            found,
-        });
+        found,
+    };
+    match serde_json::from_str::<Plan>(text) {
+        Ok(plan) if plan.format_version == FORMAT_VERSION => Ok(plan),
+        Ok(plan) => Err(version_error(u64::from(plan.format_version))),
+        Err(e) => match format_version_of(text) {
+            found if found != u64::from(FORMAT_VERSION) => Err(version_error(found)),
+            _ => Err(PlanFileError::Parse {
+                origin: origin.to_string(),
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            }),
+        },
     }
-    serde_json::from_str(text).map_err(|e| PlanFileError::Parse {
-        origin: origin.to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })
 }
 
 pub fn read_plan(path: &Path) -> Result<Plan, PlanFileError> {
@@ -84,4 +94,30 @@ pub fn write_plan(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_keeps_the_version_message_and_the_position_of_a_mistake() {
+        let version = |text: &str| match parse_plan(text, "plan.json") {
+            Err(PlanFileError::Version { found, .. }) => Some(found),
+            _ => None,
+        };
+        // Another version, whatever its shape: the version message, not a shape error.
+        assert_eq!(version(r#"{"format_version": 2, "projects": 7}"#), Some(2));
+        assert_eq!(version(r#"{"projects": []}"#), Some(0));
+        assert_eq!(version(r#"{"format_version": "1"}"#), Some(0));
+        // The current version with a mistake: its line and column.
+        match parse_plan("{\n  \"format_version\": 1,\n  \"projects\": 7\n}", "plan.json") {
+            Err(PlanFileError::Parse { line, column, .. }) => assert_eq!((line, column), (3, 15)),
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+        match parse_plan("{\"format_version\": 1,\n\"x\": }", "plan.json") {
+            Err(PlanFileError::Parse { line, column, .. }) => assert_eq!((line, column), (2, 6)),
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+    }
 }

@@ -74,20 +74,23 @@ pub fn read_record(
             });
         }
     };
-    let raw: serde_json::Value = serde_json::from_str(&text).map_err(|e| RecordError::Read {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
-    let found = super::plan_file::format_version_of(&raw);
-    if found != u64::from(RECORD_FORMAT_VERSION) {
-        return Err(RecordError::Version { path, found });
-    }
-    serde_json::from_value(raw)
-        .map(Some)
-        .map_err(|e| RecordError::Read {
+    // One pass; the version is read alone only when the shape does not parse.
+    match serde_json::from_str::<BuildRecord>(&text) {
+        Ok(record) if record.format_version == RECORD_FORMAT_VERSION => Ok(Some(record)),
+        Ok(record) => Err(RecordError::Version {
             path,
-            message: e.to_string(),
-        })
+            found: u64::from(record.format_version),
+        }),
+        Err(e) => match super::plan_file::format_version_of(&text) {
+            found if found != u64::from(RECORD_FORMAT_VERSION) => {
+                Err(RecordError::Version { path, found })
+            }
+            _ => Err(RecordError::Read {
+                path,
+                message: e.to_string(),
+            }),
+        },
+    }
 }
 
 /// Cross-checks of the build records of one project, before its images are stitched.
