@@ -34,19 +34,17 @@ pub enum PlanFileError {
 }
 
 /// The `format_version` of a versioned JSON contract (plan or build record) whose
-/// text did not parse as the current shape; 0 when absent. Reads that one field:
-/// serde skips every other value without building it.
-pub fn format_version_of(text: &str) -> u64 {
+/// text did not parse as the current shape: 0 when absent, `None` when the text is
+/// no JSON at all. Reads that one field: serde skips every other value without
+/// building it.
+pub fn format_version_of(text: &str) -> Option<u64> {
     #[derive(serde::Deserialize)]
     struct VersionOnly {
         #[serde(default)]
         format_version: Option<serde_json::Value>,
     }
-    serde_json::from_str::<VersionOnly>(text)
-        .ok()
-        .and_then(|v| v.format_version)
-        .and_then(|v| v.as_u64())
-        .unwrap_or(0)
+    let only = serde_json::from_str::<VersionOnly>(text).ok()?;
+    Some(only.format_version.and_then(|v| v.as_u64()).unwrap_or(0))
 }
 
 /// Parses a plan from JSON text; `origin` names the file or variable in errors.
@@ -63,7 +61,7 @@ pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
         Ok(plan) if plan.format_version == FORMAT_VERSION => Ok(plan),
         Ok(plan) => Err(version_error(u64::from(plan.format_version))),
         Err(e) => match format_version_of(text) {
-            found if found != u64::from(FORMAT_VERSION) => Err(version_error(found)),
+            Some(found) if found != u64::from(FORMAT_VERSION) => Err(version_error(found)),
             _ => Err(PlanFileError::Parse {
                 origin: origin.to_string(),
                 line: e.line(),

@@ -82,7 +82,7 @@ pub fn read_record(
             found: u64::from(record.format_version),
         }),
         Err(e) => match super::plan_file::format_version_of(&text) {
-            found if found != u64::from(RECORD_FORMAT_VERSION) => {
+            Some(found) if found != u64::from(RECORD_FORMAT_VERSION) => {
                 Err(RecordError::Version { path, found })
             }
             _ => Err(RecordError::Read {
