@@ -109,7 +109,10 @@ mod tests {
         assert_eq!(version(r#"{"projects": []}"#), Some(0));
         assert_eq!(version(r#"{"format_version": "1"}"#), Some(0));
         // The current version with a mistake: its line and column.
-        match parse_plan("{\n  \"format_version\": 1,\n  \"projects\": 7\n}", "plan.json") {
+        match parse_plan(
+            "{\n  \"format_version\": 1,\n  \"projects\": 7\n}",
+            "plan.json",
+        ) {
             Err(PlanFileError::Parse { line, column, .. }) => assert_eq!((line, column), (3, 15)),
             other => panic!("expected a parse error, got {other:?}"),
         }

@@ -38,7 +38,7 @@ impl Registry {
         } else {
             "https"
         };
-        let roots = crate::tls::extra_roots(env.get(crate::tls::CA_FILE_VAR)).map_err(|e| {
+        let roots = crate::tls::extra_roots_der(env.get(crate::tls::CA_FILE_VAR)).map_err(|e| {
             RegistryError::Client {
                 host: host.to_string(),
                 message: e.to_string(),

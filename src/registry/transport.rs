@@ -40,14 +40,14 @@ impl Transport {
         host: &str,
         base: String,
         credentials: Credentials,
-        roots: Vec<reqwest::Certificate>,
+        roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     ) -> Result<Transport, RegistryError> {
-        crate::tls::install_provider();
+        // The system's roots are read on the first HTTPS handshake, if there is one.
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .read_timeout(Duration::from_secs(60))
             .user_agent(concat!("monoarch/", env!("CARGO_PKG_VERSION")))
-            .tls_certs_merge(roots)
+            .tls_backend_preconfigured(crate::tls::lazy_client_config(roots))
             .build()
             .map_err(|e| RegistryError::Client {
                 host: host.to_string(),

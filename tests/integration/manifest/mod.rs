@@ -6,6 +6,7 @@ mod failures;
 mod faults;
 mod layout;
 mod publish;
+mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
