@@ -12,7 +12,9 @@ use crate::build::builder::{BuilderKind, KANIKO_EXECUTOR};
 use crate::build::{BuildError, JobOptions, run_job};
 use crate::contract::exit_code;
 use crate::contract::exit_code::Outcome;
-use crate::contract::{DEFAULT_RECORDS_DIR, JobPlan, Plan, Platform, ProjectPlan, read_plan};
+use crate::contract::{
+    Chunk, DEFAULT_RECORDS_DIR, JobPlan, Plan, Platform, ProjectPlan, read_plan,
+};
 use crate::env::Env;
 use crate::git::Git;
 
@@ -32,13 +34,14 @@ MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to 
 MONOARCH_REGISTRY_PASSWORD (handed to buildah and Kaniko in an auth file), else the builder's own \
 login; the read-back also reads the docker config and its credential helpers.\n\n\
 Examples:\n  monoarch build --plan plan.json --project kaniko-executor --arch arm64\n  \
-JOB='{\"arch\":\"amd64\",\"projects\":[\"a\",\"b\"]}' monoarch build --plan plan.json --job-env JOB\n\n\
+JOB='{\"arch\":\"amd64\",\"chunk\":3,\"chunks\":40}' monoarch build --plan plan.json --job-env JOB\n  \
+monoarch build --plan plan.json --chunk 3/40 --arch amd64\n\n\
 Exit codes: 6 plan/job not usable, 7 source fetch or paths, 8 builder missing or failed, \
 9 registry (push refused, read-back failed), 10 pushed image differs from the plan, \
 11 wrong architecture, 12 some jobs of a packed matrix entry failed.";
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("job").required(true).args(["project", "job_env"])))]
+#[command(group(ArgGroup::new("job").required(true).args(["project", "job_env", "chunk"])))]
 pub struct BuildArgs {
     /// The plan made by `monoarch plan --format json` or `monoarch matrix --write-plan`.
     #[arg(long, value_name = "FILE", default_value = "plan.json")]
@@ -48,13 +51,23 @@ pub struct BuildArgs {
     #[arg(long, value_name = "NAME", requires = "arch")]
     pub project: Option<String>,
 
-    /// Architecture of the job (`amd64`, `arm64`, ...), with --project.
-    #[arg(long, value_name = "ARCH", requires = "project")]
+    /// Architecture of the job (`amd64`, `arm64`, ...), with --project or --chunk.
+    #[arg(long, value_name = "ARCH")]
     pub arch: Option<String>,
 
+    /// Build this share of the plan's projects for --arch: `i/n`, the i-th of n even
+    /// runs of the plan's projects in plan order (a packed GitLab child pipeline job).
+    #[arg(long, value_name = "I/N", value_parser = Chunk::parse, requires = "arch", conflicts_with = "project")]
+    pub chunk: Option<Chunk>,
+
+    /// With --chunk: the digest the job list carries for it; the job stops if the
+    /// plan's chunk builds something else.
+    #[arg(long, value_name = "HEX", requires = "chunk")]
+    pub check: Option<String>,
+
     /// Name of an environment variable holding a GitHub matrix entry as JSON
-    /// (`env: JOB: ${{ toJSON(matrix) }}`); builds each of its `projects` for its `arch`.
-    #[arg(long, value_name = "VAR", conflicts_with_all = ["project", "arch"])]
+    /// (`env: JOB: ${{ toJSON(matrix) }}`); builds its chunk (or its `projects`) for its `arch`.
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["project", "arch", "chunk"])]
     pub job_env: Option<String>,
 
     /// Builder to use (default: /kaniko/executor if present, else buildah, else docker buildx).
@@ -92,11 +105,25 @@ pub struct BuildArgs {
     pub results_dir: Option<PathBuf>,
 }
 
-/// The fields of a GitHub matrix entry a build job needs.
+/// The fields of a GitHub matrix entry a build job needs: its chunk of the plan
+/// (what `monoarch matrix` writes) or, written by hand, a list of projects.
 #[derive(Debug, Deserialize)]
 struct MatrixEntry {
     arch: String,
-    projects: Vec<String>,
+    #[serde(default)]
+    projects: Option<Vec<String>>,
+    #[serde(default)]
+    chunk: Option<usize>,
+    #[serde(default)]
+    chunks: Option<usize>,
+    #[serde(default)]
+    check: Option<String>,
+}
+
+/// Which jobs of the plan this build job runs.
+enum Selected {
+    Projects(Vec<String>),
+    Chunk(Chunk, Option<String>),
 }
 
 pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
@@ -110,8 +137,11 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
         ))
         .into());
     }
-    let (arch, names) = job_selection(&args, env)?;
-    let jobs = select_jobs(&plan, &arch, &names, &args.plan)?;
+    let (arch, selected) = job_selection(&args, env)?;
+    let jobs = match &selected {
+        Selected::Projects(names) => select_jobs(&plan, &arch, names, &args.plan)?,
+        Selected::Chunk(chunk, check) => chunk_jobs(&plan, &arch, *chunk, check, &args.plan)?,
+    };
     let registry_host = args
         .registry
         .clone()
@@ -202,10 +232,14 @@ fn default_work_base(builder: BuilderKind, env: &Env) -> PathBuf {
     }
 }
 
-/// `(arch, projects)` from `--project/--arch` or the `--job-env` variable.
-fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Vec<String>), Error> {
-    if let (Some(project), Some(arch)) = (&args.project, &args.arch) {
-        return Ok((arch.clone(), vec![project.clone()]));
+/// `(arch, what)` from `--project/--arch`, `--chunk/--arch` or the `--job-env` variable.
+fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Selected), Error> {
+    let arch = args.arch.clone().unwrap_or_default();
+    if let Some(project) = &args.project {
+        return Ok((arch, Selected::Projects(vec![project.clone()])));
+    }
+    if let Some(chunk) = args.chunk {
+        return Ok((arch, Selected::Chunk(chunk, args.check.clone())));
     }
     let var = args.job_env.as_deref().unwrap_or_default();
     let text = env.get(var).ok_or_else(|| Error::JobEnvUnset {
@@ -213,15 +247,65 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Vec<String>), E
     })?;
     let entry: MatrixEntry = serde_json::from_str(text).map_err(|e| {
         BuildError::Plan(format!(
-            "--job-env {var}: not a matrix entry with `arch` and `projects` ({e}); pass `toJSON(matrix)` of a `monoarch matrix --format github` matrix"
+            "--job-env {var}: not a matrix entry with `arch` and `chunk`/`chunks` ({e}); pass `toJSON(matrix)` of a `monoarch matrix --format github` matrix"
         ))
     })?;
-    if entry.projects.is_empty() {
-        return Err(
-            BuildError::Plan(format!("--job-env {var}: the entry lists no projects")).into(),
-        );
+    let selected = match (entry.projects, entry.chunk, entry.chunks) {
+        (Some(projects), None, None) if !projects.is_empty() => Selected::Projects(projects),
+        (None, Some(index), Some(count)) => {
+            let chunk = Chunk::parse(&format!("{index}/{count}"))
+                .map_err(|e| BuildError::Plan(format!("--job-env {var}: {e}")))?;
+            Selected::Chunk(chunk, entry.check)
+        }
+        _ => {
+            return Err(BuildError::Plan(format!(
+                "--job-env {var}: the entry needs `chunk` and `chunks` (as `monoarch matrix` writes them) or a non-empty `projects` list, not both"
+            ))
+            .into());
+        }
+    };
+    Ok((entry.arch, selected))
+}
+
+/// The jobs of one chunk for `arch`; a chunk with none, or whose digest differs
+/// from the one the job list carries, means another plan: an invalid-plan error.
+fn chunk_jobs<'p>(
+    plan: &'p Plan,
+    arch: &str,
+    chunk: Chunk,
+    check: &Option<String>,
+    origin: &Path,
+) -> Result<Vec<(&'p ProjectPlan, &'p JobPlan)>, BuildError> {
+    let arch = known_arch(arch)?;
+    let jobs = chunk.jobs(plan, arch);
+    let other_plan = |why: String| {
+        BuildError::Plan(format!(
+            "chunk {chunk} of {} ({} projects) {why}: the job list was made from another plan; build with the plan.json of the same run",
+            origin.display(),
+            plan.projects.len()
+        ))
+    };
+    if jobs.is_empty() {
+        return Err(other_plan(format!("has no {arch} job")));
     }
-    Ok((entry.arch, entry.projects))
+    match check {
+        Some(want) if *want != chunk.check(plan, arch) => Err(other_plan(format!(
+            "builds other {arch} jobs than the job list says (check {want}, this plan's {})",
+            chunk.check(plan, arch)
+        ))),
+        _ => Ok(jobs),
+    }
+}
+
+fn known_arch(arch: &str) -> Result<&'static str, BuildError> {
+    Platform::from_arch(arch)
+        .map(Platform::arch)
+        .ok_or_else(|| {
+            BuildError::Plan(format!(
+                "unknown architecture `{arch}`; known: {}",
+                Platform::known().join(", ")
+            ))
+        })
 }
 
 /// Finds every `(project, job)` in the plan; any miss is an invalid-plan error.
@@ -231,14 +315,7 @@ fn select_jobs<'p>(
     names: &[String],
     origin: &Path,
 ) -> Result<Vec<(&'p ProjectPlan, &'p JobPlan)>, BuildError> {
-    let arch = Platform::from_arch(arch)
-        .map(Platform::arch)
-        .ok_or_else(|| {
-            BuildError::Plan(format!(
-                "unknown architecture `{arch}`; known: {}",
-                Platform::known().join(", ")
-            ))
-        })?;
+    let arch = known_arch(arch)?;
     names
         .iter()
         .map(|name| {

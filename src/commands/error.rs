@@ -69,6 +69,7 @@ impl Error {
             Error::Matrix(
                 MatrixError::NoGithubRunner { .. }
                 | MatrixError::TooFewJobs { .. }
+                | MatrixError::TooLarge { .. }
                 | MatrixError::NoSourceUrl { .. },
             ) => INVALID_CONFIG,
             Error::Output { .. } | Error::Runtime(_) => FAILURE,

@@ -9,7 +9,7 @@ use super::error::stitch_code;
 use super::results::write_results;
 use super::{Context, Error};
 use crate::contract::exit_code;
-use crate::contract::{self, DEFAULT_RECORDS_DIR, Plan};
+use crate::contract::{self, Chunk, DEFAULT_RECORDS_DIR, Plan};
 use crate::env::Env;
 use crate::manifest::{self, ManifestError, Options, report};
 use crate::registry::Registry;
@@ -49,6 +49,11 @@ pub struct ManifestArgs {
     /// Stitch only this project (repeatable); default: every project of the plan.
     #[arg(long = "project", value_name = "NAME")]
     pub projects: Vec<String>,
+
+    /// Stitch only this share of the plan's projects: `i/n`, the i-th of n even runs of
+    /// the plan's projects in plan order (a packed GitLab child pipeline job).
+    #[arg(long, value_name = "I/N", value_parser = Chunk::parse, conflicts_with = "projects")]
+    pub chunk: Option<Chunk>,
 
     /// Folder with the build records (`<project>-<arch>.json`); skipped when absent.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_RECORDS_DIR)]
@@ -138,6 +143,13 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
 }
 
 fn project_names(plan: &Plan, args: &ManifestArgs) -> Result<Vec<String>, ManifestError> {
+    if let Some(chunk) = args.chunk {
+        return Ok(chunk
+            .projects(plan)
+            .iter()
+            .map(|p| p.name.clone())
+            .collect());
+    }
     if args.projects.is_empty() {
         return Ok(plan.projects.iter().map(|p| p.name.clone()).collect());
     }

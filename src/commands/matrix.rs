@@ -39,8 +39,10 @@ pub struct MatrixArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "plan")]
     pub write_plan: Option<PathBuf>,
 
-    /// GitHub: jobs per matrix (GitHub's limit); beyond it, jobs of one architecture share
-    /// entries. Tekton: build tasks per PipelineRun; beyond it, projects go to further runs.
+    /// GitHub: jobs per matrix (GitHub's limit). GitLab: jobs in the child pipeline
+    /// (GitLab.com's Free tier allows 500). Beyond it, projects share jobs: each job builds
+    /// one chunk of the plan's projects for one architecture. Tekton: build tasks per
+    /// PipelineRun; beyond it, projects go to further runs.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_jobs: u16,
 
@@ -95,7 +97,7 @@ pub fn run(args: MatrixArgs, ctx: &Context) -> Result<i32, Error> {
             ])?;
             json + "\n"
         }
-        MatrixFormat::Gitlab => gitlab_pipeline(&plan, &repo.gitlab),
+        MatrixFormat::Gitlab => gitlab_pipeline(&plan, &repo.gitlab, usize::from(args.max_jobs))?,
         MatrixFormat::Tekton => tekton_pipelineruns(
             &plan,
             &TektonInput {

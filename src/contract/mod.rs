@@ -4,6 +4,7 @@
 //! A leaf: nothing here imports another module of the crate, so any stage may
 //! use it without bending the flow detect -> plan -> matrix | build | manifest.
 
+mod chunk;
 pub mod exit_code;
 mod plan;
 mod plan_file;
@@ -12,6 +13,7 @@ mod record;
 #[cfg(test)]
 mod schema;
 
+pub use chunk::{Chunk, archs, build_entries, built_jobs, fit};
 pub use plan::{
     BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Publish, PublishMode,
     Reason, RegistryTarget, RemovedProject, Selection, SelectionMode, Trigger, Upstream,

@@ -1,18 +1,30 @@
-//! GitHub Actions `strategy.matrix` JSON, packed to fit GitHub's 256-job limit.
+//! GitHub Actions `strategy.matrix` JSON: one entry per runner and share of the
+//! plan (a [`Chunk`]), within GitHub's 256 jobs per matrix, and small whatever the
+//! project names: an entry names its chunk, the build job reads its projects from
+//! `plan.json`.
 
 use serde::{Deserialize, Serialize};
 
 use super::MatrixError;
-use crate::contract::Plan;
+use crate::contract::{Chunk, Plan, archs, build_entries, fit};
 
-/// One matrix entry: one runner, one architecture, one or more projects built in turn.
+/// The largest matrix written: far below GitHub's 1 MB per job output, so the
+/// output and the workflow around it stay small at any repository size.
+pub const MAX_MATRIX_BYTES: usize = 64 * 1024;
+
+/// One matrix entry: one runner and architecture, one share of the projects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GithubEntry {
+    /// For people: `alpha amd64`, or `amd64 3/40 (79 projects)`.
     pub name: String,
     pub runner: String,
     pub arch: String,
     pub platform: String,
-    pub projects: Vec<String>,
+    /// The share of the plan's projects this entry builds (`3`, of `chunks`).
+    pub chunk: usize,
+    pub chunks: usize,
+    /// What the share builds, digested: a build job given another plan stops.
+    pub check: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,8 +38,9 @@ impl GithubMatrix {
     }
 }
 
-/// One entry per job while they fit in `max_jobs`; beyond that, jobs of one
-/// runner and architecture share entries, as evenly as possible. No job is dropped.
+/// One entry per job while they fit in `max_jobs`; beyond that, the plan's
+/// projects are split into as many chunks as fit, each built per architecture by
+/// one entry. No job is dropped. Fails when the JSON would exceed [`MAX_MATRIX_BYTES`].
 pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, MatrixError> {
     if !plan.publish.builds() {
         // A preview-only run (the branch rule): no job is built.
@@ -35,158 +48,84 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
             include: Vec::new(),
         });
     }
-    // (runner, arch, platform) -> projects, in first-seen order for stable output.
-    let mut groups: Vec<((String, String, String), Vec<String>)> = Vec::new();
-    let mut singles: Vec<GithubEntry> = Vec::new();
-    for project in &plan.projects {
-        for job in &project.jobs {
-            if job.github_runner.is_empty() {
+    let archs = archs(plan);
+    let count = fit(plan.projects.len(), max_jobs, |n| {
+        build_entries(plan, &archs, n)
+    })
+    .ok_or(MatrixError::TooFewJobs {
+        max: max_jobs,
+        groups: archs.len(),
+    })?;
+    let mut include = Vec::new();
+    for chunk in Chunk::all(count) {
+        for arch in &archs {
+            let jobs = chunk.jobs(plan, arch);
+            let Some((first, job)) = jobs.first() else {
+                continue;
+            };
+            let mut runners = jobs.iter().map(|(_, j)| j.github_runner.as_str());
+            if job.github_runner.is_empty() || runners.any(|r| r != job.github_runner) {
                 return Err(MatrixError::NoGithubRunner {
-                    project: project.name.clone(),
+                    project: first.name.clone(),
                     platform: job.platform.to_string(),
                     arch: job.arch.clone(),
                 });
             }
-            let key = (
-                job.github_runner.clone(),
-                job.arch.clone(),
-                job.platform.to_string(),
-            );
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, projects)) => projects.push(project.name.clone()),
-                None => groups.push((key, vec![project.name.clone()])),
-            }
-            singles.push(GithubEntry {
-                name: format!("{} {}", project.name, job.arch),
+            let name = match jobs.as_slice() {
+                [(project, _)] => format!("{} {arch}", project.name),
+                _ => format!("{arch} {chunk} ({} projects)", jobs.len()),
+            };
+            include.push(GithubEntry {
+                name,
                 runner: job.github_runner.clone(),
-                arch: job.arch.clone(),
+                arch: arch.to_string(),
                 platform: job.platform.to_string(),
-                projects: vec![project.name.clone()],
+                chunk: chunk.index,
+                chunks: chunk.count,
+                check: chunk.check(plan, arch),
             });
         }
     }
-    if singles.len() <= max_jobs {
-        return Ok(GithubMatrix { include: singles });
+    let mut matrix = GithubMatrix { include };
+    if matrix.to_json().len() > MAX_MATRIX_BYTES {
+        // Long project names: name entries by their chunk alone.
+        for entry in &mut matrix.include {
+            entry.name = format!("{} {}/{}", entry.arch, entry.chunk, entry.chunks);
+        }
     }
-    if groups.len() > max_jobs {
-        return Err(MatrixError::TooFewJobs {
-            max: max_jobs,
-            groups: groups.len(),
+    let bytes = matrix.to_json().len();
+    if bytes > MAX_MATRIX_BYTES {
+        return Err(MatrixError::TooLarge {
+            what: "GitHub matrix",
+            bytes,
+            max: MAX_MATRIX_BYTES,
+            jobs: matrix.include.len(),
+            limit: "monoarch's own, far below GitHub's 1 MB per job output",
         });
     }
-    // Share the entry budget between groups in proportion to their jobs (at
-    // least one each), so packing keeps as much parallelism as GitHub allows.
-    let total = singles.len();
-    let mut budgets: Vec<usize> = groups
-        .iter()
-        .map(|(_, p)| (max_jobs * p.len() / total).clamp(1, p.len()))
-        .collect();
-    let mut spare = max_jobs.saturating_sub(budgets.iter().sum());
-    while spare > 0 {
-        // The group with the most jobs per entry gets the next entry.
-        let Some(i) = (0..groups.len())
-            .filter(|&i| budgets[i] < groups[i].1.len())
-            .max_by_key(|&i| groups[i].1.len().div_ceil(budgets[i]))
-        else {
-            break;
-        };
-        budgets[i] += 1;
-        spare -= 1;
-    }
-    let mut include = Vec::new();
-    for (((runner, arch, platform), projects), chunks) in groups.into_iter().zip(budgets) {
-        // Spread evenly: chunk sizes differ by at most one.
-        let (base, extra) = (projects.len() / chunks, projects.len() % chunks);
-        let mut rest = projects.as_slice();
-        for i in 0..chunks {
-            let take = base + usize::from(i < extra);
-            let (chunk, tail) = rest.split_at(take);
-            rest = tail;
-            include.push(GithubEntry {
-                name: format!(
-                    "{arch} {}/{chunks} ({take} project{})",
-                    i + 1,
-                    if take == 1 { "" } else { "s" }
-                ),
-                runner: runner.clone(),
-                arch: arch.clone(),
-                platform: platform.clone(),
-                projects: chunk.to_vec(),
-            });
-        }
-    }
-    Ok(GithubMatrix { include })
+    Ok(matrix)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::Platform;
-    use crate::contract::{
-        FORMAT_VERSION, JobPlan, NamingScheme, ProjectPlan, RegistryTarget, Selection,
-        SelectionMode, Trigger,
-    };
+    use crate::matrix::test_plans::{plan, with_long_names};
     use rstest::rstest;
 
-    fn plan(projects: usize, archs: &[&str]) -> Plan {
-        let projects = (0..projects)
-            .map(|i| ProjectPlan {
-                name: format!("p{i:04}"),
-                path: format!("projects/p{i:04}"),
-                reasons: Vec::new(),
-                upstream: None,
-                dockerfile: "Dockerfile".into(),
-                context: ".".into(),
-                target: None,
-                build_args: Vec::new(),
-                repository: "r".into(),
-                tags: vec![format!("p{i:04}-20260101-abcdef0")],
-                jobs: archs
-                    .iter()
-                    .map(|a| {
-                        let platform = Platform::from_arch(a).expect("known arch");
-                        JobPlan {
-                            platform,
-                            arch: a.to_string(),
-                            github_runner: format!("runner-{a}"),
-                            gitlab_tags: Vec::new(),
-                            tag: format!("p{i:04}-20260101-abcdef0-{a}"),
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
-        Plan {
-            format_version: FORMAT_VERSION,
-            generator: "test".into(),
-            created: "2026-01-01T00:00:00Z".into(),
-            date: "20260101".into(),
-            commit: "abcdef0".repeat(6),
-            sha7: "abcdef0".into(),
-            source: None,
-            selection: Selection {
-                trigger: Trigger::Local,
-                mode: SelectionMode::All,
-                base: None,
-                reason: "test".into(),
-            },
-            registry: RegistryTarget {
-                host: String::new(),
-                naming: NamingScheme::SingleRepository,
-            },
-            projects,
-            removed: Vec::new(),
-            publish: Default::default(),
-        }
-    }
-
-    /// Every (project, arch) job appears exactly once, whatever the packing.
+    /// Every (project, arch) job appears exactly once, whatever the packing, when each
+    /// entry's chunk is read back from the plan as a build job does.
     fn assert_all_jobs_once(plan: &Plan, matrix: &GithubMatrix) {
-        let mut seen: Vec<(String, String)> = matrix
-            .include
-            .iter()
-            .flat_map(|e| e.projects.iter().map(move |p| (p.clone(), e.arch.clone())))
-            .collect();
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for e in &matrix.include {
+            let chunk = Chunk {
+                index: e.chunk,
+                count: e.chunks,
+            };
+            assert_eq!(chunk.check(plan, &e.arch), e.check, "{e:?}");
+            let jobs = chunk.jobs(plan, &e.arch);
+            assert!(!jobs.is_empty(), "{e:?}");
+            seen.extend(jobs.iter().map(|(p, j)| (p.name.clone(), j.arch.clone())));
+        }
         seen.sort();
         let mut want: Vec<(String, String)> = plan
             .projects
@@ -203,7 +142,7 @@ mod tests {
     #[case(129, 256, 256)]
     #[case(1000, 256, 256)]
     #[case(2000, 256, 256)]
-    #[case(7, 3, 3)]
+    #[case(7, 3, 2)]
     fn fits_and_keeps_every_job(
         #[case] projects: usize,
         #[case] max: usize,
@@ -236,7 +175,17 @@ mod tests {
             256,
             "packing keeps all the parallelism allowed"
         );
-        let sizes: Vec<usize> = matrix.include.iter().map(|e| e.projects.len()).collect();
+        let sizes: Vec<usize> = matrix
+            .include
+            .iter()
+            .map(|e| {
+                let chunk = Chunk {
+                    index: e.chunk,
+                    count: e.chunks,
+                };
+                chunk.jobs(&plan, &e.arch).len()
+            })
+            .collect();
         let (min, max) = (sizes.iter().min().copied(), sizes.iter().max().copied());
         assert_eq!((min, max), (Some(2), Some(3)), "{sizes:?}");
     }
@@ -248,5 +197,35 @@ mod tests {
             github_matrix(&plan, 1),
             Err(MatrixError::TooFewJobs { max: 1, groups: 2 })
         );
+    }
+
+    /// Issue 11: the matrix stays small at any size. 20,000 projects with
+    /// 40-character names, two architectures: under 64 KB, every job once.
+    #[test]
+    fn twenty_thousand_projects_with_long_names_fit_in_64_kb() {
+        let mut plan = with_long_names(plan(20_000, &["amd64", "arm64"]), 40);
+        assert_eq!(plan.projects[19_999].name.len(), 40);
+        let matrix = github_matrix(&plan, 256).expect("fits");
+        let bytes = matrix.to_json().len();
+        assert!(bytes < MAX_MATRIX_BYTES, "{bytes} bytes");
+        assert_eq!(matrix.include.len(), 256);
+        assert_all_jobs_once(&plan, &matrix);
+        // Single-project entries keep the project's name, whatever its length.
+        plan.projects.truncate(100);
+        let matrix = github_matrix(&plan, 256).expect("fits");
+        assert!(
+            matrix.include[0].name.starts_with("service-00000"),
+            "{:?}",
+            matrix.include[0]
+        );
+    }
+
+    #[test]
+    fn a_matrix_that_cannot_be_small_fails_with_the_fix() {
+        let plan = plan(20_000, &["amd64", "arm64"]);
+        let err = github_matrix(&plan, 20_000).expect_err("too large");
+        let message = err.to_string();
+        assert!(message.contains("--max-jobs"), "{message}");
+        assert!(matches!(err, MatrixError::TooLarge { .. }), "{err:?}");
     }
 }

@@ -39,14 +39,26 @@ fn checkout(repo: &Path, branch: &str) {
     assert!(status.success(), "git checkout {branch}");
 }
 
-fn matrix_projects(matrix: &Value) -> BTreeSet<String> {
-    matrix["include"]
-        .as_array()
-        .expect("matrix has an include array")
+/// The projects of the plan the matrix was made from (its entries name chunks of
+/// it), and how many jobs they have.
+fn plan_projects(plan: &Path) -> (BTreeSet<String>, usize) {
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(plan).expect("plan written"))
+        .expect("plan is JSON");
+    let projects = plan["projects"].as_array().expect("plan has projects");
+    let jobs = projects
         .iter()
-        .flat_map(|entry| entry["projects"].as_array().expect("projects is an array"))
-        .map(|p| p.as_str().expect("project names are strings").to_string())
-        .collect()
+        .map(|p| p["jobs"].as_array().map_or(0, Vec::len))
+        .sum();
+    let names = projects
+        .iter()
+        .map(|p| {
+            p["name"]
+                .as_str()
+                .expect("project names are strings")
+                .to_string()
+        })
+        .collect();
+    (names, jobs)
 }
 
 #[test]
@@ -72,11 +84,23 @@ fn generated_repo_validates_and_each_feature_branch_selects_exactly_its_projects
             .map(|p| p.as_str().expect("names are strings").to_string())
             .collect();
         assert_eq!(expected.len(), touched);
+        let plan = dir.path().join(format!("{branch}.json"));
         let run = Monoarch::new(&repo)
-            .args(["matrix", "--format", "github", "--base", "main"])
+            .args([
+                "matrix",
+                "--format",
+                "github",
+                "--base",
+                "main",
+                "--write-plan",
+            ])
+            .args([plan.as_os_str()])
             .run()
             .success();
         let matrix: Value = serde_json::from_str(&run.stdout).expect("matrix is JSON");
-        assert_eq!(matrix_projects(&matrix), expected, "{branch}");
+        let entries = matrix["include"].as_array().map_or(0, Vec::len);
+        let (names, jobs) = plan_projects(&plan);
+        assert_eq!(names, expected, "{branch}");
+        assert_eq!(entries, jobs, "{branch}: one entry per job");
     }
 }

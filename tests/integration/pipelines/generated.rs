@@ -223,3 +223,79 @@ fn github_matrix_in_the_workflow_passes_actionlint(#[case] max_jobs: u16) {
     let verdict = actionlint(checkout.path());
     assert!(verdict.ok, "actionlint:\n{}", verdict.output);
 }
+
+/// Issue 11: at 20,000 projects with 40-character names, the GitHub matrix output
+/// stays under 64 KB and passes actionlint in the workflow, and the GitLab child
+/// pipeline stays within GitLab's limits (size, jobs) and passes its schema.
+#[test]
+#[cfg_attr(
+    not(all(tool = "actionlint", tool = "check-jsonschema")),
+    ignore = "needs actionlint, check-jsonschema: run hack/install-test-deps"
+)]
+fn job_lists_for_twenty_thousand_projects_with_long_names_stay_small_and_valid() {
+    use crate::support::plans;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let projects = (0..20_000)
+        .map(|i| {
+            plans::local_project(
+                &format!("{:-<40}", format!("svc-{i:05}")),
+                &["amd64", "arm64"],
+            )
+        })
+        .collect();
+    plans::write(dir.path(), &plans::plan("registry.example", projects));
+
+    let outputs = dir.path().join("github-output");
+    Monoarch::new(dir.path())
+        .env("GITHUB_OUTPUT", &outputs)
+        .args(["matrix", "--format", "github", "--plan", "plan.json"])
+        .run()
+        .success();
+    let written = fs::read_to_string(&outputs).expect("GITHUB_OUTPUT written");
+    let matrix = written
+        .lines()
+        .find_map(|l| l.strip_prefix("matrix="))
+        .expect("matrix= line");
+    assert!(matrix.len() < 64 * 1024, "{} bytes", matrix.len());
+    let entries: Value = serde_json::from_str(matrix).expect("matrix is JSON");
+    assert_eq!(entries["include"].as_array().map(Vec::len), Some(256));
+    let workflow = template("github/workflows/monoarch.yml")
+        .replace("${{ fromJSON(needs.plan.outputs.matrix) }}", matrix);
+    let checkout = dir.path().join("checkout");
+    fs::create_dir_all(checkout.join(".github/workflows")).expect("mkdir");
+    fs::create_dir_all(checkout.join(".github/actions/setup-monoarch")).expect("mkdir");
+    fs::write(checkout.join(".github/workflows/monoarch.yml"), workflow).expect("write");
+    fs::write(
+        checkout.join(".github/actions/setup-monoarch/action.yml"),
+        template("github/actions/setup-monoarch/action.yml"),
+    )
+    .expect("write");
+    let verdict = actionlint(&checkout);
+    assert!(verdict.ok, "actionlint:\n{}", verdict.output);
+
+    Monoarch::new(dir.path())
+        .args(["matrix", "--format", "gitlab", "--plan", "plan.json"])
+        .args(["--output", "child-pipeline.yml"])
+        .run()
+        .success();
+    let child = dir.path().join("child-pipeline.yml");
+    let text = fs::read_to_string(&child).expect("child pipeline");
+    // GitLab: 1 MB for a YAML file by default before 17.3 (counted after parsing),
+    // 500 jobs per pipeline on GitLab.com's Free tier, 50 `needs` per job.
+    assert!(text.len() <= 1024 * 1024, "{} bytes", text.len());
+    let doc: Value = serde_saphyr::from_str(&text).expect("child pipeline is YAML");
+    let jobs: Vec<&Value> = doc
+        .as_object()
+        .expect("map")
+        .iter()
+        .filter(|(k, _)| k.starts_with("build:") || k.starts_with("manifest:"))
+        .map(|(_, v)| v)
+        .collect();
+    assert!(jobs.len() <= 256, "{} jobs", jobs.len());
+    assert!(
+        jobs.iter()
+            .all(|j| j["needs"].as_array().map_or(0, Vec::len) <= 50)
+    );
+    let verdict = check_jsonschema("vendor.gitlab-ci", std::slice::from_ref(&child));
+    assert!(verdict.ok, "vendor.gitlab-ci:\n{}", verdict.output);
+}

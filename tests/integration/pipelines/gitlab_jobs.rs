@@ -55,12 +55,19 @@ fn script(job: &Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
+/// One job per project and architecture, and (`--max-jobs 3`) packed: one build job
+/// per architecture and one manifest job for a chunk of projects read from the plan.
+#[rstest::rstest]
+#[case::one_job_each(256, 4)]
+#[case::packed(3, 2)]
 #[cfg_attr(
     not(all(tool = "buildah", tool = "docker-registry", tool = "skopeo")),
     ignore = "needs buildah, docker-registry, skopeo: run hack/install-test-deps"
 )]
-fn the_generated_child_pipeline_publishes_the_merged_projects() {
+fn the_generated_child_pipeline_publishes_the_merged_projects(
+    #[case] max_jobs: u16,
+    #[case] build_jobs: usize,
+) {
     let w = World::new();
     let (registry, buildah) = (w.registry(), w.buildah());
     let (repo, base) = merged_monorepo();
@@ -89,6 +96,7 @@ fn the_generated_child_pipeline_publishes_the_merged_projects() {
     gitlab(Monoarch::new(repo.path()))
         .args(["matrix", "--format", "gitlab", "--plan", "plan.json"])
         .args(["--output", "child-pipeline.yml"])
+        .args(["--max-jobs", &max_jobs.to_string()])
         .run()
         .success();
     let text = fs::read_to_string(repo.join("child-pipeline.yml")).expect("child pipeline");
@@ -116,7 +124,7 @@ fn the_generated_child_pipeline_publishes_the_merged_projects() {
         .iter()
         .filter(|(k, _)| k.starts_with("build:"))
         .collect();
-    assert_eq!(builds.len(), 4, "{text}");
+    assert_eq!(builds.len(), build_jobs, "{text}");
     for (name, job) in builds {
         let mut lines = script(job);
         if !name.ends_with(&format!(":{host_arch}")) {

@@ -35,12 +35,19 @@ fn read_outputs(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
+/// One entry per job, and (`--max-jobs 2`) packed: one entry per architecture that
+/// names a chunk of projects, read back from plan.json by `build --job-env`.
+#[rstest::rstest]
+#[case::one_entry_each(256, 4)]
+#[case::packed(2, 2)]
 #[cfg_attr(
     not(all(tool = "buildah", tool = "docker-registry", tool = "skopeo")),
     ignore = "needs buildah, docker-registry, skopeo: run hack/install-test-deps"
 )]
-fn the_github_template_flow_publishes_the_merged_projects() {
+fn the_github_template_flow_publishes_the_merged_projects(
+    #[case] max_jobs: u16,
+    #[case] entries_expected: usize,
+) {
     let w = World::new();
     let (registry, buildah) = (w.registry(), w.buildah());
     let (repo, base) = merged_monorepo();
@@ -78,6 +85,7 @@ fn the_github_template_flow_publishes_the_merged_projects() {
     );
     github_job(repo.path(), &event, &host, &plan_out)
         .args(["matrix", "--format", "github", "--plan", "plan.json"])
+        .args(["--max-jobs", &max_jobs.to_string()])
         .run()
         .success();
     let outputs = read_outputs(&plan_out.join("output"));
@@ -91,7 +99,7 @@ fn the_github_template_flow_publishes_the_merged_projects() {
     assert_eq!(get("has_jobs"), "true");
     let matrix: Value = serde_json::from_str(&get("matrix")).expect("matrix is JSON");
     let entries = matrix["include"].as_array().expect("include").clone();
-    assert_eq!(entries.len(), 4, "{matrix}");
+    assert_eq!(entries.len(), entries_expected, "{matrix}");
 
     // Jobs `build`: one process per matrix entry, each with its own records folder
     // (an artifact per job), the entry passed as `JOB: ${{ toJSON(matrix) }}`.
