@@ -7,7 +7,7 @@ use crate::contract::{BuildRecord, RECORD_FORMAT_VERSION};
 use crate::contract::{JobPlan, Plan, Platform, ProjectPlan, image_name};
 use crate::env::Env;
 
-use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
+use super::builder::{BuildSpec, BuilderKind, Runner, Step, resolve_args};
 use super::paths::{self, Kind};
 use super::verify::{Pushed, VerifyError, verify};
 use super::{BuildError, guard, output, registry_auth};
@@ -41,6 +41,8 @@ pub struct JobOptions<'a> {
     /// Push into this OCI image layout instead of the registry (`monoarch run`;
     /// buildah only). `registry_host` is then unused.
     pub layout: Option<&'a Path>,
+    /// Held from the push into `layout` to its read-back, when jobs run at once.
+    pub layout_lock: Option<&'a std::sync::Mutex<()>>,
     /// The command's one async runtime, for reading the pushed image back.
     pub runtime: &'a tokio::runtime::Runtime,
 }
@@ -166,7 +168,13 @@ pub fn run_job(
         child_env: &args.child_env,
         secrets: &args.secrets,
     };
+    let mut layout_turn = None;
     for (i, command) in opts.builder.commands(&spec).iter().enumerate() {
+        if command.step != Step::Build && layout_turn.is_none() {
+            layout_turn = opts
+                .layout_lock
+                .map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
+        }
         runner.run(command, &format!("monoarch-{name}-{}-{i}", job.arch))?;
     }
     let digest = opts.builder.read_digest(&spec)?;
@@ -182,6 +190,7 @@ pub fn run_job(
         source,
     })?;
     opts.runtime.block_on(verify(&store, &pushed))?;
+    drop(layout_turn);
     let image = push_to.unwrap_or(image);
     tracing::info!(
         "{name}: verified {image}: digest {digest}, platform {}",

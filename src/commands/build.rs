@@ -189,6 +189,7 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
         console: &ctx.console,
         clock: ctx.clock,
         layout: None,
+        layout_lock: None,
         runtime: &runtime,
     };
 

@@ -26,6 +26,8 @@ The machine's own architecture is always built. Another architecture is built on
 Dockerfile runs nothing (no RUN in the stages it needs) or an emulator for it is registered \
 (binfmt_misc, e.g. qemu-user-static); otherwise the job is reported as skipped with the reason, \
 and its project is not published.\n\n\
+Builds up to --jobs jobs at the same time (default: the machine's cores), each job's output \
+printed whole when it ends.\n\n\
 Examples:\n  monoarch run --all\n  monoarch run --base origin/main --layout /tmp/images\n  \
 monoarch run --all --registry 127.0.0.1:5000 --insecure-registry 127.0.0.1:5000\n\n\
 Exit codes: 0 every project published, 12 some projects not published (skipped or failed \
@@ -51,6 +53,11 @@ pub struct RunArgs {
     /// Folder for sources and builder outputs (default: a temporary folder, removed afterwards).
     #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
+
+    /// Build jobs run at the same time (default: this machine's cores). Each job's
+    /// output is printed whole when it ends; with 1, it streams live.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 /// The default layout folder, relative to the working directory.
@@ -107,8 +114,12 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
             temp.path().to_path_buf()
         }
     };
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
     println!(
-        "monoarch run: {} project(s), {} job(s) -> {}",
+        "monoarch run: {} project(s), {} job(s), {jobs} at a time -> {}",
         plan.projects.len(),
         plan.job_count(),
         match &target {
@@ -128,6 +139,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
         console: &ctx.console,
         clock: ctx.clock,
         runtime: &runtime,
+        jobs,
     };
     let outcome = run_plan(&plan, &options, env);
     println!();

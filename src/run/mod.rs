@@ -5,18 +5,20 @@
 //! emulated) and why the others are skipped; the build and manifest stages do
 //! the work, exactly as in CI.
 
+mod buffered;
 pub mod decide;
 pub mod dockerfile;
 pub mod emulation;
 mod report;
+mod schedule;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::build::builder::BuilderKind;
 use crate::build::{JobOptions, run_job};
 use crate::ci::{Ci, Console};
-use crate::contract::{Plan, Platform};
+use crate::contract::{JobPlan, Plan, Platform, ProjectPlan};
 use crate::env::Env;
 use crate::manifest;
 use crate::manifest::report::ProjectReport;
@@ -24,8 +26,10 @@ use crate::registry::Registry;
 use crate::store::Store;
 use crate::store::layout::Layout;
 
+use buffered::Buffered;
 use decide::{Decision, Probe, decide};
 pub use report::{JobFailure, JobResult, RunFailure, RunReport};
+use schedule::{Done, Task, run_all};
 
 /// Where `run` puts the images.
 #[derive(Debug, Clone)]
@@ -57,6 +61,8 @@ pub struct RunOptions<'a> {
     pub clock: fn() -> i64,
     /// The command's one async runtime (read-back after each push, stitching).
     pub runtime: &'a tokio::runtime::Runtime,
+    /// Build jobs run at the same time (at least one).
+    pub jobs: usize,
 }
 
 /// The first tag two projects share: one OCI layout names images by tag alone,
@@ -84,21 +90,8 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         RunTarget::Registry { host, insecure } => (host.clone(), insecure.clone(), None),
         RunTarget::Layout(dir) => (String::new(), Vec::new(), Some(dir.as_path())),
     };
-    let job_options = |allow_emulation| JobOptions {
-        builder: BuilderKind::Buildah,
-        registry_host: &registry_host,
-        insecure: &insecure,
-        records_dir: opts.records_dir,
-        allow_emulation,
-        workdir: opts.workdir,
-        repo_root: opts.repo_root,
-        host_platform: opts.host,
-        ci: opts.ci,
-        console: opts.console,
-        clock: opts.clock,
-        layout,
-        runtime: opts.runtime,
-    };
+    // buildah pushes into one OCI layout one at a time: its index.json is rewritten.
+    let layout_lock = Mutex::new(());
     let probe = Probe {
         host: opts.host,
         binfmt_dir: opts.binfmt_dir,
@@ -107,36 +100,86 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         env,
     };
 
-    let mut jobs: Vec<JobResult> = Vec::new();
-    for project in &plan.projects {
-        for job in &project.jobs {
-            let decision = decide(project, job, &probe);
-            let outcome = match &decision {
-                Decision::Skip(reason) => {
-                    tracing::warn!("skipped {} {}: {reason}", project.name, job.platform);
-                    Err(JobFailure::Skipped(reason.clone()))
+    // Every build job, none waiting for another (yet: dependency levels go in `after`).
+    let tasks: Vec<Task<(&ProjectPlan, &JobPlan)>> = plan
+        .projects
+        .iter()
+        .flat_map(|project| project.jobs.iter().map(move |job| (project, job)))
+        .map(|item| Task {
+            item,
+            after: Vec::new(),
+        })
+        .collect();
+    let one_at_a_time = Mutex::new(());
+    let build = |(project, job): &(&ProjectPlan, &JobPlan)| -> JobResult {
+        let decision = decide(project, job, &probe);
+        let buffer = (opts.jobs > 1).then(Buffered::default);
+        let console: &dyn Console = buffer.as_ref().map_or(opts.console, |b| b as &dyn Console);
+        let outcome = match &decision {
+            Decision::Skip(reason) => {
+                tracing::warn!("skipped {} {}: {reason}", project.name, job.platform);
+                Err(JobFailure::Skipped(reason.clone()))
+            }
+            d => {
+                if buffer.is_some() {
+                    tracing::info!("building {} {}", project.name, job.platform);
                 }
-                d => run_job(
-                    plan,
-                    project,
-                    job,
-                    &job_options(*d != Decision::Native),
-                    env,
-                )
-                .map(|record| record.digest)
-                .map_err(|e| {
-                    tracing::error!("{e}");
-                    JobFailure::Build(e)
-                }),
-            };
-            jobs.push(JobResult {
-                project: project.name.clone(),
-                platform: job.platform,
-                decision,
-                outcome,
-            });
+                let options = JobOptions {
+                    builder: BuilderKind::Buildah,
+                    registry_host: &registry_host,
+                    insecure: &insecure,
+                    records_dir: opts.records_dir,
+                    allow_emulation: *d != Decision::Native,
+                    workdir: opts.workdir,
+                    repo_root: opts.repo_root,
+                    host_platform: opts.host,
+                    ci: opts.ci,
+                    console,
+                    clock: opts.clock,
+                    layout,
+                    layout_lock: layout.map(|_| &layout_lock),
+                    runtime: opts.runtime,
+                };
+                run_job(plan, project, job, &options, env)
+                    .map(|record| record.digest)
+                    .map_err(|e| {
+                        tracing::error!("{e}");
+                        JobFailure::Build(e)
+                    })
+            }
+        };
+        if let Some(buffer) = buffer {
+            buffer.flush(opts.console, &one_at_a_time);
         }
-    }
+        JobResult {
+            project: project.name.clone(),
+            platform: job.platform,
+            decision,
+            outcome,
+        }
+    };
+    let mut jobs: Vec<JobResult> = run_all(
+        &tasks,
+        opts.jobs,
+        |_, item| build(item),
+        |r| r.outcome.is_ok(),
+    )
+    .into_iter()
+    .zip(&tasks)
+    .map(|(done, task)| match done {
+        Done::Ran(result) => result,
+        // Nothing waits for anything yet; when levels do, say what blocked the job.
+        Done::Blocked(by) => JobResult {
+            project: task.item.0.name.clone(),
+            platform: task.item.1.platform,
+            decision: Decision::Skip(String::new()),
+            outcome: Err(JobFailure::Skipped(format!(
+                "not built: {} {} failed",
+                tasks[by].item.0.name, tasks[by].item.1.platform
+            ))),
+        },
+    })
+    .collect();
 
     let complete: Vec<String> = plan
         .projects

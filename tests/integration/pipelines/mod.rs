@@ -7,5 +7,6 @@ mod gitlab_jobs;
 mod install;
 mod job_by_job;
 mod release;
+mod run_jobs;
 mod tekton;
 mod templates;
