@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use super::Context;
-use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project};
+use super::load_projects::load_projects;
+use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig};
 use crate::contract::{Plan, PublishMode, Reason, RemovedProject, Selection, SelectionMode};
 use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
@@ -93,10 +94,12 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
                 paths.len(),
                 git_started.elapsed().as_micros()
             );
+            // Whether a changed folder still has its config is known when it is read
+            // below (no `stat` first): one without is reported as removed.
             let selection = detect::select_changes(
                 &paths,
                 &repo,
-                |name| detect::project_exists(&root, &dir, name),
+                |_| true,
                 || detect::list_projects(&root, &dir),
             );
             tracing::debug!(
@@ -112,7 +115,8 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             )
         }
         Choice::All => {
-            let all = detect::list_projects(&root, &dir);
+            // Every folder; one without a config is skipped when it is read below.
+            let all = detect::list_folders(&root, &dir);
             (
                 all.into_iter()
                     .map(|n| (n, vec![detect::reason("all", Vec::new())]))
@@ -173,12 +177,19 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
 
     let mut problems = Problems::default();
     let mut projects: Vec<(ProjectConfig, Vec<Reason>)> = Vec::new();
-    for (name, reasons) in chosen {
-        match load_project(&root, &dir, &name, &repo) {
-            Ok(config) => projects.push((config, reasons)),
+    let mut removed = removed;
+    for (name, reasons, config) in load_projects(&root, &dir, chosen, &repo) {
+        match config {
+            Ok(Some(config)) => projects.push((config, reasons)),
+            // A changed folder without its config: deleted or renamed away.
+            Ok(None) if mode == SelectionMode::Changes => removed.push(name),
+            // `--all` lists folders; one without a config is no project.
+            Ok(None) if mode == SelectionMode::All => {}
+            Ok(None) => problems.extend(missing_config(&dir, &name)),
             Err(p) => problems.extend(p),
         }
     }
+    removed.sort();
     if !problems.is_empty() {
         return Err(MakePlanError::Config(problems));
     }
@@ -214,6 +225,21 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
         }
     }
     Ok(Made { plan, root, repo })
+}
+
+/// A named or scheduled project whose config vanished between listing and reading.
+fn missing_config(dir: &str, name: &str) -> Problems {
+    let mut p = FileProblems::new(format!(
+        "{dir}/{name}/{}",
+        crate::config::PROJECT_CONFIG_FILE
+    ));
+    p.add(
+        0,
+        0,
+        "",
+        "cannot read: the file disappeared while the plan was made; run again",
+    );
+    p.problems
 }
 
 /// The plan's instant: `SOURCE_DATE_EPOCH` when set (reproducible builds), else `now`.

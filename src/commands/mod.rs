@@ -3,6 +3,7 @@
 pub mod build;
 mod context;
 mod error;
+mod load_projects;
 mod make_plan;
 pub mod manifest;
 pub mod matrix;

@@ -14,7 +14,7 @@ mod yaml;
 
 pub use gitlab::GitlabSettings;
 pub use problem::{FileProblems, Problems};
-pub use project::{PROJECT_CONFIG_FILE, ProjectConfig, load_project};
+pub use project::{PROJECT_CONFIG_FILE, ProjectConfig, load_project, load_project_if_present};
 pub use publish::{Elsewhere, PublishRule};
 pub use repo::{REPO_CONFIG_FILE, RepoConfig, Runner};
 pub use suggest::closest;

@@ -93,9 +93,27 @@ pub fn load_project(
     name: &str,
     repo: &RepoConfig,
 ) -> Result<ProjectConfig, Problems> {
+    load_project_if_present(root, dir, name, repo)?.ok_or_else(|| {
+        let rel = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
+        let mut p = FileProblems::new(&rel);
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        p.add(0, 0, "", format!("cannot read: {missing}"));
+        p.problems
+    })
+}
+
+/// Like [`load_project`], but a folder without the config file is `Ok(None)`: it is
+/// no project (any more). One read, no `stat` first.
+pub fn load_project_if_present(
+    root: &Path,
+    dir: &str,
+    name: &str,
+    repo: &RepoConfig,
+) -> Result<Option<ProjectConfig>, Problems> {
     let rel = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
     match std::fs::read_to_string(root.join(&rel)) {
-        Ok(text) => parse_project(name, &format!("{dir}/{name}"), &rel, &text, repo),
+        Ok(text) => parse_project(name, &format!("{dir}/{name}"), &rel, &text, repo).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => {
             let mut p = FileProblems::new(&rel);
             p.add(0, 0, "", format!("cannot read: {e}"));

@@ -7,7 +7,7 @@ mod schedule;
 mod select;
 
 pub use base::{BaseOptions, Choice, resolve};
-pub use projects::{list_projects, project_exists};
+pub use projects::{list_folders, list_projects};
 pub use request::{Flags, default_branch_candidates, request, run_branch};
 pub use schedule::{Pattern, match_patterns, parse_schedule};
 pub use select::{reason, select_changes};
