@@ -178,7 +178,15 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     let mut problems = Problems::default();
     let mut projects: Vec<(ProjectConfig, Vec<Reason>)> = Vec::new();
     let mut removed = removed;
-    for (name, reasons, config) in load_projects(&root, &dir, chosen, &repo) {
+    let chose_in = git_started.elapsed();
+    let count = chosen.len();
+    let loaded = load_projects(&root, &dir, chosen, &repo);
+    tracing::debug!(
+        "plan: {count} project(s) chosen in {} µs, their configs read in {} µs",
+        chose_in.as_micros(),
+        (git_started.elapsed() - chose_in).as_micros()
+    );
+    for (name, reasons, config) in loaded {
         match config {
             Ok(Some(config)) => projects.push((config, reasons)),
             // A changed folder without its config: deleted or renamed away.

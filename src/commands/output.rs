@@ -23,3 +23,21 @@ pub fn emit(path: Option<&Path>, text: &str) -> Result<(), Error> {
         }
     }
 }
+
+/// Like [`emit`], with the text written by `write` as it is made.
+pub fn emit_with(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let (name, result) = match path {
+        Some(p) if p.as_os_str() != "-" => (
+            p.display().to_string(),
+            std::fs::File::create(p).and_then(|mut f| write(&mut f)),
+        ),
+        _ => ("stdout".to_string(), write(&mut std::io::stdout().lock())),
+    };
+    result.map_err(|e| Error::Output {
+        path: name,
+        message: e.to_string(),
+    })
+}

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::output::emit;
+use super::output::{emit, emit_with};
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
 use super::{Context, Error};
 use crate::contract::exit_code;
-use crate::contract::to_json;
+use crate::contract::write_json;
 use crate::plan::{RunnerColumn, render_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -40,17 +40,22 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: PlanArgs, ctx: &Context) -> Result<i32, Error> {
+    let started = std::time::Instant::now();
     let mut made = plan_from_flags(&args.select, ctx)?;
+    tracing::debug!("plan: made in {} µs", started.elapsed().as_micros());
     if args.resolve_refs {
         super::resolve::resolve_refs(&mut made.plan, &ctx.env)?;
     }
-    let text = match args.format {
-        PlanFormat::Table => render_table(
-            &made.plan,
-            &RunnerColumn::for_system(ctx.ci.system, &ctx.env),
-        ),
-        PlanFormat::Json => to_json(&made.plan),
-    };
-    emit(args.output.as_deref(), &text)?;
+    match args.format {
+        PlanFormat::Table => {
+            let column = RunnerColumn::for_system(ctx.ci.system, &ctx.env);
+            emit(args.output.as_deref(), &render_table(&made.plan, &column))?;
+        }
+        PlanFormat::Json => emit_with(args.output.as_deref(), |out| write_json(&made.plan, out))?,
+    }
+    tracing::debug!(
+        "plan: written in {} µs in all",
+        started.elapsed().as_micros()
+    );
     Ok(exit_code::SUCCESS)
 }

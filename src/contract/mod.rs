@@ -19,7 +19,7 @@ pub use plan::{
     Reason, RegistryTarget, RemovedProject, Selection, SelectionMode, Trigger, Upstream,
     image_name,
 };
-pub use plan_file::{PlanFileError, read_plan, to_json, write_plan};
+pub use plan_file::{PlanFileError, read_plan, to_json, write_json, write_plan};
 pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
 pub use record::{
     BuildRecord, DEFAULT_RECORDS_DIR, RECORD_FORMAT_VERSION, RecordError, RecordMismatch,

@@ -1,5 +1,6 @@
 //! Reading and writing `plan.json`, with its format version checked.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -87,11 +88,21 @@ pub fn to_json(plan: &Plan) -> String {
     text
 }
 
+/// [`to_json`]'s text, written to `out` as it is made (no copy of a large plan in memory).
+pub fn write_json(plan: &Plan, out: impl std::io::Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, plan).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 pub fn write_plan(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
-    std::fs::write(path, to_json(plan)).map_err(|source| PlanFileError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+    std::fs::File::create(path)
+        .and_then(|file| write_json(plan, file))
+        .map_err(|source| PlanFileError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 #[cfg(test)]
