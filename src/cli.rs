@@ -37,8 +37,9 @@ pub enum Command {
     /// Emit the CI job matrix: GitHub Actions matrix JSON, a GitLab child pipeline, Tekton PipelineRun(s), or folder names.
     ///
     /// Reads a plan (`--plan`) or makes one exactly as `monoarch plan` does.
-    /// Writes the matrix to stdout (or `--output`); for GitHub also `matrix` and
-    /// `has_jobs` to `$GITHUB_OUTPUT` when that variable is set.
+    /// Writes the matrix to stdout (or `--output`); for GitHub also `matrix`,
+    /// `has_jobs` (jobs to build), `has_projects` (projects to publish, reused
+    /// jobs included) and `job_count` to `$GITHUB_OUTPUT` when that variable is set.
     ///
     /// Example: monoarch matrix --format github --write-plan plan.json
     ///          monoarch matrix --format gitlab --plan plan.json --output child-pipeline.yml

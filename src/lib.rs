@@ -4,8 +4,9 @@
 //! ARCHITECTURE.md draws the graph):
 //!
 //! - contracts and facts: [`contract`] (plan, build record, exit codes, platforms), `env`;
-//! - inputs: `config` (the YAML files), `git` (the monorepo's history), `ci` (which CI system);
-//! - stages: `detect` (which projects) -> `plan` (the central [`contract::Plan`]) ->
+//! - inputs: `config` (the YAML files), `dockerfile` (what a build pulls and runs), `git`
+//!   (the monorepo's history), `ci` (which CI system);
+//! - stages: `detect` (which projects), `key` (build keys and reuse) -> `plan` (the central [`contract::Plan`]) ->
 //!   `matrix` (CI jobs) | `build` (one job) | `manifest` (one index per project);
 //! - shared I/O below the stages: `source` (upstream fetch), `registry` and `store`
 //!   (where images live: a registry or an OCI layout);
@@ -21,6 +22,7 @@ pub mod env;
 
 mod ci;
 mod config;
+mod dockerfile;
 mod git;
 
 mod registry;
@@ -28,6 +30,7 @@ pub mod source;
 mod store;
 
 mod detect;
+mod key;
 mod plan;
 
 mod build;

@@ -4,12 +4,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::contract::{BuildRecord, RECORD_FORMAT_VERSION};
-use crate::contract::{JobPlan, Plan, Platform, ProjectPlan, image_name};
+use crate::contract::{JobPlan, KeySource, Plan, Platform, ProjectPlan, image_name};
 use crate::env::Env;
 
-use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
+use super::builder::{BuildSpec, BuilderKind, Cache, Runner, resolve_args};
+use super::keyed::{self, Keyed};
 use super::paths::{self, Kind};
-use super::verify::{Pushed, VerifyError, verify};
+use super::verify::{Pushed, VerifyError, verify, verify_key};
 use super::{BuildError, guard, output, registry_auth};
 use crate::ci::{Ci, Console};
 use crate::registry::Registry;
@@ -98,6 +99,11 @@ pub fn run_job(
         Kind::File,
     )?;
     let context = paths::resolve(name, &root, "context_path", &project.context, Kind::Dir)?;
+    let key_source = match &upstream_commit {
+        Some(commit) => Ok(KeySource::Commit(commit.clone())),
+        None => in_repo_source(opts.repo_root, &project.path),
+    };
+    let keyed = keyed::make(plan, project, job, key_source, &dockerfile, opts, env);
 
     let mut args = resolve_args(name, &project.build_args, env)?;
     if !args.secrets.is_empty() {
@@ -155,6 +161,9 @@ pub fn run_job(
             .filter(|_| opts.builder == BuilderKind::Buildah)
             .map(|a| a.path.clone()),
         push_to: push_to.clone(),
+        annotations: keyed.as_ref().map(Keyed::annotations).unwrap_or_default(),
+        pull_insecure: pull_insecure(keyed.as_ref(), project, opts, env),
+        cache: cache(project, job, opts, env),
     };
     let runner = Runner {
         project: name,
@@ -181,7 +190,12 @@ pub fn run_job(
         image: push_to.clone().unwrap_or_else(|| image.clone()),
         source,
     })?;
-    opts.runtime.block_on(verify(&store, &pushed))?;
+    match &keyed {
+        Some(keyed) => opts
+            .runtime
+            .block_on(verify_key(&store, &pushed, &keyed.inputs.key()))?,
+        None => opts.runtime.block_on(verify(&store, &pushed))?,
+    }
     let image = push_to.unwrap_or(image);
     tracing::info!(
         "{name}: verified {image}: digest {digest}, platform {}",
@@ -199,6 +213,9 @@ pub fn run_job(
         builder: opts.builder.name().to_string(),
         duration_seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         plan_commit: plan.commit.clone(),
+        key: keyed.as_ref().map(|k| k.inputs.key()),
+        planned_key: keyed.as_ref().and_then(|k| k.planned.clone()),
+        key_inputs: keyed.map(|k| k.inputs),
     };
     let path = output::write_record(opts.records_dir, &record)?;
     opts.ci.set_outputs(&output::step_outputs(&record))?;
@@ -210,6 +227,75 @@ pub fn run_job(
         path.display()
     ));
     Ok(record)
+}
+
+/// An in-repo project's source identity: its folder's tree at HEAD, if clean.
+fn in_repo_source(root: &Path, path: &str) -> Result<KeySource, String> {
+    let git = crate::git::Git::discover(root).map_err(|e| e.to_string())?;
+    let head = git.head().map_err(|e| e.to_string())?;
+    crate::key::folder_source(&git, head, path)
+}
+
+/// Hosts this build pulls from over plain HTTP besides the push host: the
+/// bases' (from the key) and the cache's.
+fn pull_insecure(
+    keyed: Option<&Keyed>,
+    project: &ProjectPlan,
+    opts: &JobOptions<'_>,
+    env: &Env,
+) -> Vec<String> {
+    let bases = keyed
+        .map(|k| {
+            k.inputs
+                .bases
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let mut hosts: Vec<String> = bases
+        .into_iter()
+        .filter_map(|name| crate::key::reference::parse(name).ok())
+        .map(|r| r.host)
+        .chain(project.cache.iter().map(|_| opts.registry_host.to_string()))
+        .filter(|h| crate::registry::is_insecure(h, opts.insecure, env))
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+/// The layer cache of this job, if the plan turned it on for the project.
+fn cache(project: &ProjectPlan, job: &JobPlan, opts: &JobOptions<'_>, env: &Env) -> Option<Cache> {
+    let repository = project.cache.as_ref()?;
+    // An OCI layout run has no registry for the cache: buildah's local layers only.
+    let remote = opts.layout.is_none()
+        && match opts.builder {
+            BuilderKind::Buildah => {
+                let version = std::process::Command::new("buildah")
+                    .arg("--version")
+                    .env_clear()
+                    .envs(env.iter())
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                    .unwrap_or_default();
+                let supported = super::builder::buildah::supports_remote_cache(&version);
+                if !supported {
+                    tracing::warn!(
+                        "{}: `{}` has no --cache-from/--cache-to (buildah 1.27 and later); using its local layer cache only",
+                        project.name,
+                        version.trim()
+                    );
+                }
+                supported
+            }
+            BuilderKind::Kaniko | BuilderKind::Buildkit => true,
+        };
+    Some(Cache {
+        repository: image_name(opts.registry_host, repository),
+        tag: format!("{}-{}", project.name, job.arch),
+        remote,
+    })
 }
 
 /// Where the image was pushed: the layout of `monoarch run`, else the registry.

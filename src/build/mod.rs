@@ -8,6 +8,7 @@
 pub mod builder;
 pub mod guard;
 pub mod job;
+mod keyed;
 pub mod output;
 pub mod paths;
 pub mod registry_auth;

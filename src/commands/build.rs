@@ -258,6 +258,14 @@ fn select_jobs<'p>(
                     archs.join(", ")
                 ))
             })?;
+            if let Some(reuse) = &job.reuse {
+                return Err(BuildError::Plan(format!(
+                    "project `{name}` {arch} is not built in {}: it reuses {} ({}), which `monoarch manifest` tags; plan with --rebuild to build it",
+                    origin.display(),
+                    reuse.digest,
+                    job.why.as_deref().unwrap_or("same key")
+                )));
+            }
             Ok((project, job))
         })
         .collect()

@@ -127,7 +127,8 @@ pub fn build_code(e: &BuildError) -> i32 {
         BuildError::Verify(
             VerifyError::DigestMismatch { .. }
             | VerifyError::PlatformMismatch { .. }
-            | VerifyError::NoPlatformEntry { .. },
+            | VerifyError::NoPlatformEntry { .. }
+            | VerifyError::Key { .. },
         ) => VERIFY,
         BuildError::Plan(_) => INVALID_PLAN,
         BuildError::Output { .. } | BuildError::Ci(_) => FAILURE,
@@ -140,7 +141,8 @@ pub fn stitch_code(f: &Failure) -> i32 {
         Failure::Problem(_)
         | Failure::Record { .. }
         | Failure::Missing { .. }
-        | Failure::Incomplete { .. } => VERIFY,
+        | Failure::Incomplete { .. }
+        | Failure::Reused { .. } => VERIFY,
         Failure::Read { source, .. } | Failure::Tag { source, .. } => store_code(source),
         Failure::NoTags { .. } | Failure::NotInPlan { .. } => INVALID_PLAN,
         Failure::Internal(_) => FAILURE,

@@ -8,7 +8,9 @@ use thiserror::Error;
 
 use super::Context;
 use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project};
-use crate::contract::{Plan, PublishMode, Reason, RemovedProject, Selection, SelectionMode};
+use crate::contract::{
+    Plan, PublishMode, Reason, RemovedProject, ReuseSettings, Selection, SelectionMode,
+};
 use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
 use crate::git::{Git, GitError, Oid};
@@ -42,6 +44,8 @@ pub struct PlanRequest {
     pub deepen: bool,
     /// Overrides the registry of `monoarch.yaml` and the environment.
     pub registry: Option<String>,
+    /// `--rebuild`: make keys but reuse nothing.
+    pub rebuild: bool,
 }
 
 /// A made plan and the repository facts later steps need.
@@ -193,6 +197,20 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
         default_branch: repo.default_branch.as_deref().or(ci_default.as_deref()),
     };
     plan.publish = decide_publish(&repo.publish, plan.selection.trigger, &at);
+    if repo.reuse.enabled {
+        plan.reuse = Some(ReuseSettings {
+            // The templates' builders: Kaniko's image on GitLab, buildah elsewhere.
+            builder: repo.reuse.builder.clone().unwrap_or_else(|| {
+                match ctx.ci.system {
+                    crate::ci::System::GitLab => "kaniko",
+                    _ => "buildah",
+                }
+                .to_string()
+            }),
+            rebuild: request.rebuild,
+            unchanged: repo.reuse.unchanged,
+        });
+    }
     if plan.publish.mode == PublishMode::DateSha {
         // The date-sha tag comes first; additional and floating tags stay where they are.
         for project in &mut plan.projects {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::keys::{LookIn, apply_keys};
 use super::output::emit;
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
@@ -44,6 +45,13 @@ pub fn run(args: PlanArgs, ctx: &Context) -> Result<i32, Error> {
     if args.resolve_refs {
         super::resolve::resolve_refs(&mut made.plan, &ctx.env)?;
     }
+    apply_keys(
+        &mut made,
+        LookIn::Registry {
+            insecure: Vec::new(),
+        },
+        ctx,
+    )?;
     let text = match args.format {
         PlanFormat::Table => render_table(
             &made.plan,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::error::run_code;
+use super::keys::{LookIn, apply_keys};
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
 use super::{Context, Error};
@@ -58,12 +59,7 @@ pub const DEFAULT_LAYOUT: &str = "oci-layout";
 
 pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
     let env = &ctx.env;
-    let made = plan_from_flags(&args.select, ctx)?;
-    let plan = made.plan;
-    if plan.projects.is_empty() {
-        println!("nothing to build: {}", plan.selection.reason);
-        return Ok(exit_code::SUCCESS);
-    }
+    let mut made = plan_from_flags(&args.select, ctx)?;
     let target = match &args.select.registry {
         Some(host) => RunTarget::Registry {
             host: host.clone(),
@@ -73,6 +69,24 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
             args.layout.as_deref().unwrap_or(Path::new(DEFAULT_LAYOUT)),
         )?),
     };
+    let look_in = match &target {
+        RunTarget::Registry { insecure, .. } => LookIn::Registry {
+            insecure: insecure.clone(),
+        },
+        RunTarget::Layout(dir) => LookIn::Layout(dir.clone()),
+    };
+    apply_keys(&mut made, look_in, ctx)?;
+    let plan = made.plan;
+    for unchanged in &plan.unchanged {
+        println!(
+            "unchanged, left alone: {} ({})",
+            unchanged.name, unchanged.reason
+        );
+    }
+    if plan.projects.is_empty() {
+        println!("nothing to build: {}", plan.selection.reason);
+        return Ok(exit_code::SUCCESS);
+    }
     if let (RunTarget::Layout(dir), Some((tag, first, second))) = (&target, shared_tag(&plan)) {
         return Err(Error::SharedLayoutTag {
             tag,

@@ -23,6 +23,7 @@ pub fn plan_from_flags(args: &SelectArgs, ctx: &Context) -> Result<Made, Error> 
         },
         deepen: args.deepen,
         registry: args.registry.clone(),
+        rebuild: args.rebuild,
     };
     let made = make_plan(&request, ctx)?;
     require_registry(&made)?;
@@ -84,4 +85,9 @@ pub struct SelectArgs {
     /// Registry host for the images (default: `monoarch.yaml`, then `$ECR_REGISTRY`, then `$REGISTRY`).
     #[arg(long, value_name = "HOST")]
     pub registry: Option<String>,
+
+    /// With `reuse:` on: build every job even when an image with its key exists
+    /// (keys are still made and recorded).
+    #[arg(long)]
+    pub rebuild: bool,
 }

@@ -6,6 +6,7 @@ mod problem;
 mod project;
 mod publish;
 mod repo;
+mod reuse;
 mod suggest;
 mod tag;
 mod tekton;

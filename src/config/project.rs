@@ -10,7 +10,7 @@ use super::problem::{FileProblems, Problems};
 use super::repo::{RepoConfig, unknown_platform};
 use super::tag::{MAX_TAG_LEN, is_valid_tag};
 use super::yaml;
-use crate::contract::{BuildArg, Platform};
+use crate::contract::{BuildArg, Platform, SecretInKey};
 
 pub const PROJECT_CONFIG_FILE: &str = "build-config.yaml";
 
@@ -30,6 +30,7 @@ struct RawProjectConfig {
     build_args: Option<Vec<Spanned<RawBuildArg>>>,
     platforms: Option<Vec<Spanned<String>>>,
     additional_tags: Option<Vec<Spanned<String>>>,
+    cache: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +47,7 @@ struct RawBuildArgMap {
     value: Option<String>,
     from_env: Option<String>,
     secret: Option<bool>,
+    key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +70,8 @@ pub struct ProjectConfig {
     pub platforms: Vec<Platform>,
     /// As written (`v1.25.3`, `latest`); the plan expands them.
     pub additional_tags: Vec<String>,
+    /// The project's `cache:`; `None`: the repo-wide setting.
+    pub cache: Option<bool>,
 }
 
 /// Validates a project folder name: it becomes part of image tags.
@@ -197,6 +201,7 @@ pub fn parse_project(
         build_args,
         platforms,
         additional_tags,
+        cache: raw.cache,
     })
 }
 
@@ -232,15 +237,36 @@ fn build_args(raw: Vec<Spanned<RawBuildArg>>, p: &mut FileProblems) -> Vec<Build
                 }
             },
             RawBuildArg::Map(map) => match (&map.value, &map.from_env) {
+                (Some(_), None) if map.key.is_some() => {
+                    p.at(&item, "build_args", format!("`{}`: `key` is for secret args read with `from_env`; a plain value enters the key as it is", map.name));
+                    continue;
+                }
                 (Some(value), None) => BuildArg::Value {
                     name: map.name.clone(),
                     value: value.clone(),
                 },
-                (None, Some(var)) => BuildArg::FromEnv {
-                    name: map.name.clone(),
-                    from_env: var.clone(),
-                    secret: map.secret.unwrap_or(true),
-                },
+                (None, Some(var)) => {
+                    let secret = map.secret.unwrap_or(true);
+                    let key = match (map.key.as_deref(), secret) {
+                        (None, _) => None,
+                        (Some("name"), true) => Some(SecretInKey::Name),
+                        (Some("hmac"), true) => Some(SecretInKey::Hmac),
+                        (Some(_), false) => {
+                            p.at(&item, "build_args", format!("`{}`: `key` is for secret args; a non-secret one enters the key by its value", map.name));
+                            continue;
+                        }
+                        (Some(other), true) => {
+                            p.at(&item, "build_args", format!("`{}`: unknown key mode `{other}`; use `name` (the value does not change the image) or `hmac` (it does: needs MONOARCH_KEY_SALT)", map.name));
+                            continue;
+                        }
+                    };
+                    BuildArg::FromEnv {
+                        name: map.name.clone(),
+                        from_env: var.clone(),
+                        secret,
+                        key,
+                    }
+                }
                 _ => {
                     p.at(
                         &item,

@@ -11,6 +11,7 @@ use super::gitlab::{GitlabSettings, RawGitlab};
 use super::paths::relative_setting;
 use super::problem::{FileProblems, Problems};
 use super::publish::{PublishRule, RawPublish};
+use super::reuse::{CacheConfig, RawCache, RawReuse, ReuseConfig, resolve_cache, resolve_reuse};
 use super::tag::is_valid_repository;
 use super::tekton::{RawTekton, RawTektonRunner, TektonRunner, TektonSettings};
 use super::yaml;
@@ -36,6 +37,8 @@ struct RawRepoConfig {
     gitlab: Option<RawGitlab>,
     publish: Option<RawPublish>,
     tekton: Option<RawTekton>,
+    reuse: Option<RawReuse>,
+    cache: Option<RawCache>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -87,6 +90,8 @@ pub struct RepoConfig {
     pub gitlab: GitlabSettings,
     pub publish: PublishRule,
     pub tekton: TektonSettings,
+    pub reuse: ReuseConfig,
+    pub cache: CacheConfig,
 }
 
 pub const DEFAULT_IGNORE: &[&str] = &["**/*.md"];
@@ -194,6 +199,8 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
     let gitlab = GitlabSettings::resolve(raw.gitlab, &default_tags);
     let publish = PublishRule::resolve(raw.publish, env, p);
     let tekton = super::tekton::resolve_settings(raw.tekton, p);
+    let reuse = resolve_reuse(raw.reuse, p);
+    let cache = resolve_cache(raw.cache, p);
     RepoConfig {
         registry,
         registry_setting,
@@ -210,6 +217,8 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         gitlab,
         publish,
         tekton,
+        reuse,
+        cache,
     }
 }
 

@@ -5,6 +5,7 @@
 //! use it without bending the flow detect -> plan -> matrix | build | manifest.
 
 pub mod exit_code;
+pub mod key;
 mod plan;
 mod plan_file;
 mod platform;
@@ -12,10 +13,11 @@ mod record;
 #[cfg(test)]
 mod schema;
 
+pub use key::{KeyArg, KeyBase, KeyInputs, KeySource};
 pub use plan::{
-    BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Publish, PublishMode,
-    Reason, RegistryTarget, RemovedProject, Selection, SelectionMode, Trigger, Upstream,
-    image_name,
+    BuildArg, FORMAT_VERSION, JobPlan, MovedBase, NamingScheme, Plan, ProjectPlan, Publish,
+    PublishMode, Reason, RegistryTarget, RemovedProject, Reuse, ReuseSettings, SecretInKey,
+    Selection, SelectionMode, Trigger, Unchanged, UnchangedProject, Upstream, image_name,
 };
 pub use plan_file::{PlanFileError, read_plan, to_json, write_plan};
 pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};

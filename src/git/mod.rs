@@ -7,6 +7,8 @@ pub use git2::Oid;
 use git2::{ObjectType, Repository, Tree, TreeEntry};
 use thiserror::Error;
 
+mod folder;
+
 /// What to tell the user when history is missing from a shallow clone.
 pub const DEEPEN_HINT: &str = "fetch the full history (GitHub: actions/checkout with `fetch-depth: 0`; GitLab: `GIT_DEPTH: 0`; locally: `git fetch --unshallow`) or rerun with --deepen";
 

@@ -46,6 +46,14 @@ pub enum Failure {
         #[source]
         source: StoreError,
     },
+    /// A reused arch image that could not be placed under the job's arch tag.
+    #[error("{project}: {platform}: cannot reuse {image}: {message}")]
+    Reused {
+        project: String,
+        platform: Platform,
+        image: String,
+        message: String,
+    },
     #[error("{project}: not in the plan")]
     NotInPlan { project: String },
     /// A bug: a project's task panicked. Other projects carry on.

@@ -11,6 +11,7 @@ pub mod error;
 mod failure;
 pub mod index;
 pub mod report;
+mod reuse;
 pub mod stitch;
 pub mod tags;
 pub mod verify;

@@ -112,6 +112,9 @@ pub async fn stitch_project(
 ) -> ProjectReport {
     let image_name = target.reference(&project.repository, "");
     let mut report = ProjectReport::new(&project.name, image_name.trim_end_matches(':'));
+    for failure in super::reuse::place(project, target).await {
+        report.fail(failure);
+    }
     let mut resolved = Vec::new();
     let mut missing = Vec::new();
     let mut absent: Vec<Failure> = Vec::new();
@@ -150,6 +153,9 @@ pub async fn stitch_project(
     report.missing = missing.clone();
 
     let records = read_records(options.records_dir.as_deref(), project, &mut report);
+    report
+        .notes
+        .extend(super::reuse::key_notes(project, &records));
     let record_refs: Vec<&BuildRecord> = records.iter().collect();
     for p in verify::check_children(&project.name, &resolved, &record_refs) {
         report.fail(p);
@@ -222,6 +228,11 @@ pub async fn stitch_project(
                 return report;
             }
         }
+    }
+    if completeness == Completeness::Complete
+        && let Some(note) = super::reuse::set_last(project, target, &bytes, &digest).await
+    {
+        report.notes.push(note);
     }
     if completeness == Completeness::Partial {
         report.status = ProjectStatus::Partial;

@@ -39,7 +39,8 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
     let mut groups: Vec<((String, String, String), Vec<String>)> = Vec::new();
     let mut singles: Vec<GithubEntry> = Vec::new();
     for project in &plan.projects {
-        for job in &project.jobs {
+        // A reused job is not built: `manifest` tags the image the plan found.
+        for job in project.build_jobs() {
             if job.github_runner.is_empty() {
                 return Err(MatrixError::NoGithubRunner {
                     project: project.name.clone(),
@@ -151,9 +152,16 @@ mod tests {
                             github_runner: format!("runner-{a}"),
                             gitlab_tags: Vec::new(),
                             tag: format!("p{i:04}-20260101-abcdef0-{a}"),
+                            key: None,
+                            key_inputs: None,
+                            reuse: None,
+                            why: None,
+                            moved: Vec::new(),
                         }
                     })
                     .collect(),
+                last_tag: None,
+                cache: None,
             })
             .collect();
         Plan {
@@ -177,6 +185,8 @@ mod tests {
             projects,
             removed: Vec::new(),
             publish: Default::default(),
+            reuse: None,
+            unchanged: Vec::new(),
         }
     }
 

@@ -140,7 +140,8 @@ pub fn gitlab_pipeline(plan: &Plan, settings: &GitlabSettings) -> String {
     ));
     for project in &plan.projects {
         let mut build_jobs = Vec::new();
-        for job in &project.jobs {
+        // A reused job gets no build job; the manifest job tags the image the plan found.
+        for job in project.build_jobs() {
             let name = format!("build:{}:{}", project.name, job.arch);
             build_jobs.push(name.clone());
             let mut needs = vec![plan_need(settings)];

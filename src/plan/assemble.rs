@@ -53,6 +53,8 @@ pub fn assemble(inputs: PlanInputs) -> Plan {
         projects,
         removed,
         publish: Publish::default(),
+        reuse: None,
+        unchanged: Vec::new(),
     }
 }
 
@@ -92,9 +94,19 @@ fn project_plan(
                 github_runner: runner.map(|r| r.github.clone()).unwrap_or_default(),
                 gitlab_tags: runner.map(|r| r.gitlab_tags.clone()).unwrap_or_default(),
                 tag: format!("{primary}-{}", platform.arch()),
+                key: None,
+                key_inputs: None,
+                reuse: None,
+                why: None,
+                moved: Vec::new(),
             }
         })
         .collect();
+    let cache = repo.cache.repository_for(&repository, config.cache);
+    let last_tag = repo
+        .reuse
+        .enabled
+        .then(|| crate::key::last_tag(repo.naming, &config.name));
     ProjectPlan {
         name: config.name,
         path: config.path,
@@ -111,6 +123,8 @@ fn project_plan(
         repository,
         tags,
         jobs,
+        last_tag,
+        cache,
     }
 }
 

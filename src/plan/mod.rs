@@ -6,6 +6,7 @@
 //! [`Plan`]: crate::contract::Plan
 
 mod assemble;
+mod keys_view;
 mod publish;
 mod table;
 

@@ -66,6 +66,9 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
         };
         let _ = writeln!(out, "publishes: {what}; {}", plan.publish.reason);
     }
+    if let Some(line) = super::keys_view::summary(plan) {
+        let _ = writeln!(out, "{line}");
+    }
     if plan.projects.is_empty() {
         let _ = writeln!(out, "\nNothing to build.");
     } else {
@@ -83,7 +86,12 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
                         },
                         j.platform.to_string(),
                         runner,
-                        format!("{}:{}", plan.image_name(p), j.tag),
+                        format!(
+                            "{}:{}{}",
+                            plan.image_name(p),
+                            j.tag,
+                            if j.reuse.is_some() { " (reused)" } else { "" }
+                        ),
                     ]
                 })
             })
@@ -157,16 +165,19 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
                             name,
                             from_env,
                             secret: true,
+                            ..
                         } => format!("{name}=<secret from ${from_env}>"),
                         BuildArg::FromEnv {
                             name,
                             from_env,
                             secret: false,
+                            ..
                         } => format!("{name}=<from ${from_env}>"),
                     })
                     .collect();
                 let _ = writeln!(out, "  build args: {}", args.join(" "));
             }
+            out.push_str(&super::keys_view::project_lines(p));
             for reason in &p.reasons {
                 let more = if reason.more > 0 {
                     format!(" (+{} more)", reason.more)
@@ -186,6 +197,7 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
             }
         }
     }
+    out.push_str(&super::keys_view::unchanged(plan));
     if !plan.removed.is_empty() {
         let names: Vec<&str> = plan.removed.iter().map(|r| r.path.as_str()).collect();
         let _ = writeln!(out, "\nremoved, not built: {}", names.join(", "));

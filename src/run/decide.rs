@@ -7,8 +7,8 @@ use crate::contract::{JobPlan, Platform, ProjectPlan};
 use crate::env::Env;
 use crate::source;
 
-use super::dockerfile::needs_execution;
 use super::emulation;
+use crate::dockerfile::needs_execution;
 
 /// How (or whether) one job is built here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,11 +21,13 @@ pub enum Decision {
     Emulated,
     /// Not built; the reason is shown to the user.
     Skip(String),
+    /// Not built: the plan found a published image with the same key.
+    Reused,
 }
 
 impl Decision {
     pub fn builds(&self) -> bool {
-        !matches!(self, Decision::Skip(_))
+        !matches!(self, Decision::Skip(_) | Decision::Reused)
     }
 }
 

@@ -6,7 +6,6 @@
 //! the work, exactly as in CI.
 
 pub mod decide;
-pub mod dockerfile;
 pub mod emulation;
 mod report;
 
@@ -110,6 +109,16 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
     let mut jobs: Vec<JobResult> = Vec::new();
     for project in &plan.projects {
         for job in &project.jobs {
+            if let Some(reuse) = &job.reuse {
+                // `manifest` tags the image the plan found; nothing to build.
+                jobs.push(JobResult {
+                    project: project.name.clone(),
+                    platform: job.platform,
+                    decision: Decision::Reused,
+                    outcome: Ok(reuse.digest.clone()),
+                });
+                continue;
+            }
             let decision = decide(project, job, &probe);
             let outcome = match &decision {
                 Decision::Skip(reason) => {

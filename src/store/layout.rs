@@ -65,7 +65,8 @@ impl Layout {
         Ok(self.root.join("blobs").join("sha256").join(hex))
     }
 
-    fn read_blob(&self, digest: &str) -> Result<Vec<u8>, LayoutError> {
+    /// A blob by digest, checked against it.
+    pub fn read_blob(&self, digest: &str) -> Result<Vec<u8>, LayoutError> {
         let path = self.blob_path(digest)?;
         let bytes =
             std::fs::read(&path).map_err(|e| self.invalid(format!("blob {digest}: {e}")))?;

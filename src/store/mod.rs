@@ -64,6 +64,14 @@ impl Store {
         })
     }
 
+    /// A small blob (an image config) by digest, checked against it.
+    pub async fn blob(&self, repository: &str, digest: &str) -> Result<Vec<u8>, StoreError> {
+        Ok(match self {
+            Store::Registry(r) => r.blob(repository, digest).await?,
+            Store::Layout(l) => l.read_blob(digest)?,
+        })
+    }
+
     pub async fn put(
         &self,
         repository: &str,
