@@ -56,7 +56,8 @@ pub fn check(facts: &BTreeMap<String, String>) -> Result<ImageKey, String> {
             "its key {key} is not the digest of its key inputs; it was altered after the build"
         ));
     }
-    if let Some(base) = facts.get(ANNOTATION_BASE_DIGEST)
+    // buildah writes an empty one for `FROM scratch`.
+    if let Some(base) = facts.get(ANNOTATION_BASE_DIGEST).filter(|b| !b.is_empty())
         && !inputs.bases.iter().any(|b| b.digest == *base)
     {
         return Err(format!(
@@ -141,6 +142,11 @@ mod tests {
         facts.insert(ANNOTATION_BASE_NAME.into(), "base:1".into());
         facts.insert(ANNOTATION_BASE_DIGEST.into(), "sha256:aa".into());
         assert!(check(&facts).is_ok());
+        facts.insert(ANNOTATION_BASE_DIGEST.into(), String::new());
+        assert!(
+            check(&facts).is_ok(),
+            "FROM scratch: buildah records an empty base"
+        );
         facts.insert(ANNOTATION_BASE_DIGEST.into(), "sha256:stale".into());
         assert!(
             check(&facts)
