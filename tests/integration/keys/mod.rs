@@ -1,7 +1,9 @@
 //! Build keys and reuse, end to end: a real monorepo with `reuse:` on, base
 //! images pushed to a real registry, real buildah builds, skopeo to check.
 
+mod faults;
 mod reuse;
+mod secrets;
 
 use monoarch::contract::{Plan, read_plan};
 
@@ -60,7 +62,8 @@ impl Scene {
             }));
             digests.push(image.digest);
         }
-        let index = serde_json::json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries});
+        let index =
+            serde_json::json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries});
         self.pusher.manifest(
             "base",
             tag,

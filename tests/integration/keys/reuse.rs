@@ -20,7 +20,12 @@ fn blob_uploads(s: &Scene) -> usize {
 
 #[test]
 #[cfg_attr(
-    not(all(tool = "buildah", tool = "docker-registry", tool = "git", tool = "skopeo")),
+    not(all(
+        tool = "buildah",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "skopeo"
+    )),
     ignore = "needs buildah, docker-registry, git, skopeo: run hack/install-test-deps"
 )]
 fn a_second_plan_after_a_pipeline_reuses_every_job_and_manifest_only_retags() {
@@ -36,7 +41,10 @@ fn a_second_plan_after_a_pipeline_reuses_every_job_and_manifest_only_retags() {
     let amd64 = app.job("amd64").expect("amd64 job");
     let built = skopeo::raw_manifest(&arch_ref(&s, &amd64.tag));
     let annotations = &built["annotations"];
-    assert_eq!(annotations["io.monoarch.key"].as_str(), amd64.key.as_deref());
+    assert_eq!(
+        annotations["io.monoarch.key"].as_str(),
+        amd64.key.as_deref()
+    );
     assert_eq!(
         annotations["org.opencontainers.image.base.digest"].as_str(),
         Some(base_amd64.as_str())
@@ -49,11 +57,16 @@ fn a_second_plan_after_a_pipeline_reuses_every_job_and_manifest_only_retags() {
     s.touch("a commit outside every project");
     let (second, run) = s.plan(&[]);
     assert!(
-        run.stderr.contains("reuse: 4 of 4 job(s) reused, 0 to build"),
+        run.stderr
+            .contains("reuse: 4 of 4 job(s) reused, 0 to build"),
         "{}",
         run.stderr
     );
-    assert_eq!(keys(&first), keys(&second), "nothing that builds an image moved");
+    assert_eq!(
+        keys(&first),
+        keys(&second),
+        "nothing that builds an image moved"
+    );
     for (old, new) in first.projects.iter().zip(&second.projects) {
         for (old_job, new_job) in old.jobs.iter().zip(&new.jobs) {
             let reuse = new_job.reuse.as_ref().expect("every job is reused");
@@ -128,7 +141,12 @@ fn a_second_plan_after_a_pipeline_reuses_every_job_and_manifest_only_retags() {
 
 #[test]
 #[cfg_attr(
-    not(all(tool = "buildah", tool = "docker-registry", tool = "git", tool = "skopeo")),
+    not(all(
+        tool = "buildah",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "skopeo"
+    )),
     ignore = "needs buildah, docker-registry, git, skopeo: run hack/install-test-deps"
 )]
 fn moving_a_base_tag_changes_exactly_the_keys_of_the_projects_built_on_it() {
@@ -169,7 +187,10 @@ fn moving_a_base_tag_changes_exactly_the_keys_of_the_projects_built_on_it() {
     }
     for name in ["other", "solo"] {
         let project = second.project(name).expect("planned");
-        assert!(project.jobs.iter().all(|j| j.reuse.is_some()), "{name} reused");
+        assert!(
+            project.jobs.iter().all(|j| j.reuse.is_some()),
+            "{name} reused"
+        );
     }
     let sha7 = &second.sha7;
     let first_sha7 = &first.sha7;
