@@ -89,7 +89,8 @@ fn read_records(
         return Vec::new();
     };
     let mut records = Vec::new();
-    for job in &project.jobs {
+    // A reused job was not built by this plan: a record of it is an older run's.
+    for job in project.build_jobs() {
         match contract::read_record(dir, &project.name, &job.arch) {
             Ok(Some(r)) => records.push(r),
             Ok(None) => {}

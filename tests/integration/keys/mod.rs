@@ -3,6 +3,7 @@
 
 mod faults;
 mod reuse;
+mod run;
 mod secrets;
 
 use monoarch::contract::{Plan, read_plan};
