@@ -23,7 +23,11 @@ fn layout_digest(layout: &std::path::Path, tag: &str) -> String {
         .arg(format!("oci:{}:{tag}", layout.display()))
         .output()
         .expect("run skopeo");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     format!("sha256:{}", hex::encode(Sha256::digest(&out.stdout)))
 }
 
@@ -34,7 +38,13 @@ fn how(run: &Run) -> Vec<String> {
         .skip_while(|l| !l.starts_with("JOB "))
         .skip(1)
         .take_while(|l| !l.trim().is_empty())
-        .map(|l| l[41..].split_whitespace().next().unwrap_or_default().to_string())
+        .map(|l| {
+            l[41..]
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect()
 }
 
@@ -49,25 +59,42 @@ fn scene() -> Scene {
 
 #[test]
 #[cfg_attr(
-    not(all(tool = "buildah", tool = "docker-registry", tool = "git", tool = "skopeo")),
+    not(all(
+        tool = "buildah",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "skopeo"
+    )),
     ignore = "needs buildah, docker-registry, git, skopeo: run hack/install-test-deps"
 )]
 fn a_second_run_into_an_oci_layout_builds_nothing_and_retags() {
     let s = scene();
     let layout = s.repo.join("oci-layout");
     let first = run(&s, &[]);
-    assert!(how(&first).iter().all(|h| h != "reused"), "{}", first.stdout);
+    assert!(
+        how(&first).iter().all(|h| h != "reused"),
+        "{}",
+        first.stdout
+    );
     let old_sha7 = s.repo.head()[..7].to_string();
     s.touch("again");
     let second = run(&s, &[]);
     assert_eq!(how(&second), vec!["reused"; 4], "{}", second.stdout);
-    assert!(second.stderr.contains("reuse: 4 of 4 job(s) reused"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("reuse: 4 of 4 job(s) reused"),
+        "{}",
+        second.stderr
+    );
     let new_sha7 = s.repo.head()[..7].to_string();
     for project in ["app", "solo"] {
         for arch in ["amd64", "arm64"] {
             let old = format!("{project}-20261120-{old_sha7}-{arch}");
             let new = format!("{project}-20261120-{new_sha7}-{arch}");
-            assert_eq!(layout_digest(&layout, &new), layout_digest(&layout, &old), "{new}");
+            assert_eq!(
+                layout_digest(&layout, &new),
+                layout_digest(&layout, &old),
+                "{new}"
+            );
         }
         assert_eq!(
             layout_digest(&layout, &format!("{project}-monoarch-last")),
@@ -78,7 +105,12 @@ fn a_second_run_into_an_oci_layout_builds_nothing_and_retags() {
 
 #[test]
 #[cfg_attr(
-    not(all(tool = "buildah", tool = "docker-registry", tool = "git", tool = "skopeo")),
+    not(all(
+        tool = "buildah",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "skopeo"
+    )),
     ignore = "needs buildah, docker-registry, git, skopeo: run hack/install-test-deps"
 )]
 fn a_second_run_into_a_registry_builds_nothing_and_retags() {

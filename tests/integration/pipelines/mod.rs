@@ -7,5 +7,5 @@ mod gitlab_jobs;
 mod install;
 mod job_by_job;
 mod release;
-mod tekton;
+pub(crate) mod tekton;
 mod templates;
