@@ -164,6 +164,7 @@ pub fn run_job(
         annotations: keyed.as_ref().map(Keyed::annotations).unwrap_or_default(),
         pull_insecure: pull_insecure(keyed.as_ref(), project, opts, env),
         cache: cache(project, job, opts, env),
+        pull_always: keyed.is_some(),
     };
     let runner = Runner {
         project: name,
@@ -191,9 +192,13 @@ pub fn run_job(
         source,
     })?;
     match &keyed {
-        Some(keyed) => opts
-            .runtime
-            .block_on(verify_key(&store, &pushed, &keyed.inputs.key()))?,
+        // buildah's --layers (the cache) may record an intermediate image as the base.
+        Some(keyed) => opts.runtime.block_on(verify_key(
+            &store,
+            &pushed,
+            &keyed.inputs.key(),
+            spec.cache.is_none(),
+        ))?,
         None => opts.runtime.block_on(verify(&store, &pushed))?,
     }
     let image = push_to.unwrap_or(image);

@@ -59,9 +59,15 @@ pub async fn verify(store: &Store, pushed: &Pushed<'_>) -> Result<(), VerifyErro
     verified_image(store, pushed).await.map(|_| ())
 }
 
-/// [`verify`], then the key the image carries must be `key`, and the base
-/// the builder recorded one the key was made with.
-pub async fn verify_key(store: &Store, pushed: &Pushed<'_>, key: &str) -> Result<(), VerifyError> {
+/// [`verify`], then the key the image carries must be `key`, and (when
+/// `check_base`: a build without buildah's `--layers`) the base the builder
+/// recorded one the key was made with.
+pub async fn verify_key(
+    store: &Store,
+    pushed: &Pushed<'_>,
+    key: &str,
+    check_base: bool,
+) -> Result<(), VerifyError> {
     let image = verified_image(store, pushed).await?;
     let reference = store.reference(pushed.repository, pushed.tag);
     let found = crate::key::image::read(store, pushed.repository, &image, pushed.platform)
@@ -75,6 +81,14 @@ pub async fn verify_key(store: &Store, pushed: &Pushed<'_>, key: &str) -> Result
             image: reference,
             message: format!("it carries {}, the build made {key}", found.key),
         });
+    }
+    if check_base {
+        found
+            .base_consistent()
+            .map_err(|message| VerifyError::Key {
+                image: reference,
+                message,
+            })?;
     }
     Ok(())
 }

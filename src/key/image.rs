@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::contract::key::{ANNOTATION_BASE_DIGEST, ANNOTATION_KEY, ANNOTATION_KEY_INPUTS};
+use crate::contract::key::{
+    ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME, ANNOTATION_KEY, ANNOTATION_KEY_INPUTS,
+};
 use crate::contract::{KeyInputs, Platform};
 use crate::registry::{FetchedManifest, parse_manifest};
 use crate::store::Store;
@@ -14,6 +16,8 @@ use crate::store::pick::platform_of;
 pub struct ImageKey {
     pub key: String,
     pub inputs: KeyInputs,
+    /// `org.opencontainers.image.base.name` and `.digest`, as the builder wrote them.
+    pub base: Option<(String, String)>,
 }
 
 /// Manifest annotations (buildah, BuildKit) or config labels (Kaniko, which
@@ -41,8 +45,7 @@ fn labels(config: &[u8]) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// Checks the key facts one image carries: a key, inputs that hash to it, and
-/// (when the builder recorded its base, as buildah does) a base the inputs list.
+/// Checks the key facts one image carries: a key, and inputs that hash to it.
 pub fn check(facts: &BTreeMap<String, String>) -> Result<ImageKey, String> {
     let key = facts
         .get(ANNOTATION_KEY)
@@ -56,18 +59,37 @@ pub fn check(facts: &BTreeMap<String, String>) -> Result<ImageKey, String> {
             "its key {key} is not the digest of its key inputs; it was altered after the build"
         ));
     }
-    // buildah writes an empty one for `FROM scratch`.
-    if let Some(base) = facts.get(ANNOTATION_BASE_DIGEST).filter(|b| !b.is_empty())
-        && !inputs.bases.iter().any(|b| b.digest == *base)
-    {
-        return Err(format!(
-            "the builder recorded base {base}, which its key does not list (a stale local copy of the base?)"
-        ));
-    }
+    let base = match (
+        facts.get(ANNOTATION_BASE_NAME),
+        facts.get(ANNOTATION_BASE_DIGEST),
+    ) {
+        (Some(name), Some(digest)) if !digest.is_empty() => Some((name.clone(), digest.clone())),
+        _ => None,
+    };
     Ok(ImageKey {
         key: key.clone(),
         inputs,
+        base,
     })
+}
+
+impl ImageKey {
+    /// Whether the base the builder recorded is one the key was made with.
+    /// Only meaningful for a build without `--layers`: buildah then records
+    /// the base it used (and an empty one for `FROM scratch`); with `--layers`
+    /// it may record an intermediate image instead.
+    pub fn base_consistent(&self) -> Result<(), String> {
+        let Some((name, digest)) = &self.base else {
+            return Ok(());
+        };
+        let listed = self.inputs.bases.iter().filter(|b| b.name == *name);
+        if listed.clone().next().is_some() && !listed.clone().any(|b| b.digest == *digest) {
+            return Err(format!(
+                "the builder recorded base {name}@{digest}, which its key does not list: the base moved during the build, or the builder used a local copy"
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Reads and checks the key of an image manifest in `store`, and that its
@@ -113,7 +135,6 @@ pub fn facts(inputs: &KeyInputs) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::key::ANNOTATION_BASE_NAME;
     use crate::contract::{KeyBase, KeySource};
 
     fn inputs() -> KeyInputs {
@@ -139,20 +160,23 @@ mod tests {
         let mut facts: BTreeMap<String, String> = facts(&inputs()).into_iter().collect();
         assert_eq!(check(&facts).map(|k| k.key), Ok(inputs().key()));
 
+        let base_check =
+            |facts: &BTreeMap<String, String>| check(facts).and_then(|k| k.base_consistent());
         facts.insert(ANNOTATION_BASE_NAME.into(), "base:1".into());
         facts.insert(ANNOTATION_BASE_DIGEST.into(), "sha256:aa".into());
-        assert!(check(&facts).is_ok());
+        assert!(base_check(&facts).is_ok());
         facts.insert(ANNOTATION_BASE_DIGEST.into(), String::new());
         assert!(
-            check(&facts).is_ok(),
+            base_check(&facts).is_ok(),
             "FROM scratch: buildah records an empty base"
         );
         facts.insert(ANNOTATION_BASE_DIGEST.into(), "sha256:stale".into());
-        assert!(
-            check(&facts)
-                .expect_err("stale")
-                .contains("stale local copy")
-        );
+        let stale = base_check(&facts).expect_err("stale");
+        assert!(stale.contains("used a local copy"), "{stale}");
+        assert!(check(&facts).is_ok(), "the key itself is sound");
+        // A base the key does not name (an intermediate image of --layers) says nothing.
+        facts.insert(ANNOTATION_BASE_NAME.into(), "localhost/step:latest".into());
+        assert!(base_check(&facts).is_ok());
         facts.remove(ANNOTATION_BASE_DIGEST);
 
         facts.insert(ANNOTATION_KEY.into(), "sha256:forged".into());

@@ -45,6 +45,9 @@ pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
             bud.push(format!("--cache-to={}", cache.repository));
         }
     }
+    if spec.pull_always {
+        bud.push("--pull=always".to_string());
+    }
     if !spec.pull_insecure.is_empty() {
         // buildah has no per-host switch on its command line.
         bud.push("--tls-verify=false".to_string());

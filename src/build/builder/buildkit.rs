@@ -21,6 +21,9 @@ pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
         args.push(format!("--annotation=manifest:{key}={value}"));
         args.push(format!("--label={key}={value}"));
     }
+    if spec.pull_always {
+        args.push("--pull".to_string());
+    }
     if let Some(cache) = &spec.cache {
         let reference = format!("{}:{}", cache.repository, cache.tag);
         args.push(format!("--cache-from=type=registry,ref={reference}"));

@@ -130,6 +130,9 @@ pub struct BuildSpec {
     pub pull_insecure: Vec<String>,
     /// The registry layer cache (`cache:`), when on.
     pub cache: Option<Cache>,
+    /// Pull every base from its registry even when a local copy exists (a
+    /// keyed build: the key names the registry's digests). Kaniko always does.
+    pub pull_always: bool,
 }
 
 /// Where a builder keeps its layer cache.

@@ -32,6 +32,7 @@ fn spec(insecure: bool) -> BuildSpec {
         annotations: Vec::new(),
         pull_insecure: Vec::new(),
         cache: None,
+        pull_always: false,
     }
 }
 
@@ -46,6 +47,7 @@ fn keyed_spec() -> BuildSpec {
         ),
     ];
     s.pull_insecure = vec!["127.0.0.1:5001".to_string()];
+    s.pull_always = true;
     s.cache = Some(Cache {
         repository: "registry.example:5000/monoarch/cache".to_string(),
         tag: "kaniko-executor-arm64".to_string(),

@@ -1,6 +1,7 @@
 //! Build keys and reuse, end to end: a real monorepo with `reuse:` on, base
 //! images pushed to a real registry, real buildah builds, skopeo to check.
 
+mod cache;
 mod ci;
 mod faults;
 mod reuse;
