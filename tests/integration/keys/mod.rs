@@ -6,7 +6,9 @@ mod ci;
 mod faults;
 mod reuse;
 mod run;
+mod schedule;
 mod secrets;
+mod upstream;
 
 use monoarch::contract::{Plan, read_plan};
 
@@ -27,7 +29,8 @@ pub struct Scene {
 }
 
 impl Scene {
-    /// A monorepo with `reuse:` (plus `extra` lines of monoarch.yaml) and no projects yet.
+    /// A monorepo with `reuse: true` (unless `extra`, more lines of
+    /// monoarch.yaml, has its own `reuse:`) and no projects yet.
     pub fn new(extra: &str) -> Scene {
         let world = World::new();
         let host = world.registry().host();
@@ -35,7 +38,14 @@ impl Scene {
         let repo = GitRepo::new();
         repo.write(
             "monoarch.yaml",
-            &format!("registry: {host}\nrepository: {REPOSITORY}\nreuse: true\n{extra}"),
+            &format!(
+                "registry: {host}\nrepository: {REPOSITORY}\n{}{extra}",
+                if extra.contains("reuse:") {
+                    ""
+                } else {
+                    "reuse: true\n"
+                }
+            ),
         );
         repo.write("README.md", "keys\n");
         Scene {
@@ -99,11 +109,13 @@ impl Scene {
         Monoarch::new(self.repo.path()).env("MONOARCH_INSECURE_REGISTRIES", &self.host)
     }
 
-    /// `monoarch plan --all` as JSON into plan.json; the plan and the run.
+    /// `monoarch plan` (`--all` unless `extra` selects) as JSON into plan.json;
+    /// the plan and the run.
     pub fn plan(&self, extra: &[&str]) -> (Plan, Run) {
         let run = self
             .monoarch()
-            .args(["plan", "--all", "--format", "json", "--output", "plan.json"])
+            .args(["plan", "--format", "json", "--output", "plan.json"])
+            .args(selection(extra))
             .args(extra)
             .run()
             .success();
@@ -115,7 +127,8 @@ impl Scene {
     pub fn preview(&self, extra: &[&str]) -> String {
         let run = self
             .monoarch()
-            .args(["plan", "--all"])
+            .args(["plan"])
+            .args(selection(extra))
             .args(extra)
             .run()
             .success();
@@ -163,6 +176,14 @@ impl Scene {
         self.repo.write("README.md", text);
         self.repo.commit(text);
     }
+}
+
+/// `--all`, unless the arguments select otherwise.
+fn selection(extra: &[&str]) -> Vec<&'static str> {
+    let selects = extra
+        .iter()
+        .any(|a| matches!(*a, "--schedule" | "--projects" | "--base"));
+    if selects { vec![] } else { vec!["--all"] }
 }
 
 /// `(project, arch) -> key` of a plan.
