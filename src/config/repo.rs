@@ -37,8 +37,8 @@ struct RawRepoConfig {
     gitlab: Option<RawGitlab>,
     publish: Option<RawPublish>,
     tekton: Option<RawTekton>,
-    reuse: Option<RawReuse>,
-    cache: Option<RawCache>,
+    reuse: Option<Spanned<RawReuse>>,
+    cache: Option<Spanned<RawCache>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

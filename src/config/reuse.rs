@@ -15,12 +15,14 @@ pub(super) enum RawReuse {
     Map(RawReuseMap),
 }
 
+/// Inside an untagged enum the YAML reader keeps no positions: problems
+/// point at the `reuse:` value as a whole.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawReuseMap {
     enabled: Option<bool>,
-    builder: Option<Spanned<String>>,
-    unchanged: Option<Spanned<String>>,
+    builder: Option<String>,
+    unchanged: Option<String>,
 }
 
 /// What `reuse:` asks for.
@@ -42,36 +44,38 @@ impl Default for ReuseConfig {
     }
 }
 
-pub(super) fn resolve_reuse(raw: Option<RawReuse>, p: &mut FileProblems) -> ReuseConfig {
-    let map = match raw {
-        None => return ReuseConfig::default(),
-        Some(RawReuse::On(enabled)) => {
+pub(super) fn resolve_reuse(raw: Option<Spanned<RawReuse>>, p: &mut FileProblems) -> ReuseConfig {
+    let Some(raw) = raw else {
+        return ReuseConfig::default();
+    };
+    let map = match &raw.value {
+        RawReuse::On(enabled) => {
             return ReuseConfig {
-                enabled,
+                enabled: *enabled,
                 ..ReuseConfig::default()
             };
         }
-        Some(RawReuse::Map(map)) => map,
+        RawReuse::Map(map) => map,
     };
-    let builder = map.builder.and_then(|b| match b.value.as_str() {
-        "kaniko" | "buildah" | "buildkit" => Some(b.value.clone()),
+    let builder = map.builder.as_deref().and_then(|b| match b {
+        "kaniko" | "buildah" | "buildkit" => Some(b.to_string()),
         other => {
             p.at(
-                &b,
+                &raw,
                 "reuse.builder",
                 format!("unknown builder `{other}`; use `kaniko`, `buildah` or `buildkit`"),
             );
             None
         }
     });
-    let unchanged = match &map.unchanged {
+    let unchanged = match map.unchanged.as_deref() {
         None => Unchanged::Retag,
-        Some(s) => match s.value.as_str() {
+        Some(value) => match value {
             "retag" => Unchanged::Retag,
             "skip" => Unchanged::Skip,
             other => {
                 p.at(
-                    s,
+                    &raw,
                     "reuse.unchanged",
                     format!("unknown value `{other}`; use `retag` (new date tags on the same images) or `skip` (nothing)"),
                 );
@@ -97,7 +101,7 @@ pub(super) enum RawCache {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCacheMap {
     enabled: Option<bool>,
-    repository: Option<Spanned<String>>,
+    repository: Option<String>,
 }
 
 /// What `cache:` asks for, repo-wide; a project's `cache:` overrides `enabled`.
@@ -108,19 +112,21 @@ pub struct CacheConfig {
     pub repository: Option<String>,
 }
 
-pub(super) fn resolve_cache(raw: Option<RawCache>, p: &mut FileProblems) -> CacheConfig {
-    match raw {
-        None => CacheConfig::default(),
-        Some(RawCache::On(enabled)) => CacheConfig {
-            enabled,
+pub(super) fn resolve_cache(raw: Option<Spanned<RawCache>>, p: &mut FileProblems) -> CacheConfig {
+    let Some(raw) = raw else {
+        return CacheConfig::default();
+    };
+    match &raw.value {
+        RawCache::On(enabled) => CacheConfig {
+            enabled: *enabled,
             repository: None,
         },
-        Some(RawCache::Map(map)) => {
-            let repository = map.repository.and_then(|r| {
-                if is_valid_repository(&r.value) {
-                    Some(r.value.clone())
+        RawCache::Map(map) => {
+            let repository = map.repository.as_ref().and_then(|r| {
+                if is_valid_repository(r) {
+                    Some(r.clone())
                 } else {
-                    p.at(&r, "cache.repository", format!("`{}` is not a valid repository name; use lowercase letters, digits and `._-/`", r.value));
+                    p.at(&raw, "cache.repository", format!("`{r}` is not a valid repository name; use lowercase letters, digits and `._-/`"));
                     None
                 }
             });
@@ -150,7 +156,7 @@ mod tests {
 
     fn reuse(yaml: &str) -> (ReuseConfig, FileProblems) {
         let mut p = FileProblems::new("monoarch.yaml");
-        let raw: RawReuse = serde_saphyr::from_str(yaml).expect("parses");
+        let raw: Spanned<RawReuse> = serde_saphyr::from_str(yaml).expect("parses");
         (resolve_reuse(Some(raw), &mut p), p)
     }
 

@@ -3,6 +3,7 @@
 
 mod cache;
 mod ci;
+mod errors;
 mod faults;
 mod reuse;
 mod run;
