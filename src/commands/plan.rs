@@ -10,7 +10,7 @@ use super::select::SelectArgs;
 use super::select::plan_from_flags;
 use super::{Context, Error};
 use crate::contract::exit_code;
-use crate::contract::to_json;
+use crate::contract::{read_plan, to_json};
 use crate::plan::{RunnerColumn, render_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,26 +38,33 @@ pub struct PlanArgs {
     /// architecture builds the same source even if a branch or tag moves.
     #[arg(long)]
     pub resolve_refs: bool,
+
+    /// Show this plan file instead of making a plan (the preview of exactly what
+    /// `--format json --output FILE` wrote, with no second registry lookup).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["base", "all", "schedule", "projects", "deepen", "registry", "rebuild", "resolve_refs"])]
+    pub plan: Option<PathBuf>,
 }
 
 pub fn run(args: PlanArgs, ctx: &Context) -> Result<i32, Error> {
-    let mut made = plan_from_flags(&args.select, ctx)?;
-    if args.resolve_refs {
-        super::resolve::resolve_refs(&mut made.plan, &ctx.env)?;
-    }
-    apply_keys(
-        &mut made,
-        LookIn::Registry {
-            insecure: Vec::new(),
-        },
-        ctx,
-    )?;
+    let plan = match &args.plan {
+        Some(path) => read_plan(path)?,
+        None => {
+            let mut made = plan_from_flags(&args.select, ctx)?;
+            if args.resolve_refs {
+                super::resolve::resolve_refs(&mut made.plan, &ctx.env)?;
+            }
+            let look_in = LookIn::Registry {
+                insecure: Vec::new(),
+            };
+            apply_keys(&mut made, look_in, ctx)?;
+            made.plan
+        }
+    };
     let text = match args.format {
-        PlanFormat::Table => render_table(
-            &made.plan,
-            &RunnerColumn::for_system(ctx.ci.system, &ctx.env),
-        ),
-        PlanFormat::Json => to_json(&made.plan),
+        PlanFormat::Table => {
+            render_table(&plan, &RunnerColumn::for_system(ctx.ci.system, &ctx.env))
+        }
+        PlanFormat::Json => to_json(&plan),
     };
     emit(args.output.as_deref(), &text)?;
     Ok(exit_code::SUCCESS)
