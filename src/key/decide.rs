@@ -85,7 +85,7 @@ async fn project_jobs(
     options: &Options,
 ) -> Vec<JobPlan> {
     let published: Result<Option<Published>, String> = match (&options.store, &project.last_tag) {
-        (Ok(store), Some(tag)) => lookup::published(store, project, tag).await,
+        (Ok(store), Some(tag)) => deadline(lookup::published(store, project, tag)).await,
         (Err(why), _) => Err(why.clone()),
         (_, None) => Ok(None),
     };
@@ -94,7 +94,7 @@ async fn project_jobs(
     for job in &project.jobs {
         let candidate: Result<Candidate, String> = match (&published, &options.store) {
             (Ok(Some(published)), Ok(store)) => {
-                lookup::candidate(store, project, published, job.platform).await
+                deadline(lookup::candidate(store, project, published, job.platform)).await
             }
             (Ok(None), _) => Err(format!(
                 "no earlier build found ({} is not there yet)",
@@ -118,6 +118,19 @@ async fn project_jobs(
         jobs.push(verdict(job.clone(), inputs, candidate, options.rebuild));
     }
     jobs
+}
+
+/// An earlier-build lookup that takes longer than the base lookups' deadline
+/// is abandoned: the job is then built.
+async fn deadline<T>(lookup: impl Future<Output = Result<T, String>>) -> Result<T, String> {
+    tokio::time::timeout(super::resolve::DEADLINE, lookup)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "the registry gave no answer within {}s",
+                super::resolve::DEADLINE.as_secs()
+            ))
+        })
 }
 
 async fn job_inputs(
