@@ -7,11 +7,11 @@ use crate::contract::{BuildRecord, RECORD_FORMAT_VERSION};
 use crate::contract::{JobPlan, KeySource, Plan, Platform, ProjectPlan, image_name};
 use crate::env::Env;
 
-use super::builder::{BuildSpec, BuilderKind, Cache, Runner, resolve_args};
+use super::builder::{BuildSpec, BuilderKind, Runner, resolve_args};
 use super::keyed::{self, Keyed};
 use super::paths::{self, Kind};
 use super::verify::{Pushed, VerifyError, verify, verify_key};
-use super::{BuildError, guard, output, registry_auth};
+use super::{BuildError, guard, output, pulls, registry_auth};
 use crate::ci::{Ci, Console};
 use crate::registry::Registry;
 use crate::source;
@@ -145,6 +145,7 @@ pub fn run_job(
     let push_to = opts
         .layout
         .map(|dir| format!("oci:{}:{}", dir.display(), job.tag));
+    let pull_insecure = pulls::insecure_hosts(keyed.as_ref(), project, job, &dockerfile, opts, env);
     let spec = BuildSpec {
         context,
         dockerfile,
@@ -162,8 +163,8 @@ pub fn run_job(
             .map(|a| a.path.clone()),
         push_to: push_to.clone(),
         annotations: keyed.as_ref().map(Keyed::annotations).unwrap_or_default(),
-        pull_insecure: pull_insecure(keyed.as_ref(), project, opts, env),
-        cache: cache(project, job, opts, env),
+        pull_insecure,
+        cache: pulls::cache(project, job, opts, env),
         pull_always: keyed.is_some(),
     };
     let runner = Runner {
@@ -239,68 +240,6 @@ fn in_repo_source(root: &Path, path: &str) -> Result<KeySource, String> {
     let git = crate::git::Git::discover(root).map_err(|e| e.to_string())?;
     let head = git.head().map_err(|e| e.to_string())?;
     crate::key::folder_source(&git, head, path)
-}
-
-/// Hosts this build pulls from over plain HTTP besides the push host: the
-/// bases' (from the key) and the cache's.
-fn pull_insecure(
-    keyed: Option<&Keyed>,
-    project: &ProjectPlan,
-    opts: &JobOptions<'_>,
-    env: &Env,
-) -> Vec<String> {
-    let bases = keyed
-        .map(|k| {
-            k.inputs
-                .bases
-                .iter()
-                .map(|b| b.name.as_str())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    let mut hosts: Vec<String> = bases
-        .into_iter()
-        .filter_map(|name| crate::key::reference::parse(name).ok())
-        .map(|r| r.host)
-        .chain(project.cache.iter().map(|_| opts.registry_host.to_string()))
-        .filter(|h| crate::registry::is_insecure(h, opts.insecure, env))
-        .collect();
-    hosts.sort();
-    hosts.dedup();
-    hosts
-}
-
-/// The layer cache of this job, if the plan turned it on for the project.
-fn cache(project: &ProjectPlan, job: &JobPlan, opts: &JobOptions<'_>, env: &Env) -> Option<Cache> {
-    let repository = project.cache.as_ref()?;
-    // An OCI layout run has no registry for the cache: buildah's local layers only.
-    let remote = opts.layout.is_none()
-        && match opts.builder {
-            BuilderKind::Buildah => {
-                let version = std::process::Command::new("buildah")
-                    .arg("--version")
-                    .env_clear()
-                    .envs(env.iter())
-                    .output()
-                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                    .unwrap_or_default();
-                let supported = super::builder::buildah::supports_remote_cache(&version);
-                if !supported {
-                    tracing::warn!(
-                        "{}: `{}` has no --cache-from/--cache-to (buildah 1.27 and later); using its local layer cache only",
-                        project.name,
-                        version.trim()
-                    );
-                }
-                supported
-            }
-            BuilderKind::Kaniko | BuilderKind::Buildkit => true,
-        };
-    Some(Cache {
-        repository: image_name(opts.registry_host, repository),
-        tag: format!("{}-{}", project.name, job.arch),
-        remote,
-    })
 }
 
 /// Where the image was pushed: the layout of `monoarch run`, else the registry.

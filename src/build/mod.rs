@@ -11,6 +11,7 @@ pub mod job;
 mod keyed;
 pub mod output;
 pub mod paths;
+mod pulls;
 pub mod registry_auth;
 pub mod verify;
 
