@@ -3,7 +3,8 @@
 //! Modules, in the order data flows (each may use those above it, never those below;
 //! ARCHITECTURE.md draws the graph):
 //!
-//! - contracts and facts: [`contract`] (plan, build record, exit codes, platforms), `env`;
+//! - contracts and facts: [`contract`] (plan, build record, exit codes, platforms), `env`, `tls`
+//!   (the one TLS stack);
 //! - inputs: `config` (the YAML files), `dockerfile` (what a build pulls and runs), `git`
 //!   (the monorepo's history), `ci` (which CI system);
 //! - stages: `detect` (which projects), `key` (build keys and reuse) -> `plan` (the central [`contract::Plan`]) ->
@@ -19,6 +20,7 @@
 
 pub mod contract;
 pub mod env;
+pub mod tls;
 
 mod ci;
 mod config;

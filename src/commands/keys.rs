@@ -41,7 +41,7 @@ pub fn apply_keys(made: &mut Made, look_in: LookIn, ctx: &Context) -> Result<(),
         source::resolve_refs(plan, env).map_err(BuildError::from)?;
     }
     let git = Git::discover(&made.root).map_err(MakePlanError::from)?;
-    let head = Oid::from_str(&plan.commit).map_err(|e| {
+    let head = Oid::from_hex(plan.commit.as_bytes()).map_err(|e| {
         MakePlanError::from(GitError::Failed {
             doing: "reading the plan's commit".into(),
             message: e.to_string(),

@@ -10,6 +10,7 @@ mod reuse;
 mod suggest;
 mod tag;
 mod tekton;
+pub(crate) mod url;
 mod yaml;
 
 pub use gitlab::GitlabSettings;

@@ -1,7 +1,15 @@
 //! A folder's identity by content: its tree id at a commit, and whether the
-//! work tree still holds exactly that (for build keys of in-repo projects).
+//! work tree holds exactly that tree (for build keys of in-repo projects).
+//!
+//! The comparison reads the files themselves, not the index: every file in
+//! the folder is build context, so an untracked or ignored file counts, and
+//! git's filters (line endings, LFS) are not undone: a folder that needs them
+//! never compares equal, and so never gets a key.
 
-use git2::{ObjectType, StatusOptions};
+use std::path::Path;
+
+use gix::bstr::ByteSlice;
+use gix::objs::tree::EntryKind;
 
 use super::{Git, GitError, Oid, failed};
 
@@ -12,107 +20,193 @@ impl Git {
         let tree = self
             .repo
             .find_commit(commit)
-            .and_then(|c| c.tree())
-            .map_err(failed("reading a commit's tree"))?;
-        match tree.get_path(std::path::Path::new(path)) {
-            Ok(entry) if entry.kind() == Some(ObjectType::Tree) => Ok(Some(entry.id())),
-            Ok(_) => Ok(None),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(failed("reading a folder's tree")(e)),
-        }
+            .map_err(|e| failed("reading a commit")(e.into()))?
+            .tree()
+            .map_err(|e| failed("reading a commit's tree")(e.into()))?;
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .map_err(|e| failed("reading a folder's tree")(e.into()))?;
+        Ok(entry.filter(|e| e.mode().is_tree()).map(|e| e.object_id()))
     }
 
-    /// The first path under `path` whose work-tree state differs from HEAD:
-    /// modified, staged, untracked or ignored (an ignored file is still part of
-    /// a build context). `None`: the folder is exactly HEAD's tree.
-    pub fn first_difference(&self, path: &str) -> Result<Option<String>, GitError> {
-        let mut options = StatusOptions::new();
-        options
-            .pathspec(path.trim_end_matches('/'))
-            .include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(true)
-            .recurse_ignored_dirs(true);
-        let statuses = self
+    /// The first path under `path` (relative to the root) whose work-tree
+    /// state differs from `tree`: changed, missing, extra (untracked or
+    /// ignored), another mode, or a submodule. `None`: exactly the tree.
+    pub fn first_difference(&self, tree: Oid, path: &str) -> Result<Option<String>, GitError> {
+        self.compare(tree, &self.root.join(path), path)
+    }
+
+    fn compare(&self, tree: Oid, dir: &Path, rel: &str) -> Result<Option<String>, GitError> {
+        let tree = self
             .repo
-            .statuses(Some(&mut options))
-            .map_err(failed("reading the work tree's status"))?;
-        Ok(statuses
-            .iter()
-            .find(|s| !s.status().is_empty())
-            .and_then(|s| s.path().ok().map(str::to_string)))
+            .find_tree(tree)
+            .map_err(|e| failed("reading a tree")(e.into()))?;
+        let decoded = tree
+            .decode()
+            .map_err(|e| failed("reading a tree")(e.into()))?;
+        let mut on_disk: Vec<String> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => return Ok(Some(rel.to_string())),
+        };
+        for entry in &decoded.entries {
+            let name = entry.filename.to_str_lossy().into_owned();
+            let here = format!("{rel}/{name}");
+            on_disk.retain(|n| *n != name);
+            let file = dir.join(&name);
+            let Ok(meta) = std::fs::symlink_metadata(&file) else {
+                return Ok(Some(here));
+            };
+            let same = match entry.mode.kind() {
+                EntryKind::Tree if meta.is_dir() => {
+                    match self.compare(entry.oid.to_owned(), &file, &here)? {
+                        None => true,
+                        deeper => return Ok(deeper),
+                    }
+                }
+                EntryKind::Blob | EntryKind::BlobExecutable if meta.is_file() => {
+                    use std::os::unix::fs::PermissionsExt;
+                    let executable = meta.permissions().mode() & 0o111 != 0;
+                    executable == (entry.mode.kind() == EntryKind::BlobExecutable)
+                        && std::fs::read(&file).is_ok_and(|data| self.is_blob(&data, entry.oid))
+                }
+                EntryKind::Link if meta.is_symlink() => {
+                    std::fs::read_link(&file).is_ok_and(|target| {
+                        self.is_blob(target.as_os_str().as_encoded_bytes(), entry.oid)
+                    })
+                }
+                // A submodule, or a kind that changed on disk.
+                _ => false,
+            };
+            if !same {
+                return Ok(Some(here));
+            }
+        }
+        Ok(on_disk.first().map(|extra| format!("{rel}/{extra}")))
+    }
+
+    fn is_blob(&self, data: &[u8], id: &gix::oid) -> bool {
+        gix::objs::compute_hash(self.repo.object_hash(), gix::objs::Kind::Blob, data)
+            .is_ok_and(|computed| computed == id)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::process::Command;
+
     use super::*;
+
+    fn git(root: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(root)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("run git (install git)");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn commit(root: &Path) -> Oid {
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "--allow-empty", "-m", "c"]);
+        Oid::from_hex(git(root, &["rev-parse", "HEAD"]).as_bytes()).expect("sha")
+    }
 
     #[test]
     fn a_folder_tree_follows_its_content_and_the_work_tree_is_checked() {
+        use std::os::unix::fs::{PermissionsExt, symlink};
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
-        let repo = git2::Repository::init(root).expect("init");
+        git(root, &["init", "-q", "-b", "main"]);
         let write = |path: &str, text: &str| {
             let path = root.join(path);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
             std::fs::write(path, text).expect("write");
         };
         write("projects/a/Dockerfile", "FROM scratch\n");
+        write("projects/a/sub/deep.txt", "deep\n");
         write("projects/b/Dockerfile", "FROM scratch\n");
+        write("projects/b/sub/deep.txt", "deep\n");
         write(".gitignore", "*.log\n");
-        let commit = |parent: Option<Oid>| {
-            let mut index = repo.index().expect("index");
-            index
-                .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-                .expect("add");
-            index.write().expect("write index");
-            let tree = repo
-                .find_tree(index.write_tree().expect("tree"))
-                .expect("tree");
-            let sig = git2::Signature::now("t", "t@example.invalid").expect("sig");
-            let parents: Vec<git2::Commit> = parent
-                .map(|p| repo.find_commit(p).expect("parent"))
-                .into_iter()
-                .collect();
-            let parents: Vec<&git2::Commit> = parents.iter().collect();
-            repo.commit(Some("HEAD"), &sig, &sig, "c", &tree, &parents)
-                .expect("commit")
-        };
-        let first = commit(None);
-        let git = Git::discover(root).expect("open");
-        let a = git.tree_id(first, "projects/a").expect("reads");
-        assert!(a.is_some());
+        let first = commit(root);
+        let git_repo = Git::discover(root).expect("open");
+        let a = git_repo
+            .tree_id(first, "projects/a")
+            .expect("reads")
+            .expect("a folder");
         // Same content, same tree: a folder's identity is its content.
-        assert_eq!(a, git.tree_id(first, "projects/b").expect("reads"));
-        assert_eq!(git.tree_id(first, "projects/none").expect("reads"), None);
-        assert_eq!(git.first_difference("projects/a").expect("status"), None);
+        assert_eq!(
+            Some(a),
+            git_repo.tree_id(first, "projects/b").expect("reads")
+        );
+        assert_eq!(
+            git_repo.tree_id(first, "projects/none").expect("reads"),
+            None
+        );
+        assert_eq!(
+            git_repo
+                .tree_id(first, "projects/a/Dockerfile")
+                .expect("reads"),
+            None
+        );
+        let diff = |path: &str| git_repo.first_difference(a, path).expect("compares");
+        assert_eq!(diff("projects/a"), None);
 
         write("projects/a/build.log", "ignored, yet in the build context");
-        assert_eq!(
-            git.first_difference("projects/a")
-                .expect("status")
-                .as_deref(),
-            Some("projects/a/build.log")
-        );
-        // Another folder's files do not count, nor a sibling that shares the prefix.
-        assert_eq!(git.first_difference("projects/b").expect("status"), None);
-        write("projects/bb/new.txt", "untracked");
-        assert_eq!(git.first_difference("projects/b").expect("status"), None);
-        assert!(
-            git.first_difference("projects/bb")
-                .expect("status")
-                .is_some()
-        );
+        assert_eq!(diff("projects/a").as_deref(), Some("projects/a/build.log"));
         std::fs::remove_file(root.join("projects/a/build.log")).expect("rm");
-        write("projects/a/Dockerfile", "FROM scratch\nCOPY x /\n");
-        assert!(
-            git.first_difference("projects/a")
-                .expect("status")
-                .is_some()
+        write("projects/a/sub/deep.txt", "changed\n");
+        assert_eq!(
+            diff("projects/a").as_deref(),
+            Some("projects/a/sub/deep.txt")
         );
-        let second = commit(Some(first));
-        assert_ne!(git.tree_id(second, "projects/a").expect("reads"), a);
-        assert_eq!(git.first_difference("projects/a").expect("status"), None);
+        write("projects/a/sub/deep.txt", "deep\n");
+        let dockerfile = root.join("projects/a/Dockerfile");
+        std::fs::set_permissions(&dockerfile, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        assert_eq!(diff("projects/a").as_deref(), Some("projects/a/Dockerfile"));
+        std::fs::set_permissions(&dockerfile, std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
+        std::fs::remove_file(root.join("projects/a/sub/deep.txt")).expect("rm");
+        assert_eq!(
+            diff("projects/a").as_deref(),
+            Some("projects/a/sub/deep.txt")
+        );
+        write("projects/a/sub/deep.txt", "deep\n");
+        assert_eq!(diff("projects/a"), None, "back as committed");
+
+        symlink("Dockerfile", root.join("projects/a/link")).expect("symlink");
+        let second = commit(root);
+        let with_link = git_repo
+            .tree_id(second, "projects/a")
+            .expect("reads")
+            .expect("folder");
+        assert_ne!(with_link, a);
+        assert_eq!(
+            git_repo
+                .first_difference(with_link, "projects/a")
+                .expect("compares"),
+            None
+        );
+        std::fs::remove_file(root.join("projects/a/link")).expect("rm");
+        symlink("sub", root.join("projects/a/link")).expect("symlink");
+        assert_eq!(
+            git_repo
+                .first_difference(with_link, "projects/a")
+                .expect("compares")
+                .as_deref(),
+            Some("projects/a/link")
+        );
     }
 }

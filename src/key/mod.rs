@@ -39,7 +39,10 @@ pub fn folder_source(git: &Git, commit: Oid, path: &str) -> Result<KeySource, St
         .tree_id(commit, path)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{path} is not in commit {commit}"))?;
-    match git.first_difference(path).map_err(|e| e.to_string())? {
+    match git
+        .first_difference(tree, path)
+        .map_err(|e| e.to_string())?
+    {
         None => Ok(KeySource::Tree(tree.to_string())),
         Some(file) => Err(format!(
             "{file} is not as committed (a changed, untracked or ignored file is part of the build context); commit or remove it for a key"
