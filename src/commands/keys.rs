@@ -79,13 +79,7 @@ pub fn apply_keys(made: &mut Made, look_in: LookIn, ctx: &Context) -> Result<(),
     };
     let runtime = super::runtime()?;
     runtime.block_on(key::apply(plan, sources, options));
-    let jobs = plan.job_count();
-    let reused = plan
-        .projects
-        .iter()
-        .flat_map(|p| &p.jobs)
-        .filter(|j| j.reuse.is_some())
-        .count();
+    let (jobs, reused) = (plan.job_count(), plan.reused_count());
     let store_requests = match store.as_deref() {
         Ok(Store::Registry(r)) => r.requests_sent(),
         _ => 0,

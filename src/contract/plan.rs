@@ -339,6 +339,15 @@ impl Plan {
         self.projects.iter().map(|p| p.jobs.len()).sum()
     }
 
+    /// Jobs the plan reuses (an identical image is published): not built.
+    pub fn reused_count(&self) -> usize {
+        self.projects
+            .iter()
+            .flat_map(|p| &p.jobs)
+            .filter(|j| j.reuse.is_some())
+            .count()
+    }
+
     pub fn project(&self, name: &str) -> Option<&ProjectPlan> {
         self.projects.iter().find(|p| p.name == name)
     }

@@ -20,12 +20,12 @@ impl Git {
         let tree = self
             .repo
             .find_commit(commit)
-            .map_err(|e| failed("reading a commit")(e.into()))?
+            .map_err(failed("reading a commit"))?
             .tree()
-            .map_err(|e| failed("reading a commit's tree")(e.into()))?;
+            .map_err(failed("reading a commit's tree"))?;
         let entry = tree
             .lookup_entry_by_path(path)
-            .map_err(|e| failed("reading a folder's tree")(e.into()))?;
+            .map_err(failed("reading a folder's tree"))?;
         Ok(entry.filter(|e| e.mode().is_tree()).map(|e| e.object_id()))
     }
 
@@ -40,10 +40,8 @@ impl Git {
         let tree = self
             .repo
             .find_tree(tree)
-            .map_err(|e| failed("reading a tree")(e.into()))?;
-        let decoded = tree
-            .decode()
-            .map_err(|e| failed("reading a tree")(e.into()))?;
+            .map_err(failed("reading a tree"))?;
+        let decoded = tree.decode().map_err(failed("reading a tree"))?;
         let mut on_disk: Vec<String> = match std::fs::read_dir(dir) {
             Ok(entries) => entries
                 .filter_map(|e| e.ok())
@@ -95,33 +93,8 @@ impl Git {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
-
     use super::*;
-
-    fn git(root: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(root)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .expect("run git (install git)");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    fn commit(root: &Path) -> Oid {
-        git(root, &["add", "-A"]);
-        git(root, &["commit", "-q", "--allow-empty", "-m", "c"]);
-        Oid::from_hex(git(root, &["rev-parse", "HEAD"]).as_bytes()).expect("sha")
-    }
+    use crate::git::tests::{commit_all, git};
 
     #[test]
     fn a_folder_tree_follows_its_content_and_the_work_tree_is_checked() {
@@ -139,7 +112,7 @@ mod tests {
         write("projects/b/Dockerfile", "FROM scratch\n");
         write("projects/b/sub/deep.txt", "deep\n");
         write(".gitignore", "*.log\n");
-        let first = commit(root);
+        let first = commit_all(root, "first");
         let git_repo = Git::discover(root).expect("open");
         let a = git_repo
             .tree_id(first, "projects/a")
@@ -187,7 +160,7 @@ mod tests {
         assert_eq!(diff("projects/a"), None, "back as committed");
 
         symlink("Dockerfile", root.join("projects/a/link")).expect("symlink");
-        let second = commit(root);
+        let second = commit_all(root, "second");
         let with_link = git_repo
             .tree_id(second, "projects/a")
             .expect("reads")

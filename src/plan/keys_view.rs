@@ -9,13 +9,7 @@ use crate::contract::{Plan, ProjectPlan};
 /// One line under the plan's header, when reuse is on.
 pub fn summary(plan: &Plan) -> Option<String> {
     let settings = plan.reuse.as_ref()?;
-    let jobs = plan.job_count();
-    let reused = plan
-        .projects
-        .iter()
-        .flat_map(|p| &p.jobs)
-        .filter(|j| j.reuse.is_some())
-        .count();
+    let (jobs, reused) = (plan.job_count(), plan.reused_count());
     let mut line = format!(
         "reuse: on (keys for {}{}); {reused} of {jobs} job(s) reused, {} to build",
         settings.builder,

@@ -7,6 +7,7 @@ use monoarch::contract::{Plan, Reuse, ReuseSettings, Unchanged, write_plan};
 use crate::pipelines::tekton::lint::lint_generated;
 use crate::support::monoarch::Monoarch;
 use crate::support::plans;
+use crate::support::validators::check_jsonschema;
 
 /// alpha: amd64 built, arm64 reused; beta: both reused.
 fn plan() -> Plan {
@@ -89,16 +90,8 @@ fn gitlab_child_pipeline_has_no_build_job_for_a_reused_one() {
     );
     let path = dir.path().join("child.yml");
     std::fs::write(&path, &yaml).expect("write");
-    let out = std::process::Command::new("check-jsonschema")
-        .args(["--builtin-schema", "vendor.gitlab-ci"])
-        .arg(&path)
-        .output()
-        .expect("run check-jsonschema");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let verdict = check_jsonschema("vendor.gitlab-ci", &[path]);
+    assert!(verdict.ok, "{}", verdict.output);
     insta::assert_snapshot!(yaml);
 }
 
