@@ -3,16 +3,20 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::glob::{Globs, build_set, parse_glob};
 use super::paths::relative_setting;
-use super::problem::{FileProblems, Problems};
-use super::tag::is_valid_repository;
+use super::problem::{FileProblems, Problem, Problems};
 use super::tekton::{RawTekton, RawTektonRunner, TektonRunner, TektonSettings};
 use super::yaml;
-use crate::contract::{DEFAULT_PLATFORMS, NamingScheme, PLATFORMS, Platform};
+use crate::contract::is_valid_repository;
+use crate::contract::limits::{CONFIG_CAP, read_in};
+use crate::contract::shown;
+use crate::contract::{
+    DEFAULT_PLATFORMS, NamingScheme, PLATFORMS, Platform, registry_host_problem,
+};
 use crate::env::Env;
 
 pub const REPO_CONFIG_FILE: &str = "monoarch.yaml";
@@ -71,28 +75,6 @@ pub struct GitlabSettings {
     pub before_script: Vec<String>,
 }
 
-/// A list of globs and the set compiled from them.
-#[derive(Debug, Clone)]
-pub struct Globs {
-    pub patterns: Vec<String>,
-    set: GlobSet,
-}
-
-impl Globs {
-    pub fn is_match(&self, path: &str) -> bool {
-        self.set.is_match(path)
-    }
-
-    /// Matches the first pattern that fits, for reasons shown to users.
-    pub fn first_match(&self, path: &str) -> Option<&str> {
-        self.set
-            .matches(path)
-            .into_iter()
-            .min()
-            .map(|i| self.patterns[i].as_str())
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct RepoConfig {
     /// The file it was read from, if there was one.
@@ -119,23 +101,30 @@ pub const DEFAULT_REBUILD_ALL: &[&str] = &[REPO_CONFIG_FILE];
 impl RepoConfig {
     /// Reads `monoarch.yaml` at `root` if present; defaults otherwise.
     pub fn load(root: &Path, env: &Env) -> Result<RepoConfig, Problems> {
-        let path = root.join(REPO_CONFIG_FILE);
-        let mut problems = FileProblems::new(REPO_CONFIG_FILE);
-        // `file` follows from the read itself; no second look at the disk.
-        let (raw, file) = match std::fs::read_to_string(&path) {
-            Ok(text) => match yaml::parse::<Option<RawRepoConfig>>(&text, &mut problems) {
-                Some(raw) => (raw.unwrap_or_default(), Some(path)),
-                None => return Err(problems.problems),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (RawRepoConfig::default(), None),
+        match read_in(root, REPO_CONFIG_FILE, CONFIG_CAP) {
+            Ok(text) => RepoConfig::parse(&text, root, env).map(|c| RepoConfig {
+                file: Some(root.join(REPO_CONFIG_FILE)),
+                ..c
+            }),
+            Err(e) if e.is_not_found() => RepoConfig::parse("", root, env),
             Err(e) => {
-                problems.add(0, 0, "", format!("cannot read: {e}"));
-                return Err(problems.problems);
+                let mut problems = FileProblems::new(REPO_CONFIG_FILE);
+                problems.add(0, 0, "", e.to_string());
+                Err(problems.problems)
             }
+        }
+    }
+
+    /// Validates the text of a `monoarch.yaml` (empty: every default) for the
+    /// repository at `root`.
+    pub fn parse(text: &str, root: &Path, env: &Env) -> Result<RepoConfig, Problems> {
+        let mut problems = FileProblems::new(REPO_CONFIG_FILE);
+        let Some(raw) = yaml::parse::<Option<RawRepoConfig>>(text, &mut problems) else {
+            return Err(problems.problems);
         };
-        let config = resolve(raw, root, env, &mut problems);
+        let config = resolve(raw.unwrap_or_default(), root, env, &mut problems);
         problems.sort();
-        problems.problems.into_result(RepoConfig { file, ..config })
+        problems.problems.into_result(config)
     }
 
     pub fn runner(&self, platform: Platform) -> Option<&Runner> {
@@ -145,12 +134,39 @@ impl RepoConfig {
 
 fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> RepoConfig {
     let registry = match &raw.registry {
-        Some(spanned) => expand_var(spanned, "registry", env, p),
-        None => env
-            .get("ECR_REGISTRY")
-            .or_else(|| env.get("REGISTRY"))
-            .unwrap_or_default()
-            .to_string(),
+        Some(spanned) => {
+            let value = expand_var(spanned, "registry", env, p);
+            if let Some(why) = (!value.is_empty())
+                .then(|| registry_host_problem(&value))
+                .flatten()
+            {
+                p.at(spanned, "registry", why);
+            }
+            value
+        }
+        None => {
+            let from_env = ["ECR_REGISTRY", "REGISTRY"]
+                .into_iter()
+                .find_map(|var| env.get(var).map(|value| (var, value)));
+            match from_env {
+                Some((var, value)) => {
+                    if let Some(why) = registry_host_problem(value) {
+                        // The value comes from the environment, not the file.
+                        p.problems.push(Problem {
+                            file: var.into(),
+                            line: 0,
+                            column: 0,
+                            field: String::new(),
+                            message: format!(
+                                "{why}; fix the variable or set `registry:` in monoarch.yaml"
+                            ),
+                        });
+                    }
+                    value.to_string()
+                }
+                None => String::new(),
+            }
+        }
     };
     let naming = match &raw.naming {
         None => NamingScheme::SingleRepository,
@@ -189,16 +205,35 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             .iter()
             .filter_map(|s| Platform::parse(s))
             .collect(),
-        Some(list) => list
-            .iter()
-            .filter_map(|s| match Platform::parse(&s.value) {
-                Some(platform) => Some(platform),
-                None => {
-                    p.at(s, "platforms", unknown_platform(&s.value));
-                    None
+        Some(list) => {
+            if list.is_empty() {
+                p.add(
+                    0,
+                    0,
+                    "platforms",
+                    "is empty; list at least one platform or remove the key for the default",
+                );
+            }
+            let mut platforms: Vec<Platform> = Vec::new();
+            for s in &list {
+                match Platform::parse(&s.value) {
+                    None => p.at(s, "platforms", unknown_platform(&s.value)),
+                    Some(platform) if platforms.contains(&platform) => p.at(
+                        s,
+                        "platforms",
+                        format!(
+                            "`{}` is listed twice (as `{platform}`); remove one",
+                            s.value
+                        ),
+                    ),
+                    Some(platform) if !runners.contains_key(&platform) => {
+                        p.at(s, "platforms", no_runner(platform))
+                    }
+                    Some(platform) => platforms.push(platform),
                 }
-            })
-            .collect(),
+            }
+            platforms
+        }
     };
     let gitlab = raw.gitlab.unwrap_or_default();
     let tekton = super::tekton::resolve_settings(raw.tekton, p);
@@ -229,6 +264,14 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         },
         tekton,
     }
+}
+
+/// A platform no job could run on: the same words for both config files.
+pub fn no_runner(platform: Platform) -> String {
+    format!(
+        "`{platform}` has no runner configured; add `runners: {{ {}: {{ github: LABEL, gitlab_tags: [TAG] }} }}` to monoarch.yaml",
+        platform.arch()
+    )
 }
 
 pub fn unknown_platform(value: &str) -> String {
@@ -306,26 +349,43 @@ fn globs(
             })
             .collect(),
     };
-    let mut builder = GlobSetBuilder::new();
-    let mut kept = Vec::new();
+    let mut globs = Vec::new();
+    let mut kept: Vec<&Spanned<String>> = Vec::new();
     for pattern in &patterns {
-        match Glob::new(&pattern.value) {
+        match parse_glob(&pattern.value) {
             Ok(glob) => {
-                builder.add(glob);
-                kept.push(pattern.value.clone());
+                globs.push(glob);
+                kept.push(pattern);
             }
-            Err(e) => p.at(
+            Err(why) => p.at(
                 pattern,
                 field,
-                format!("invalid glob `{}`: {}", pattern.value, e.kind()),
+                format!("glob `{}` {why}", shown(&pattern.value)),
             ),
         }
     }
-    let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
-    Globs {
-        patterns: kept,
-        set,
-    }
+    // A set that cannot be built is an error, never an empty set: an empty
+    // `ignore` would build on every README change, an empty `rebuild_all`
+    // would miss global changes.
+    let set = build_set(&globs).unwrap_or_else(|faults| {
+        for (index, why) in faults {
+            match index.and_then(|i| kept.get(i)) {
+                Some(pattern) => p.at(
+                    pattern,
+                    field,
+                    format!("glob `{}` {why}", shown(&pattern.value)),
+                ),
+                None => p.add(
+                    0,
+                    0,
+                    field,
+                    format!("these {} globs together {why}", kept.len()),
+                ),
+            }
+        }
+        globset::GlobSet::empty()
+    });
+    Globs::new(kept.iter().map(|s| s.value.clone()).collect(), set)
 }
 
 fn runners(

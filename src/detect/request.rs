@@ -1,9 +1,12 @@
 //! Which comparison the run asks for: from the command line, else from the CI environment.
 //!
 //! Pure: reads only the CI system and the [`Env`] snapshot (and the GitHub event
-//! file it names).
+//! file it names). A CI value that cannot be what the CI system sends (an
+//! unreadable event file, a sha that is no sha) is an error, never a guess.
 
+use super::event::{Event, check_sha, read_event};
 use crate::ci::System;
+use crate::config::Problems;
 use crate::contract::Trigger;
 use crate::env::Env;
 
@@ -21,9 +24,10 @@ pub enum Request {
     },
     /// The schedule file (scheduled and manual pipelines, `--schedule`).
     Schedule { trigger: Trigger, why: String },
-    /// Compare with the commit the branch pointed at before this push.
+    /// Compare with the commit the branch pointed at before this push;
+    /// `None` when the CI system did not say.
     PushBefore {
-        before: String,
+        before: Option<String>,
         trigger: Trigger,
         why: String,
     },
@@ -37,10 +41,20 @@ pub enum Request {
     LocalDefault,
 }
 
+/// A request and the default-branch names the CI environment suggests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    pub request: Request,
+    /// Most specific first (`origin/<name>`, `<name>`).
+    pub branch_hints: Vec<String>,
+}
+
 /// Flags that choose the selection, already parsed.
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
     pub base: Option<String>,
+    /// `--before SHA`: select as a push whose previous tip was SHA.
+    pub before: Option<String>,
     pub all: bool,
     pub schedule: bool,
     pub projects: Vec<String>,
@@ -51,34 +65,64 @@ pub fn is_null_sha(sha: &str) -> bool {
     !sha.is_empty() && sha.chars().all(|c| c == '0')
 }
 
-pub fn request(flags: &Flags, system: System, env: &Env) -> Request {
+pub fn request(flags: &Flags, system: System, env: &Env) -> Result<Asked, Problems> {
     let trigger = trigger(system, env);
+    let mut branch_hints = default_branch_candidates(env);
+    let asked = |request| Asked {
+        request,
+        branch_hints: branch_hints.clone(),
+    };
     if let Some(git_ref) = &flags.base {
-        return Request::Explicit {
+        return Ok(asked(Request::Explicit {
             git_ref: git_ref.clone(),
             trigger,
-        };
+        }));
+    }
+    if let Some(before) = &flags.before {
+        return Ok(asked(Request::PushBefore {
+            before: Some(before.clone()).filter(|b| !b.is_empty()),
+            trigger: Trigger::Push,
+            why: "--before".into(),
+        }));
     }
     if flags.all {
-        return Request::All { trigger };
+        return Ok(asked(Request::All { trigger }));
     }
     if !flags.projects.is_empty() {
-        return Request::Named {
+        return Ok(asked(Request::Named {
             patterns: flags.projects.clone(),
             trigger,
-        };
+        }));
     }
     if flags.schedule {
-        return Request::Schedule {
+        return Ok(asked(Request::Schedule {
             trigger,
             why: "--schedule was given".into(),
-        };
+        }));
     }
-    match system {
-        System::GitHub => github(env, trigger),
-        System::GitLab => gitlab(env, trigger),
+    let request = match system {
+        System::GitHub => {
+            let event = match trigger {
+                Trigger::Push | Trigger::PullRequest => Some(read_event(env)?),
+                _ => None,
+            };
+            if let Some(name) = event
+                .as_ref()
+                .and_then(|e| e.payload.repository.as_ref()?.default_branch.clone())
+                .filter(|n| !n.is_empty())
+            {
+                branch_hints.push(format!("origin/{name}"));
+                branch_hints.push(name);
+            }
+            github(env, trigger, event.as_ref())?
+        }
+        System::GitLab => gitlab(env, trigger)?,
         System::Local => Request::LocalDefault,
-    }
+    };
+    Ok(Asked {
+        request,
+        branch_hints,
+    })
 }
 
 /// The trigger as the CI system names it; `local` outside CI.
@@ -100,74 +144,94 @@ pub fn trigger(system: System, env: &Env) -> Trigger {
     }
 }
 
-fn github(env: &Env, trigger: Trigger) -> Request {
+const NOT_A_PAYLOAD: &str = "the event file is not a GitHub payload";
+
+fn github(env: &Env, trigger: Trigger, event: Option<&Event>) -> Result<Request, Problems> {
     let event_name = env.get("GITHUB_EVENT_NAME").unwrap_or("unknown");
-    let event = env
-        .get("GITHUB_EVENT_PATH")
-        .and_then(|path| std::fs::read_to_string(path).ok())
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
-    let field = |pointer: &str| -> Option<String> {
-        event
-            .as_ref()?
-            .pointer(pointer)?
-            .as_str()
-            .map(str::to_string)
-            .filter(|s| !s.is_empty())
-    };
-    match trigger {
-        Trigger::Push => match field("/before") {
-            Some(before) => Request::PushBefore {
-                before,
+    match (trigger, event) {
+        (Trigger::Push, Some(event)) => {
+            let Some(before) = &event.payload.before else {
+                let mut p = crate::config::FileProblems::new(&event.path);
+                p.add(
+                    0,
+                    0,
+                    "before",
+                    format!("a push event names the commit before the push; {NOT_A_PAYLOAD}"),
+                );
+                return Err(p.problems);
+            };
+            check_sha(before, &event.path, "before", NOT_A_PAYLOAD)?;
+            Ok(Request::PushBefore {
+                before: Some(before.clone()),
                 trigger,
                 why: "GitHub push event: `before` of the event".into(),
-            },
-            None => Request::MergeBase {
-                with: default_branch_candidates(env),
-                trigger,
-                why: "GitHub push event without `before` in GITHUB_EVENT_PATH".into(),
-            },
-        },
-        Trigger::PullRequest => {
+            })
+        }
+        (Trigger::PullRequest, Some(event)) => {
+            let payload = &event.payload;
+            let base_sha = payload
+                .pull_request
+                .as_ref()
+                .and_then(|pr| pr.base.as_ref()?.sha.clone())
+                .map(|sha| ("pull_request.base.sha", sha))
+                .or_else(|| {
+                    let sha = payload.merge_group.as_ref()?.base_sha.clone()?;
+                    Some(("merge_group.base_sha", sha))
+                });
             let mut with = Vec::new();
-            with.extend(field("/pull_request/base/sha"));
+            if let Some((field, sha)) = base_sha {
+                check_sha(&sha, &event.path, field, NOT_A_PAYLOAD)?;
+                with.push(sha);
+            }
             if let Some(base_ref) = env.get("GITHUB_BASE_REF") {
                 with.push(format!("origin/{base_ref}"));
                 with.push(base_ref.to_string());
             }
-            Request::MergeBase {
+            Ok(Request::MergeBase {
                 with,
                 trigger,
                 why: format!("GitHub {event_name}: merge base with the pull request's base branch"),
-            }
+            })
         }
-        _ => Request::Schedule {
+        _ => Ok(Request::Schedule {
             trigger,
             why: format!("GitHub {event_name} run"),
-        },
+        }),
     }
 }
 
-fn gitlab(env: &Env, trigger: Trigger) -> Request {
+fn gitlab(env: &Env, trigger: Trigger) -> Result<Request, Problems> {
     let source = env.get("CI_PIPELINE_SOURCE").unwrap_or("unknown");
-    match trigger {
-        Trigger::Push => match env.get("CI_COMMIT_BEFORE_SHA") {
-            Some(before) => Request::PushBefore {
-                before: before.to_string(),
+    let sha = |var: &str| -> Result<Option<String>, Problems> {
+        match env.get(var) {
+            Some(value) => {
+                check_sha(
+                    value,
+                    var,
+                    "",
+                    "GitLab sets it to a commit sha: unset it, or pass --base REF",
+                )?;
+                Ok(Some(value.to_string()))
+            }
+            None => Ok(None),
+        }
+    };
+    Ok(match trigger {
+        Trigger::Push => {
+            let before = sha("CI_COMMIT_BEFORE_SHA")?;
+            let why = match before {
+                Some(_) => "GitLab push pipeline: CI_COMMIT_BEFORE_SHA",
+                None => "GitLab push pipeline without CI_COMMIT_BEFORE_SHA",
+            };
+            Request::PushBefore {
+                before,
                 trigger,
-                why: "GitLab push pipeline: CI_COMMIT_BEFORE_SHA".into(),
-            },
-            None => Request::MergeBase {
-                with: default_branch_candidates(env),
-                trigger,
-                why: "GitLab push pipeline without CI_COMMIT_BEFORE_SHA".into(),
-            },
-        },
+                why: why.into(),
+            }
+        }
         Trigger::MergeRequest => {
             let mut with = Vec::new();
-            with.extend(
-                env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")
-                    .map(str::to_string),
-            );
+            with.extend(sha("CI_MERGE_REQUEST_DIFF_BASE_SHA")?);
             if let Some(target) = env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") {
                 with.push(format!("origin/{target}"));
             }
@@ -181,7 +245,7 @@ fn gitlab(env: &Env, trigger: Trigger) -> Request {
             trigger,
             why: format!("GitLab pipeline source `{source}`"),
         },
-    }
+    })
 }
 
 /// The default branch names the CI environment suggests, most specific first.
@@ -231,7 +295,7 @@ mod tests {
             ..Flags::default()
         };
         assert_eq!(
-            request(&flags, System::GitLab, &e),
+            request(&flags, System::GitLab, &e).expect("valid").request,
             Request::Explicit {
                 git_ref: "v1".into(),
                 trigger: Trigger::Push
@@ -244,12 +308,35 @@ mod tests {
         let e = env(&[
             ("GITLAB_CI", "true"),
             ("CI_PIPELINE_SOURCE", "merge_request_event"),
-            ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "1234abcd"),
+            ("CI_MERGE_REQUEST_DIFF_BASE_SHA", &"1234abcd".repeat(5)),
         ]);
-        let Request::MergeBase { with, .. } = request(&Flags::default(), System::GitLab, &e) else {
+        let Request::MergeBase { with, .. } = request(&Flags::default(), System::GitLab, &e)
+            .expect("valid")
+            .request
+        else {
             panic!("expected a merge-base request");
         };
-        assert_eq!(with.first().map(String::as_str), Some("1234abcd"));
+        assert_eq!(with.first(), Some(&"1234abcd".repeat(5)));
+    }
+
+    #[test]
+    fn a_sha_that_is_no_sha_is_an_error() {
+        let e = env(&[
+            ("GITLAB_CI", "true"),
+            ("CI_PIPELINE_SOURCE", "push"),
+            ("CI_COMMIT_BEFORE_SHA", "HEAD~1"),
+        ]);
+        let err = request(&Flags::default(), System::GitLab, &e).expect_err("not a sha");
+        assert_eq!(
+            err.to_string(),
+            "CI_COMMIT_BEFORE_SHA: `HEAD~1` is not a commit sha (40 or 64 hex digits); GitLab sets it to a commit sha: unset it, or pass --base REF"
+        );
+        let unset = env(&[("GITLAB_CI", "true"), ("CI_PIPELINE_SOURCE", "push")]);
+        let asked = request(&Flags::default(), System::GitLab, &unset).expect("unknown base");
+        assert!(matches!(
+            asked.request,
+            Request::PushBefore { before: None, .. }
+        ));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! [`Plan`]: crate::contract::Plan
 
 mod assemble;
+pub mod collide;
 mod table;
 
-pub use assemble::{PlanInputs, assemble, is_floating};
+pub use assemble::{PlanInputs, assemble, date_and_sha7, is_floating, project_plan};
 pub use table::render_table;
