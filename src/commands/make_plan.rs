@@ -11,13 +11,14 @@ use super::Context;
 use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project};
 use crate::contract::limits::{CONFIG_CAP, ReadError, read_in};
 use crate::contract::{
-    Plan, ProjectPlan, Reason, RemovedProject, Selection, SelectionMode, registry_host_problem,
+    Plan, ProjectPlan, PublishMode, Reason, RemovedProject, Selection, SelectionMode,
+    registry_host_problem,
 };
 use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
 use crate::git::{Git, GitError, Oid};
 use crate::plan::collide::{self, TagSpans};
-use crate::plan::{PlanInputs, assemble, project_plan};
+use crate::plan::{PlanInputs, RunBranch, assemble, decide_publish, project_plan};
 
 #[derive(Debug, Error)]
 pub enum MakePlanError {
@@ -182,7 +183,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     if !problems.is_empty() {
         return Err(MakePlanError::Config(problems));
     }
-    let plan = assemble(PlanInputs {
+    let mut plan = assemble(PlanInputs {
         repo: &repo,
         commit: head.to_string(),
         created,
@@ -204,6 +205,21 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     let collisions = tag_collisions(&plan, &root, &repo, spans);
     if !collisions.is_empty() {
         return Err(MakePlanError::Config(collisions));
+    }
+    let branch = detect::run_branch(ctx.ci.system, env);
+    let at = RunBranch {
+        branch: branch.as_deref(),
+        default_branch: repo
+            .default_branch
+            .as_deref()
+            .or(asked.default_branch.as_deref()),
+    };
+    plan.publish = decide_publish(&repo.publish, plan.selection.trigger, &at);
+    if plan.publish.mode == PublishMode::DateSha {
+        // The date-sha tag comes first; additional and floating tags stay where they are.
+        for project in &mut plan.projects {
+            project.tags.truncate(1);
+        }
     }
     Ok(Made { plan, root, repo })
 }

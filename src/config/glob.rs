@@ -24,7 +24,7 @@ pub fn parse_glob(text: &str) -> Result<Glob, String> {
             "nests `{{...}}` {depth} levels deep; at most {MAX_BRACE_DEPTH} are allowed: flatten the alternatives"
         ));
     }
-    Glob::new(text).map_err(|e| e.kind().to_string())
+    Glob::new(text).map_err(|e| format!("is not a valid glob ({})", e.kind()))
 }
 
 /// Builds one set from checked globs. When the set cannot be built (its
@@ -95,29 +95,19 @@ fn brace_depth(text: &str) -> usize {
     deepest
 }
 
-/// A list of globs and the set compiled from them.
+/// A list of globs compiled into one set.
 #[derive(Debug, Clone)]
 pub struct Globs {
-    pub patterns: Vec<String>,
     set: GlobSet,
 }
 
 impl Globs {
-    pub fn new(patterns: Vec<String>, set: GlobSet) -> Globs {
-        Globs { patterns, set }
+    pub fn new(set: GlobSet) -> Globs {
+        Globs { set }
     }
 
     pub fn is_match(&self, path: &str) -> bool {
         self.set.is_match(path)
-    }
-
-    /// Matches the first pattern that fits, for reasons shown to users.
-    pub fn first_match(&self, path: &str) -> Option<&str> {
-        self.set
-            .matches(path)
-            .into_iter()
-            .min()
-            .map(|i| self.patterns[i].as_str())
     }
 }
 

@@ -1,21 +1,22 @@
 //! `monoarch.yaml`: repo-wide settings, each with a default that works without the file.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::gitlab::{GitlabSettings, RawGitlab};
 use super::glob::{Globs, build_set, parse_glob};
 use super::paths::relative_setting;
 use super::problem::{FileProblems, Problem, Problems};
+use super::publish::{PublishRule, RawPublish};
 use super::tekton::{RawTekton, RawTektonRunner, TektonRunner, TektonSettings};
 use super::yaml;
-use crate::contract::is_valid_repository;
 use crate::contract::limits::{CONFIG_CAP, read_in};
-use crate::contract::shown;
 use crate::contract::{
-    DEFAULT_PLATFORMS, NamingScheme, PLATFORMS, Platform, registry_host_problem,
+    DEFAULT_PLATFORMS, NamingScheme, PLATFORMS, Platform, is_valid_repository,
+    registry_host_problem, shown,
 };
 use crate::env::Env;
 
@@ -36,6 +37,7 @@ struct RawRepoConfig {
     platforms: Option<Vec<Spanned<String>>>,
     runners: Option<BTreeMap<String, Spanned<RawRunner>>>,
     gitlab: Option<RawGitlab>,
+    publish: Option<RawPublish>,
     tekton: Option<RawTekton>,
 }
 
@@ -45,15 +47,6 @@ struct RawRunner {
     github: Option<String>,
     gitlab_tags: Option<Vec<String>>,
     tekton: Option<RawTektonRunner>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawGitlab {
-    plan_job: Option<String>,
-    build_image: Option<String>,
-    manifest_image: Option<String>,
-    before_script: Option<Vec<String>>,
 }
 
 /// Where a platform's jobs run.
@@ -67,20 +60,11 @@ pub struct Runner {
 }
 
 #[derive(Debug, Clone)]
-pub struct GitlabSettings {
-    /// The parent pipeline job whose artifact holds `plan.json`.
-    pub plan_job: String,
-    pub build_image: String,
-    pub manifest_image: String,
-    pub before_script: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
 pub struct RepoConfig {
-    /// The file it was read from, if there was one.
-    pub file: Option<PathBuf>,
     /// Registry host; empty when none is configured.
     pub registry: String,
+    /// Where an empty `registry` should have come from, for the message that asks for it.
+    pub registry_setting: String,
     pub repository: String,
     pub naming: NamingScheme,
     pub source: Option<String>,
@@ -92,6 +76,7 @@ pub struct RepoConfig {
     pub default_platforms: Vec<Platform>,
     pub runners: BTreeMap<Platform, Runner>,
     pub gitlab: GitlabSettings,
+    pub publish: PublishRule,
     pub tekton: TektonSettings,
 }
 
@@ -102,10 +87,7 @@ impl RepoConfig {
     /// Reads `monoarch.yaml` at `root` if present; defaults otherwise.
     pub fn load(root: &Path, env: &Env) -> Result<RepoConfig, Problems> {
         match read_in(root, REPO_CONFIG_FILE, CONFIG_CAP) {
-            Ok(text) => RepoConfig::parse(&text, root, env).map(|c| RepoConfig {
-                file: Some(root.join(REPO_CONFIG_FILE)),
-                ..c
-            }),
+            Ok(text) => RepoConfig::parse(&text, root, env),
             Err(e) if e.is_not_found() => RepoConfig::parse("", root, env),
             Err(e) => {
                 let mut problems = FileProblems::new(REPO_CONFIG_FILE);
@@ -168,6 +150,18 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             }
         }
     };
+
+    let registry_setting = match raw.registry.as_ref().map(|s| s.value.trim()) {
+        Some(value) if value.starts_with('$') => format!(
+            "the variable `{}` (monoarch.yaml has `registry: {value}`)",
+            value
+                .trim_start_matches('$')
+                .trim_start_matches('{')
+                .trim_end_matches('}')
+        ),
+        _ => "`registry:` in monoarch.yaml, or the variable `REGISTRY` (or `ECR_REGISTRY`)"
+            .to_string(),
+    };
     let naming = match &raw.naming {
         None => NamingScheme::SingleRepository,
         Some(s) => match s.value.as_str() {
@@ -191,7 +185,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             }
             value
         }
-        None => default_repository(root),
+        None => default_repository(root, env),
     };
     let source = raw.source.or_else(|| default_source(env));
     let projects_dir = relative_setting(raw.projects_dir, "projects_dir", "projects", p);
@@ -200,7 +194,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
     let ignore = globs(raw.ignore, "ignore", DEFAULT_IGNORE, p);
     let rebuild_all = globs(raw.rebuild_all, "rebuild_all", DEFAULT_REBUILD_ALL, p);
     let runners = runners(raw.runners, p);
-    let default_platforms = match raw.platforms {
+    let default_platforms: Vec<Platform> = match raw.platforms {
         None => DEFAULT_PLATFORMS
             .iter()
             .filter_map(|s| Platform::parse(s))
@@ -235,11 +229,17 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             platforms
         }
     };
-    let gitlab = raw.gitlab.unwrap_or_default();
+    let default_tags = default_platforms
+        .first()
+        .and_then(|platform| runners.get(platform))
+        .map(|runner| runner.gitlab_tags.clone())
+        .unwrap_or_default();
+    let gitlab = GitlabSettings::resolve(raw.gitlab, &default_tags);
+    let publish = PublishRule::resolve(raw.publish, env, p);
     let tekton = super::tekton::resolve_settings(raw.tekton, p);
     RepoConfig {
-        file: None,
         registry,
+        registry_setting,
         repository,
         naming,
         source,
@@ -250,18 +250,8 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         rebuild_all,
         default_platforms,
         runners,
-        gitlab: GitlabSettings {
-            plan_job: gitlab
-                .plan_job
-                .unwrap_or_else(|| "monoarch-plan".to_string()),
-            build_image: gitlab
-                .build_image
-                .unwrap_or_else(|| "gcr.io/kaniko-project/executor:v1.23.2-debug".to_string()),
-            manifest_image: gitlab
-                .manifest_image
-                .unwrap_or_else(|| "debian:bookworm-slim".to_string()),
-            before_script: gitlab.before_script.unwrap_or_default(),
-        },
+        gitlab,
+        publish,
         tekton,
     }
 }
@@ -305,7 +295,14 @@ fn expand_var(spanned: &Spanned<String>, field: &str, env: &Env, p: &mut FilePro
     }
 }
 
-fn default_repository(root: &Path) -> String {
+/// On GitHub `owner/name` of the repository (GHCR wants the owner); elsewhere the folder name.
+fn default_repository(root: &Path, env: &Env) -> String {
+    if let Some(repo) = env.get("GITHUB_REPOSITORY") {
+        let lower = repo.to_ascii_lowercase();
+        if is_valid_repository(&lower) {
+            return lower;
+        }
+    }
     let name = root
         .file_name()
         .and_then(|n| n.to_str())
@@ -357,11 +354,7 @@ fn globs(
                 globs.push(glob);
                 kept.push(pattern);
             }
-            Err(why) => p.at(
-                pattern,
-                field,
-                format!("glob `{}` {why}", shown(&pattern.value)),
-            ),
+            Err(why) => p.at(pattern, field, format!("`{}` {why}", shown(&pattern.value))),
         }
     }
     // A set that cannot be built is an error, never an empty set: an empty
@@ -370,11 +363,7 @@ fn globs(
     let set = build_set(&globs).unwrap_or_else(|faults| {
         for (index, why) in faults {
             match index.and_then(|i| kept.get(i)) {
-                Some(pattern) => p.at(
-                    pattern,
-                    field,
-                    format!("glob `{}` {why}", shown(&pattern.value)),
-                ),
+                Some(pattern) => p.at(pattern, field, format!("`{}` {why}", shown(&pattern.value))),
                 None => p.add(
                     0,
                     0,
@@ -385,7 +374,7 @@ fn globs(
         }
         globset::GlobSet::empty()
     });
-    Globs::new(kept.iter().map(|s| s.value.clone()).collect(), set)
+    Globs::new(set)
 }
 
 fn runners(

@@ -41,12 +41,15 @@ pub enum Request {
     LocalDefault,
 }
 
-/// A request and the default-branch names the CI environment suggests.
+/// A request, with what the CI environment says of the default branch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Asked {
     pub request: Request,
-    /// Most specific first (`origin/<name>`, `<name>`).
+    /// Names to try for the default branch, most specific first (`origin/<name>`, `<name>`).
     pub branch_hints: Vec<String>,
+    /// The default branch as the CI system names it (GitHub's event, GitLab's
+    /// `CI_DEFAULT_BRANCH`).
+    pub default_branch: Option<String>,
 }
 
 /// Flags that choose the selection, already parsed.
@@ -67,62 +70,109 @@ pub fn is_null_sha(sha: &str) -> bool {
 
 pub fn request(flags: &Flags, system: System, env: &Env) -> Result<Asked, Problems> {
     let trigger = trigger(system, env);
-    let mut branch_hints = default_branch_candidates(env);
-    let asked = |request| Asked {
-        request,
-        branch_hints: branch_hints.clone(),
-    };
-    if let Some(git_ref) = &flags.base {
-        return Ok(asked(Request::Explicit {
-            git_ref: git_ref.clone(),
-            trigger,
-        }));
-    }
-    if let Some(before) = &flags.before {
-        return Ok(asked(Request::PushBefore {
-            before: Some(before.clone()).filter(|b| !b.is_empty()),
-            trigger: Trigger::Push,
-            why: "--before".into(),
-        }));
-    }
-    if flags.all {
-        return Ok(asked(Request::All { trigger }));
-    }
-    if !flags.projects.is_empty() {
-        return Ok(asked(Request::Named {
-            patterns: flags.projects.clone(),
-            trigger,
-        }));
-    }
-    if flags.schedule {
-        return Ok(asked(Request::Schedule {
-            trigger,
-            why: "--schedule was given".into(),
-        }));
-    }
-    let request = match system {
-        System::GitHub => {
-            let event = match trigger {
-                Trigger::Push | Trigger::PullRequest => Some(read_event(env)?),
-                _ => None,
-            };
-            if let Some(name) = event
-                .as_ref()
-                .and_then(|e| e.payload.repository.as_ref()?.default_branch.clone())
-                .filter(|n| !n.is_empty())
-            {
-                branch_hints.push(format!("origin/{name}"));
-                branch_hints.push(name);
-            }
-            github(env, trigger, event.as_ref())?
+    // GitHub: the event file, whenever it is named (and for pushes and pull
+    // requests, which cannot be selected without it).
+    let event = match system {
+        System::GitHub
+            if env.get("GITHUB_EVENT_PATH").is_some()
+                || matches!(trigger, Trigger::Push | Trigger::PullRequest) =>
+        {
+            Some(read_event(env)?)
         }
-        System::GitLab => gitlab(env, trigger)?,
-        System::Local => Request::LocalDefault,
+        _ => None,
     };
+    let default_branch = match system {
+        System::GitHub => event
+            .as_ref()
+            .and_then(|e| e.payload.repository.as_ref()?.default_branch.clone())
+            .filter(|n| !n.is_empty()),
+        System::GitLab => env.get("CI_DEFAULT_BRANCH").map(str::to_string),
+        System::Local => None,
+    };
+    let mut branch_hints = default_branch_candidates(env);
+    if system == System::GitHub
+        && let Some(name) = &default_branch
+    {
+        branch_hints.push(format!("origin/{name}"));
+        branch_hints.push(name.clone());
+    }
+    let request = chosen(flags, system, env, trigger, event.as_ref())?;
     Ok(Asked {
         request,
         branch_hints,
+        default_branch,
     })
+}
+
+fn chosen(
+    flags: &Flags,
+    system: System,
+    env: &Env,
+    trigger: Trigger,
+    event: Option<&Event>,
+) -> Result<Request, Problems> {
+    if let Some(git_ref) = &flags.base {
+        return Ok(Request::Explicit {
+            git_ref: git_ref.clone(),
+            trigger,
+        });
+    }
+    if let Some(before) = &flags.before {
+        return Ok(Request::PushBefore {
+            before: Some(before.clone()).filter(|b| !b.is_empty()),
+            trigger: Trigger::Push,
+            why: "--before".into(),
+        });
+    }
+    if flags.all {
+        return Ok(Request::All { trigger });
+    }
+    if !flags.projects.is_empty() {
+        return Ok(Request::Named {
+            patterns: flags.projects.clone(),
+            trigger,
+        });
+    }
+    if flags.schedule {
+        return Ok(Request::Schedule {
+            trigger,
+            why: "--schedule was given".into(),
+        });
+    }
+    let from_ci = match system {
+        System::GitHub => github(env, trigger, event)?,
+        System::GitLab => gitlab(env, trigger)?,
+        System::Local => return Ok(Request::LocalDefault),
+    };
+    Ok(match (from_ci, env.get("MONOARCH_PROJECTS")) {
+        // Scheduled and manual runs may name their projects (a workflow input, a
+        // pipeline variable): `all`, or comma-separated names and globs.
+        (Request::Schedule { trigger, .. }, Some(list)) if list.trim() == "all" => {
+            Request::All { trigger }
+        }
+        (Request::Schedule { trigger, .. }, Some(list)) => Request::Named {
+            patterns: list
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect(),
+            trigger,
+        },
+        (other, _) => other,
+    })
+}
+
+/// The branch this CI run builds; `None` for a tag or a detached run.
+pub fn run_branch(system: System, env: &Env) -> Option<String> {
+    match system {
+        System::GitHub => env
+            .get("GITHUB_REF")
+            .and_then(|r| r.strip_prefix("refs/heads/"))
+            .map(str::to_string),
+        System::GitLab => env.get("CI_COMMIT_BRANCH").map(str::to_string),
+        System::Local => None,
+    }
 }
 
 /// The trigger as the CI system names it; `local` outside CI.
@@ -317,6 +367,51 @@ mod tests {
             panic!("expected a merge-base request");
         };
         assert_eq!(with.first(), Some(&"1234abcd".repeat(5)));
+    }
+
+    #[rstest]
+    #[case("all", None)]
+    #[case("alpha, be*", Some(vec!["alpha", "be*"]))]
+    fn manual_runs_read_monoarch_projects(#[case] value: &str, #[case] named: Option<Vec<&str>>) {
+        let e = env(&[
+            ("GITLAB_CI", "true"),
+            ("CI_PIPELINE_SOURCE", "api"),
+            ("MONOARCH_PROJECTS", value),
+        ]);
+        let got = request(&Flags::default(), System::GitLab, &e)
+            .expect("valid")
+            .request;
+        match named {
+            None => assert_eq!(
+                got,
+                Request::All {
+                    trigger: Trigger::Manual
+                }
+            ),
+            Some(names) => assert_eq!(
+                got,
+                Request::Named {
+                    patterns: names.iter().map(|n| n.to_string()).collect(),
+                    trigger: Trigger::Manual
+                }
+            ),
+        }
+    }
+
+    #[test]
+    fn pushes_ignore_monoarch_projects() {
+        let e = env(&[
+            ("GITLAB_CI", "true"),
+            ("CI_PIPELINE_SOURCE", "push"),
+            ("CI_COMMIT_BEFORE_SHA", &"abcd".repeat(10)),
+            ("MONOARCH_PROJECTS", "all"),
+        ]);
+        assert!(matches!(
+            request(&Flags::default(), System::GitLab, &e)
+                .expect("valid")
+                .request,
+            Request::PushBefore { .. }
+        ));
     }
 
     #[test]

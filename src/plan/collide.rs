@@ -175,7 +175,11 @@ mod tests {
         let app = project("app", &["web-latest"]);
         let all: Vec<String> = ["app", "app-web", "ap", "web"].map(String::from).into();
         assert_eq!(
-            candidates(&[app.clone()], &all, NamingScheme::SingleRepository),
+            candidates(
+                std::slice::from_ref(&app),
+                &all,
+                NamingScheme::SingleRepository
+            ),
             ["app-web"]
         );
         assert!(candidates(&[app], &all, NamingScheme::PerProject).is_empty());

@@ -7,7 +7,9 @@
 
 mod assemble;
 pub mod collide;
+mod publish;
 mod table;
 
-pub use assemble::{PlanInputs, assemble, date_and_sha7, is_floating, project_plan};
-pub use table::render_table;
+pub use assemble::{PlanInputs, assemble, date_and_sha7, project_plan};
+pub use publish::{RunBranch, decide as decide_publish};
+pub use table::{RunnerColumn, render_table};

@@ -214,7 +214,11 @@ fn a_new_branch_compares_with_the_default_branch() {
     let zeros = "0000000000000000000000000000000000000000";
     let r = resolve(&push(zeros), &branched(), "f2", &NO_OPTIONS).expect("resolved");
     assert_eq!(base_of(&r), Some("m2"));
-    assert!(r.reason.contains("all zeros (the first push of"), "{}", r.reason);
+    assert!(
+        r.reason.contains("all zeros (the first push of"),
+        "{}",
+        r.reason
+    );
     assert!(r.reason.contains("origin/main"), "{}", r.reason);
 
     let no_default = Table::new(&[("a", &[]), ("b", &["a"])]);
