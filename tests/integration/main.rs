@@ -13,4 +13,5 @@ mod manifest;
 mod output_snapshots;
 mod pipelines;
 mod support;
+mod unknown_base;
 mod validate_errors;
