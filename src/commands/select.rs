@@ -79,8 +79,8 @@ pub struct SelectArgs {
     pub base: Option<String>,
 
     /// Select as a push whose branch pointed at SHA before (all zeros or empty: a new branch,
-    /// tag or repository), the way a CI push is selected; for CI systems monoarch does not read
-    /// (Tekton triggers).
+    /// tag or repository), the way a CI push is selected; for CI systems whose events monoarch
+    /// does not read (Tekton triggers).
     #[arg(long, value_name = "SHA", value_parser = parse_before, conflicts_with_all = ["base", "all", "schedule", "projects"])]
     pub before: Option<String>,
 

@@ -118,9 +118,11 @@ fn chosen(
         });
     }
     if let Some(before) = &flags.before {
+        // Selects as a push does; the trigger (and so the publish rule) stays
+        // the run's own.
         return Ok(Request::PushBefore {
             before: Some(before.clone()).filter(|b| !b.is_empty()),
-            trigger: Trigger::Push,
+            trigger,
             why: "--before".into(),
         });
     }

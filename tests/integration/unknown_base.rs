@@ -165,7 +165,7 @@ fn before_on_the_command_line_follows_the_same_rule() {
     ] {
         let plan = plan_with(Monoarch::new(&clone), &["--before", before]);
         assert_eq!(names(&plan), expected, "--before {before:?}");
-        assert_eq!(plan["selection"]["trigger"], "push");
+        assert_eq!(plan["selection"]["trigger"], "local", "the run's own trigger");
     }
     let run = Monoarch::new(&clone)
         .args(["plan", "--before", "HEAD~1"])
