@@ -146,7 +146,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
                 .collect();
             (chosen, Vec::new(), SelectionMode::Schedule, None)
         }
-        Choice::Named(patterns) => {
+        Choice::Named(patterns, origin) => {
             let patterns: Vec<Pattern> = patterns
                 .iter()
                 .map(|p| Pattern {
@@ -154,12 +154,9 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
                     text: p.clone(),
                 })
                 .collect();
-            let matched = detect::match_patterns(
-                &patterns,
-                &detect::list_projects(&root, &dir),
-                "--projects",
-            )
-            .map_err(MakePlanError::Usage)?;
+            let matched =
+                detect::match_patterns(&patterns, &detect::list_projects(&root, &dir), origin)
+                    .map_err(MakePlanError::Usage)?;
             let chosen = matched
                 .into_iter()
                 .map(|(name, p)| (name, vec![detect::reason("named", vec![p.text])]))

@@ -17,9 +17,10 @@ pub enum Request {
     Explicit { git_ref: String, trigger: Trigger },
     /// `--all`.
     All { trigger: Trigger },
-    /// `--projects a,b` (globs allowed).
+    /// `--projects a,b` (globs allowed), or the same list from `MONOARCH_PROJECTS`.
     Named {
         patterns: Vec<String>,
+        origin: &'static str,
         trigger: Trigger,
     },
     /// The schedule file (scheduled and manual pipelines, `--schedule`).
@@ -132,6 +133,7 @@ fn chosen(
     if !flags.projects.is_empty() {
         return Ok(Request::Named {
             patterns: flags.projects.clone(),
+            origin: "--projects",
             trigger,
         });
     }
@@ -159,6 +161,7 @@ fn chosen(
                 .filter(|p| !p.is_empty())
                 .map(str::to_string)
                 .collect(),
+            origin: "MONOARCH_PROJECTS",
             trigger,
         },
         (other, _) => other,
@@ -394,6 +397,7 @@ mod tests {
                 got,
                 Request::Named {
                     patterns: names.iter().map(|n| n.to_string()).collect(),
+                    origin: "MONOARCH_PROJECTS",
                     trigger: Trigger::Manual
                 }
             ),

@@ -49,10 +49,7 @@ pub fn match_patterns(
                 pattern.line,
                 1,
                 "",
-                format!(
-                    "`{}` is not a valid name or glob: it {why}",
-                    shown(&pattern.text)
-                ),
+                format!("`{}` {why}", shown(&pattern.text)),
             ),
         }
     }

@@ -9,6 +9,7 @@ mod detect_cases;
 mod error_messages;
 mod exit_codes;
 mod harness_selftest;
+mod hostile_input;
 mod manifest;
 mod output_snapshots;
 mod pipelines;

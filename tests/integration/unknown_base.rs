@@ -94,7 +94,10 @@ fn a_force_push_to_main_whose_before_is_gone_builds_every_project() {
         .status()
         .expect("git cat-file");
     assert!(!lacks.success(), "the clone must lack `before`");
-    let plan = plan(github_push(&clone, &format!("{{\"before\": \"{discarded}\"}}")));
+    let plan = plan(github_push(
+        &clone,
+        &format!("{{\"before\": \"{discarded}\"}}"),
+    ));
     assert_eq!(names(&plan), ["alpha", "beta", "gamma"]);
     assert!(
         reason(&plan).contains("is not in the clone (force push?); HEAD is on origin/main")
@@ -123,7 +126,11 @@ fn a_gitlab_push_to_the_default_branch_without_a_base_builds_every_project(
     }
     let plan = plan(cmd);
     assert_eq!(names(&plan), ["alpha", "beta", "gamma"]);
-    assert!(reason(&plan).ends_with("every project"), "{}", reason(&plan));
+    assert!(
+        reason(&plan).ends_with("every project"),
+        "{}",
+        reason(&plan)
+    );
 }
 
 /// The other side of the rule: a branch with commits of its own still
@@ -165,7 +172,10 @@ fn before_on_the_command_line_follows_the_same_rule() {
     ] {
         let plan = plan_with(Monoarch::new(&clone), &["--before", before]);
         assert_eq!(names(&plan), expected, "--before {before:?}");
-        assert_eq!(plan["selection"]["trigger"], "local", "the run's own trigger");
+        assert_eq!(
+            plan["selection"]["trigger"], "local",
+            "the run's own trigger"
+        );
     }
     let run = Monoarch::new(&clone)
         .args(["plan", "--before", "HEAD~1"])
@@ -185,7 +195,11 @@ fn refused(run: Run, expected: &str) {
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", run.stderr);
     assert!(lines[0].starts_with("error: "), "{}", run.stderr);
-    assert!(run.stderr.contains(expected), "{expected:?} not in {}", run.stderr);
+    assert!(
+        run.stderr.contains(expected),
+        "{expected:?} not in {}",
+        run.stderr
+    );
 }
 
 #[rstest]
@@ -251,7 +265,9 @@ fn a_gitlab_sha_that_is_no_sha_is_an_error(
         .run();
     refused(
         run,
-        &format!("error: {variable}: `{value}` is not a commit sha (40 or 64 hex digits); GitLab sets it to a commit sha: unset it, or pass --base REF"),
+        &format!(
+            "error: {variable}: `{value}` is not a commit sha (40 or 64 hex digits); GitLab sets it to a commit sha: unset it, or pass --base REF"
+        ),
     );
 }
 
@@ -260,7 +276,11 @@ fn a_gitlab_sha_that_is_no_sha_is_an_error(
 fn a_pull_request_base_sha_that_is_no_sha_is_an_error() {
     let repo = monorepo();
     let event = repo.join(".event.json");
-    std::fs::write(&event, "{\"pull_request\": {\"base\": {\"sha\": \"main\"}}}").expect("event");
+    std::fs::write(
+        &event,
+        "{\"pull_request\": {\"base\": {\"sha\": \"main\"}}}",
+    )
+    .expect("event");
     let run = Monoarch::new(repo.path())
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_EVENT_NAME", "pull_request")

@@ -71,7 +71,8 @@ pub enum Choice<Id = Oid> {
     },
     All,
     Schedule,
-    Named(Vec<String>),
+    /// Patterns, and where they came from (`--projects`, `MONOARCH_PROJECTS`).
+    Named(Vec<String>, &'static str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,10 +129,14 @@ fn resolve_once<H: History>(
     };
     match request {
         Request::All { trigger } => resolved(*trigger, Choice::All, "--all: every project".into()),
-        Request::Named { patterns, trigger } => resolved(
+        Request::Named {
+            patterns,
+            origin,
+            trigger,
+        } => resolved(
             *trigger,
-            Choice::Named(patterns.clone()),
-            format!("--projects {}", patterns.join(",")),
+            Choice::Named(patterns.clone(), origin),
+            format!("{origin} {}", patterns.join(",")),
         ),
         Request::Schedule { trigger, why } => resolved(
             *trigger,
