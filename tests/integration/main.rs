@@ -14,5 +14,6 @@ mod manifest;
 mod output_snapshots;
 mod pipelines;
 mod support;
+mod tag_collisions;
 mod unknown_base;
 mod validate_errors;
