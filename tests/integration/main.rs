@@ -10,6 +10,7 @@ mod error_messages;
 mod exit_codes;
 mod harness_selftest;
 mod hostile_input;
+mod hostile_plan;
 mod manifest;
 mod output_snapshots;
 mod pipelines;
