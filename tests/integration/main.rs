@@ -4,6 +4,7 @@
 mod architecture;
 mod bench_repo;
 mod build;
+mod config_messages;
 mod contracts;
 mod detect_cases;
 mod error_messages;
