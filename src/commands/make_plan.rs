@@ -121,7 +121,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
                 let fix = "the schedule file lists one project name or glob per line";
                 let message = match e {
                     ReadError::NotFound => format!("does not exist; create it: {fix}"),
-                    other => format!("{other}; {fix}"),
+                    other => other.to_string(),
                 };
                 p.add(0, 0, "", message);
                 MakePlanError::Config(p.problems)
