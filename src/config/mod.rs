@@ -16,6 +16,8 @@ pub use crate::contract::shown;
 pub use gitlab::GitlabSettings;
 pub use glob::{build_set, parse_glob};
 pub use problem::{FileProblems, Problem, Problems};
+#[cfg(test)]
+pub use project::parse_project;
 pub use project::{PROJECT_CONFIG_FILE, ProjectConfig, load_project};
 pub use publish::{Elsewhere, PublishRule};
 pub use repo::{REPO_CONFIG_FILE, RepoConfig, Runner};

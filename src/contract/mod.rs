@@ -25,6 +25,8 @@ pub use plan::{
     image_name,
 };
 pub use plan_check::check_plan;
+#[cfg(test)]
+pub use plan_file::parse_plan;
 pub use plan_file::{PlanFileError, read_plan, to_json, write_plan};
 pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
 pub use published::{Collision, Source, find_collisions};

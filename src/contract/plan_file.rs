@@ -82,14 +82,18 @@ pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
 }
 
 /// Reads, parses and re-checks a plan file of at most [`PLAN_CAP`] bytes.
-/// serde_json's message without its location suffix (ours goes in front)
-/// and with `struct Name` said as JSON says it.
+/// serde_json's message in JSON's words, without its location suffix (ours
+/// goes in front).
 fn plain(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let text = text.split(" at line ").next().unwrap_or(&text);
+    if text.contains("untagged enum") {
+        return "a value has the wrong shape (a build arg is `{name, value}` or `{name, from_env, secret}`)".into();
+    }
+    let text = text.replace("unknown variant", "unknown value");
     match text.find("struct ") {
         Some(i) => format!("{}an object", &text[..i]),
-        None => text.to_string(),
+        None => text,
     }
 }
 

@@ -53,31 +53,36 @@ pub fn read_event(env: &Env) -> Result<Event, Problems> {
         p.add(0, 0, "", format!("is not set; {WHAT_TO_DO}"));
         return Err(p.problems);
     };
-    let mut p = FileProblems::new(path);
     let text = match read_capped(std::path::Path::new(path), EVENT_CAP) {
         Ok(text) => text,
         Err(e) => {
+            let mut p = FileProblems::new(path);
             p.add(0, 0, "", format!("{e}; {WHAT_TO_DO}"));
             return Err(p.problems);
         }
     };
+    Ok(Event {
+        path: path.to_string(),
+        payload: parse_payload(&text, path)?,
+    })
+}
+
+/// The fields monoarch reads from an event's JSON text; `path` names it in errors.
+pub fn parse_payload(text: &str, path: &str) -> Result<Payload, Problems> {
     // serde_json's messages can quote values; only the place and kind are shown.
-    let payload = serde_json::from_str::<Payload>(&text).map_err(|e| {
+    serde_json::from_str::<Payload>(text).map_err(|e| {
         let kind = match e.classify() {
             serde_json::error::Category::Data => "a field has the wrong type",
             _ => "not valid JSON",
         };
+        let mut p = FileProblems::new(path);
         p.add(
             e.line() as u64,
             e.column() as u64,
             "",
             format!("is not a GitHub event payload ({kind}); {WHAT_TO_DO}"),
         );
-        p.problems.clone()
-    })?;
-    Ok(Event {
-        path: path.to_string(),
-        payload,
+        p.problems
     })
 }
 

@@ -8,6 +8,8 @@ mod schedule;
 mod select;
 
 pub use base::{BaseOptions, Choice, resolve};
+#[cfg(test)]
+pub use event::parse_payload;
 pub use event::is_full_sha;
 pub use projects::{list_projects, project_exists};
 pub use request::{Flags, request, run_branch};
