@@ -8,11 +8,11 @@ use serde_saphyr::Spanned;
 
 use super::paths::relative_setting;
 use super::problem::{FileProblems, Problems};
-use super::repo::{RepoConfig, no_runner, unknown_platform};
+use super::repo::{RepoConfig, platform_list};
 use super::yaml;
 use crate::contract::limits::{CONFIG_CAP, read_in};
 use crate::contract::shown;
-use crate::contract::{BuildArg, NamingScheme, Platform};
+use crate::contract::{BuildArg, NamingScheme, Platform, is_variable_name};
 use crate::contract::{MAX_REPOSITORY_LEN, MAX_TAG_LEN, is_valid_repository, is_valid_tag};
 
 pub const PROJECT_CONFIG_FILE: &str = "build-config.yaml";
@@ -244,14 +244,6 @@ fn check_repo_url(url: &Spanned<String>, p: &mut FileProblems) {
     }
 }
 
-fn is_arg_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 fn build_args(raw: Vec<Spanned<RawBuildArg>>, p: &mut FileProblems) -> Vec<BuildArg> {
     let mut args: Vec<BuildArg> = Vec::new();
     let mut names: HashSet<String> = HashSet::new();
@@ -287,7 +279,7 @@ fn build_args(raw: Vec<Spanned<RawBuildArg>>, p: &mut FileProblems) -> Vec<Build
                 }
             },
         };
-        if !is_arg_name(arg.name()) {
+        if !is_variable_name(arg.name()) {
             p.at(
                 &item,
                 "build_args",
@@ -297,7 +289,7 @@ fn build_args(raw: Vec<Spanned<RawBuildArg>>, p: &mut FileProblems) -> Vec<Build
                 ),
             );
         } else if let BuildArg::FromEnv { from_env, .. } = &arg
-            && !is_arg_name(from_env)
+            && !is_variable_name(from_env)
         {
             p.at(
                 &item,
@@ -322,36 +314,8 @@ fn platforms(
     repo: &RepoConfig,
     p: &mut FileProblems,
 ) -> Vec<Platform> {
-    let Some(list) = raw else {
-        return repo.default_platforms.clone();
-    };
-    if list.is_empty() {
-        p.add(
-            0,
-            0,
-            "platforms",
-            "is empty; list at least one platform or remove the key for the default",
-        );
+    match raw {
+        None => repo.default_platforms.clone(),
+        Some(list) => platform_list(&list, |platform| repo.runner(platform).is_some(), p),
     }
-    let mut platforms: Vec<Platform> = Vec::new();
-    for item in list {
-        match Platform::parse(&item.value) {
-            None => p.at(&item, "platforms", unknown_platform(&item.value)),
-            Some(platform) if platforms.contains(&platform) => {
-                p.at(
-                    &item,
-                    "platforms",
-                    format!(
-                        "`{}` is listed twice (as `{platform}`); remove one",
-                        item.value
-                    ),
-                );
-            }
-            Some(platform) if repo.runner(platform).is_none() => {
-                p.at(&item, "platforms", no_runner(platform))
-            }
-            Some(platform) => platforms.push(platform),
-        }
-    }
-    platforms
 }

@@ -199,35 +199,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             .iter()
             .filter_map(|s| Platform::parse(s))
             .collect(),
-        Some(list) => {
-            if list.is_empty() {
-                p.add(
-                    0,
-                    0,
-                    "platforms",
-                    "is empty; list at least one platform or remove the key for the default",
-                );
-            }
-            let mut platforms: Vec<Platform> = Vec::new();
-            for s in &list {
-                match Platform::parse(&s.value) {
-                    None => p.at(s, "platforms", unknown_platform(&s.value)),
-                    Some(platform) if platforms.contains(&platform) => p.at(
-                        s,
-                        "platforms",
-                        format!(
-                            "`{}` is listed twice (as `{platform}`); remove one",
-                            s.value
-                        ),
-                    ),
-                    Some(platform) if !runners.contains_key(&platform) => {
-                        p.at(s, "platforms", no_runner(platform))
-                    }
-                    Some(platform) => platforms.push(platform),
-                }
-            }
-            platforms
-        }
+        Some(list) => platform_list(&list, |platform| runners.contains_key(&platform), p),
     };
     let default_tags = default_platforms
         .first()
@@ -254,6 +226,40 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         publish,
         tekton,
     }
+}
+
+/// A `platforms:` list, in either config file: each known, listed once, and
+/// with a runner to run on.
+pub(super) fn platform_list(
+    list: &[Spanned<String>],
+    has_runner: impl Fn(Platform) -> bool,
+    p: &mut FileProblems,
+) -> Vec<Platform> {
+    if list.is_empty() {
+        p.add(
+            0,
+            0,
+            "platforms",
+            "is empty; list at least one platform or remove the key for the default",
+        );
+    }
+    let mut platforms: Vec<Platform> = Vec::new();
+    for item in list {
+        match Platform::parse(&item.value) {
+            None => p.at(item, "platforms", unknown_platform(&item.value)),
+            Some(platform) if platforms.contains(&platform) => p.at(
+                item,
+                "platforms",
+                format!(
+                    "`{}` is listed twice (as `{platform}`); remove one",
+                    item.value
+                ),
+            ),
+            Some(platform) if !has_runner(platform) => p.at(item, "platforms", no_runner(platform)),
+            Some(platform) => platforms.push(platform),
+        }
+    }
+    platforms
 }
 
 /// A platform no job could run on: the same words for both config files.

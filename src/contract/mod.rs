@@ -24,7 +24,7 @@ pub use plan::{
     Reason, RegistryTarget, RemovedProject, Selection, SelectionMode, Trigger, Upstream,
     image_name,
 };
-pub use plan_check::check_plan;
+pub use plan_check::{check_plan, is_variable_name};
 #[cfg(test)]
 pub use plan_file::parse_plan;
 pub use plan_file::{PlanFileError, read_plan, to_json, write_plan};

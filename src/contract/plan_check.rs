@@ -174,7 +174,7 @@ fn check_project(
             super::plan::BuildArg::Value { name, .. } => vec![name],
             super::plan::BuildArg::FromEnv { name, from_env, .. } => vec![name, from_env],
         };
-        for value in names.into_iter().filter(|v| !is_identifier(v)) {
+        for value in names.into_iter().filter(|v| !is_variable_name(v)) {
             bad(
                 format!("{at}.build_args[{j}]"),
                 format!("`{}` is not a variable name", shown(value)),
@@ -215,7 +215,8 @@ fn is_hex(value: &str, lengths: &[usize]) -> bool {
     lengths.contains(&value.len()) && value.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-fn is_identifier(name: &str) -> bool {
+/// A build argument or environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

@@ -8,9 +8,9 @@ mod schedule;
 mod select;
 
 pub use base::{BaseOptions, Choice, resolve};
+pub use event::is_full_sha;
 #[cfg(test)]
 pub use event::parse_payload;
-pub use event::is_full_sha;
 pub use projects::{list_projects, project_exists};
 pub use request::{Flags, request, run_branch};
 pub use schedule::{Pattern, match_patterns, parse_schedule};

@@ -11,22 +11,75 @@ use crate::env::Env;
 use crate::run::dockerfile::needs_execution;
 
 const YAML: &[&str] = &[
-    ": ", "- ", "[", "]", "{", "}", "&a ", "*a", "!!binary ", "!tag ", "---\n", "...\n", "<<: ",
-    "~", "null", "\"\\u0000\"", "'", "|\n  ", ">-\n  ", "# ", "\t", "0x1F", ".inf", "\u{feff}",
-    "yes", "\r\n",
+    ": ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a ",
+    "*a",
+    "!!binary ",
+    "!tag ",
+    "---\n",
+    "...\n",
+    "<<: ",
+    "~",
+    "null",
+    "\"\\u0000\"",
+    "'",
+    "|\n  ",
+    ">-\n  ",
+    "# ",
+    "\t",
+    "0x1F",
+    ".inf",
+    "\u{feff}",
+    "yes",
+    "\r\n",
 ];
 
 const PROJECT_KEYS: &[&str] = &[
-    "upstream_repo: ", "upstream_ref: ", "dockerfile_path: ", "target: ", "context_path: ",
-    "build_args:\n  - ", "platforms: [", "additional_tags: [", "name: ", "value: ", "from_env: ",
-    "secret: ", "linux/arm/v7", "../", "{a,{b,c}}", "file:///", "git@h:o/r",
+    "upstream_repo: ",
+    "upstream_ref: ",
+    "dockerfile_path: ",
+    "target: ",
+    "context_path: ",
+    "build_args:\n  - ",
+    "platforms: [",
+    "additional_tags: [",
+    "name: ",
+    "value: ",
+    "from_env: ",
+    "secret: ",
+    "linux/arm/v7",
+    "../",
+    "{a,{b,c}}",
+    "file:///",
+    "git@h:o/r",
 ];
 
 const REPO_KEYS: &[&str] = &[
-    "registry: ", "repository: ", "naming: per-project", "projects_dir: ", "schedule_file: ",
-    "ignore:\n  - ", "rebuild_all: [", "platforms: [", "runners:\n  arm64:\n    github: ",
-    "gitlab_tags: [", "tekton:\n  ", "node_selector: {", "tolerations:\n  - ", "publish:\n  ",
-    "branches: [", "elsewhere: ", "gitlab:\n  ", "${REGISTRY}", "https://", "{{{{{{{{{",
+    "registry: ",
+    "repository: ",
+    "naming: per-project",
+    "projects_dir: ",
+    "schedule_file: ",
+    "ignore:\n  - ",
+    "rebuild_all: [",
+    "platforms: [",
+    "runners:\n  arm64:\n    github: ",
+    "gitlab_tags: [",
+    "tekton:\n  ",
+    "node_selector: {",
+    "tolerations:\n  - ",
+    "publish:\n  ",
+    "branches: [",
+    "elsewhere: ",
+    "gitlab:\n  ",
+    "${REGISTRY}",
+    "https://",
+    "{{{{{{{{{",
 ];
 
 /// Every problem as its own line, for the cleanliness check.
@@ -54,12 +107,14 @@ fn fuzz_build_config() {
 fn fuzz_monoarch_yaml() {
     let dictionary = [YAML, REPO_KEYS].concat();
     let env = Env::from_pairs([("REGISTRY", "ghcr.io")]);
-    fuzz("monoarch-yaml", &dictionary, |text| {
-        match RepoConfig::parse(text, Path::new("/repo"), &env) {
+    fuzz(
+        "monoarch-yaml",
+        &dictionary,
+        |text| match RepoConfig::parse(text, Path::new("/repo"), &env) {
             Ok(_) => Vec::new(),
             Err(problems) => lines(&problems),
-        }
-    });
+        },
+    );
 }
 
 #[test]
@@ -67,7 +122,9 @@ fn fuzz_schedule_and_globs() {
     let projects: Vec<String> = ["alpha", "beta", "kaniko-executor", "a.b_c", "x"]
         .map(String::from)
         .into();
-    let dictionary = ["*", "**", "?", "[!a]", "[]]", "{", "}", ",", "\\", "#", "\n", "{a,{b,"];
+    let dictionary = [
+        "*", "**", "?", "[!a]", "[]]", "{", "}", ",", "\\", "#", "\n", "{a,{b,",
+    ];
     fuzz("schedule", &dictionary, |text| {
         let mut messages = match match_patterns(&parse_schedule(text), &projects, "sched") {
             Ok(_) => Vec::new(),
@@ -85,26 +142,54 @@ fn fuzz_schedule_and_globs() {
 #[test]
 fn fuzz_plan_json() {
     let dictionary = [
-        "{", "}", "[", "]", "\"", ":", ",", "null", "true", "1e999", "-0", "\"../x\"", "\"\\n\"",
-        "\"\\u0000\"", "\"format_version\": 1", "\"name\": ", "\"tags\": [", "\"jobs\": [",
-        "\"platform\": \"linux/arm64\"", "\"arch\": \"arm64\"", "\"upstream\": {", "\"ref\": ",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        ":",
+        ",",
+        "null",
+        "true",
+        "1e999",
+        "-0",
+        "\"../x\"",
+        "\"\\n\"",
+        "\"\\u0000\"",
+        "\"format_version\": 1",
+        "\"name\": ",
+        "\"tags\": [",
+        "\"jobs\": [",
+        "\"platform\": \"linux/arm64\"",
+        "\"arch\": \"arm64\"",
+        "\"upstream\": {",
+        "\"ref\": ",
     ];
-    fuzz("plan", &dictionary, |text| match parse_plan(text, "plan.json") {
-        // What a stage accepts, it writes back the same way and accepts again.
-        Ok(plan) => {
-            let again = parse_plan(&to_json(&plan), "plan.json").expect("a valid plan round-trips");
-            assert_eq!(again, plan);
-            Vec::new()
+    fuzz("plan", &dictionary, |text| {
+        match parse_plan(text, "plan.json") {
+            // What a stage accepts, it writes back the same way and accepts again.
+            Ok(plan) => {
+                let again =
+                    parse_plan(&to_json(&plan), "plan.json").expect("a valid plan round-trips");
+                assert_eq!(again, plan);
+                Vec::new()
+            }
+            Err(e) => e.to_string().lines().map(str::to_string).collect(),
         }
-        Err(e) => e.to_string().lines().map(str::to_string).collect(),
     });
 }
 
 #[test]
 fn fuzz_github_event() {
     let dictionary = [
-        "{", "}", "\"before\": ", "\"pull_request\": {\"base\": {\"sha\": ", "\"merge_group\": {",
-        "\"repository\": {\"default_branch\": ", "null", "\"0000000000000000000000000000000000000000\"",
+        "{",
+        "}",
+        "\"before\": ",
+        "\"pull_request\": {\"base\": {\"sha\": ",
+        "\"merge_group\": {",
+        "\"repository\": {\"default_branch\": ",
+        "null",
+        "\"0000000000000000000000000000000000000000\"",
     ];
     fuzz("event", &dictionary, |text| {
         match parse_payload(text, "event.json") {
@@ -117,8 +202,17 @@ fn fuzz_github_event() {
 #[test]
 fn fuzz_dockerfile() {
     let dictionary = [
-        "FROM ", " AS ", "RUN ", "COPY --from=", "RUN --mount=type=cache,from=", "\\\n", "# syntax=",
-        "ARG ", "${", "0", "\n",
+        "FROM ",
+        " AS ",
+        "RUN ",
+        "COPY --from=",
+        "RUN --mount=type=cache,from=",
+        "\\\n",
+        "# syntax=",
+        "ARG ",
+        "${",
+        "0",
+        "\n",
     ];
     fuzz("dockerfile", &dictionary, |text| {
         needs_execution(text, None);

@@ -43,11 +43,26 @@ fn validate_says(files: &[(&str, &str)], expected: &str) -> Run {
 const ALPHA: &str = "projects/alpha/build-config.yaml";
 
 #[rstest]
-#[case::build_arg_unknown_key("build_args: [{name: A, valu: 1}]\n", "1:24: valu: unknown key; did you mean `value`?")]
-#[case::build_arg_list("build_args: [[A=1]]\n", "1:14: build_args: expected `NAME=value`, or `{name: NAME, value: V}` / `{name: NAME, from_env: VARIABLE}`, found a list")]
-#[case::build_arg_without_name("build_args: [{value: 1}]\n", "1:14: build_args: a build arg mapping needs `name`; write `NAME=value`, or `{name: NAME, value: V}` / `{name: NAME, from_env: VARIABLE}`")]
-#[case::build_arg_secret_not_bool("build_args: [{name: A, from_env: B, secret: maybe}]\n", "1:45: build_args: expected `true` or `false`")]
-#[case::duplicate_key("target: a\ntarget: b\n", "2:1: target: appears twice in the same mapping; keep one")]
+#[case::build_arg_unknown_key(
+    "build_args: [{name: A, valu: 1}]\n",
+    "1:24: valu: unknown key; did you mean `value`?"
+)]
+#[case::build_arg_list(
+    "build_args: [[A=1]]\n",
+    "1:14: build_args: expected `NAME=value`, or `{name: NAME, value: V}` / `{name: NAME, from_env: VARIABLE}`, found a list"
+)]
+#[case::build_arg_without_name(
+    "build_args: [{value: 1}]\n",
+    "1:14: build_args: a build arg mapping needs `name`; write `NAME=value`, or `{name: NAME, value: V}` / `{name: NAME, from_env: VARIABLE}`"
+)]
+#[case::build_arg_secret_not_bool(
+    "build_args: [{name: A, from_env: B, secret: maybe}]\n",
+    "1:45: build_args: expected `true` or `false`"
+)]
+#[case::duplicate_key(
+    "target: a\ntarget: b\n",
+    "2:1: target: appears twice in the same mapping; keep one"
+)]
 #[case::key_without_name(": x\n", "1:1: has no value; write one or remove the key")]
 #[case::a_bare_word("hello\n", "1:1: expected keys and values (`key: value` lines)")]
 #[case::a_list_for_text("upstream_repo: [a]\n", "1:16: upstream_repo: expected a single value")]
@@ -60,13 +75,34 @@ fn project_config_mistakes_read_as_what_to_do(#[case] text: &str, #[case] expect
 }
 
 #[rstest]
-#[case::registry_with_a_scheme("registry: https://ghcr.io\n", "monoarch.yaml:1:11: registry: `https://ghcr.io` is not a registry host; drop the scheme (`ghcr.io`, not `https://ghcr.io`); use --insecure-registry for plain HTTP")]
-#[case::registry_with_a_space("registry: \"ghcr .io\"\n", "monoarch.yaml:1:11: registry: `ghcr .io` is not a registry host; remove the spaces and line breaks")]
-#[case::registry_with_a_newline("registry: \"ghcr.io\\n::warning::x\"\n", "monoarch.yaml:1:11: registry: `ghcr.io\\n::warning::x` is not a registry host; remove the spaces and line breaks")]
-#[case::registry_with_a_path("registry: ghcr.io/org\n", "monoarch.yaml:1:11: registry: `ghcr.io/org` is not a registry host; write the host (and port) alone and put the path in `repository`")]
-#[case::default_platform_without_runner("platforms: [linux/amd64, linux/s390x]\n", "monoarch.yaml:1:26: platforms: `linux/s390x` has no runner configured; add `runners: { s390x: { github: LABEL, gitlab_tags: [TAG] } }` to monoarch.yaml")]
-#[case::empty_default_platforms("platforms: []\n", "monoarch.yaml: platforms: is empty; list at least one platform or remove the key for the default")]
-#[case::duplicate_key("naming: per-project\nnaming: per-project\n", "monoarch.yaml:2:1: naming: appears twice in the same mapping; keep one")]
+#[case::registry_with_a_scheme(
+    "registry: https://ghcr.io\n",
+    "monoarch.yaml:1:11: registry: `https://ghcr.io` is not a registry host; drop the scheme (`ghcr.io`, not `https://ghcr.io`); use --insecure-registry for plain HTTP"
+)]
+#[case::registry_with_a_space(
+    "registry: \"ghcr .io\"\n",
+    "monoarch.yaml:1:11: registry: `ghcr .io` is not a registry host; remove the spaces and line breaks"
+)]
+#[case::registry_with_a_newline(
+    "registry: \"ghcr.io\\n::warning::x\"\n",
+    "monoarch.yaml:1:11: registry: `ghcr.io\\n::warning::x` is not a registry host; remove the spaces and line breaks"
+)]
+#[case::registry_with_a_path(
+    "registry: ghcr.io/org\n",
+    "monoarch.yaml:1:11: registry: `ghcr.io/org` is not a registry host; write the host (and port) alone and put the path in `repository`"
+)]
+#[case::default_platform_without_runner(
+    "platforms: [linux/amd64, linux/s390x]\n",
+    "monoarch.yaml:1:26: platforms: `linux/s390x` has no runner configured; add `runners: { s390x: { github: LABEL, gitlab_tags: [TAG] } }` to monoarch.yaml"
+)]
+#[case::empty_default_platforms(
+    "platforms: []\n",
+    "monoarch.yaml: platforms: is empty; list at least one platform or remove the key for the default"
+)]
+#[case::duplicate_key(
+    "naming: per-project\nnaming: per-project\n",
+    "monoarch.yaml:2:1: naming: appears twice in the same mapping; keep one"
+)]
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn repo_config_mistakes_read_as_what_to_do(#[case] text: &str, #[case] expected: &str) {
     validate_says(&[("monoarch.yaml", text)], expected);
@@ -119,5 +155,9 @@ fn an_unknown_base_name_in_a_shallow_clone_is_unknown_not_shallow() {
         .args(["plan", "--base", &first])
         .run()
         .expect_code(5);
-    assert!(run.stderr.contains("the clone is shallow"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the clone is shallow"),
+        "{}",
+        run.stderr
+    );
 }

@@ -211,7 +211,10 @@ fn plan_with_a_deeply_nested_glob() {
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn validate_with_two_projects_publishing_one_tag() {
     let repo = monorepo();
-    repo.write("projects/alpha/build-config.yaml", "additional_tags: [beta-latest]\n");
+    repo.write(
+        "projects/alpha/build-config.yaml",
+        "additional_tags: [beta-latest]\n",
+    );
     crate::support::fixture::add_project(&repo, "alpha-beta");
     insta::assert_snapshot!(transcript(repo.path(), &["validate"], &[]));
 }

@@ -11,10 +11,11 @@ use rstest::rstest;
 
 use crate::support::git_repo::GitRepo;
 use crate::support::monoarch::{Monoarch, Run};
-use crate::support::world::World;
 use crate::support::plans;
+use crate::support::world::World;
 
-const REMAKE: &str = "the plan is not as `monoarch plan` writes it: make it again and pass it on unchanged";
+const REMAKE: &str =
+    "the plan is not as `monoarch plan` writes it: make it again and pass it on unchanged";
 
 fn build(dir: &Path, project: &str, arch: &str, workdir: &Path) -> Run {
     Monoarch::new(dir)
@@ -56,7 +57,9 @@ fn a_project_named_dotdot_never_reaches_a_folder_outside_the_work_folder() {
     let run = build(dir.path(), "../victim", host, &workdir).expect_code(exit_code::INVALID_PLAN);
     assert_eq!(
         run.stderr,
-        format!("error: plan.json: projects[0].name: `../victim` is not a project name (letters, digits, `_`, `.`, `-`; no `/`, not starting with `.` or `-`); {REMAKE}\n")
+        format!(
+            "error: plan.json: projects[0].name: `../victim` is not a project name (letters, digits, `_`, `.`, `-`; no `/`, not starting with `.` or `-`); {REMAKE}\n"
+        )
     );
     assert_eq!(
         std::fs::read_to_string(victim.join("keep.txt")).expect("the folder outside is untouched"),
@@ -99,8 +102,24 @@ fn a_hostile_field_is_refused_by_every_stage_that_reads_the_plan(
     plans::write(dir.path(), &plan);
     let line = format!("error: plan.json: {expected}");
     let stages: [&[&str]; 3] = [
-        &["build", "--plan", "plan.json", "--builder", "buildah", "--project", "app", "--arch", host],
-        &["manifest", "--plan", "plan.json", "--registry", "127.0.0.1:9"],
+        &[
+            "build",
+            "--plan",
+            "plan.json",
+            "--builder",
+            "buildah",
+            "--project",
+            "app",
+            "--arch",
+            host,
+        ],
+        &[
+            "manifest",
+            "--plan",
+            "plan.json",
+            "--registry",
+            "127.0.0.1:9",
+        ],
         &["matrix", "--plan", "plan.json", "--format", "github"],
     ];
     for args in stages {
@@ -122,7 +141,10 @@ fn plan_level_fields_are_checked_too() {
     let (host, _) = plans::host_and_foreign_arch();
     let mut plan = plans::plan(
         "https://r.example",
-        vec![plans::local_project("app", &[host]), plans::local_project("app", &[host])],
+        vec![
+            plans::local_project("app", &[host]),
+            plans::local_project("app", &[host]),
+        ],
     );
     plan.sha7 = "fffffff".into();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -135,11 +157,19 @@ fn plan_level_fields_are_checked_too() {
     assert_eq!(
         lines,
         [
-            format!("error: plan.json: sha7: `fffffff` is not the first 7 digits of `commit`; {REMAKE}"),
-            format!("error: plan.json: registry.host: `https://r.example` is not a registry host; drop the scheme (`ghcr.io`, not `https://ghcr.io`); use --insecure-registry for plain HTTP; {REMAKE}"),
+            format!(
+                "error: plan.json: sha7: `fffffff` is not the first 7 digits of `commit`; {REMAKE}"
+            ),
+            format!(
+                "error: plan.json: registry.host: `https://r.example` is not a registry host; drop the scheme (`ghcr.io`, not `https://ghcr.io`); use --insecure-registry for plain HTTP; {REMAKE}"
+            ),
             format!("error: plan.json: projects[1].name: `app` is listed twice; {REMAKE}"),
-            format!("error: plan.json: projects: `monoarch:app-20261120-abc1234` is published by `app` and by `app`; a tag may name one image only; {REMAKE}"),
-            format!("error: plan.json: projects: `monoarch:app-20261120-abc1234-{host}` is published by `app` and by `app`; a tag may name one image only; {REMAKE}"),
+            format!(
+                "error: plan.json: projects: `monoarch:app-20261120-abc1234` is published by `app` and by `app`; a tag may name one image only; {REMAKE}"
+            ),
+            format!(
+                "error: plan.json: projects: `monoarch:app-20261120-abc1234-{host}` is published by `app` and by `app`; a tag may name one image only; {REMAKE}"
+            ),
         ]
     );
 }
@@ -158,5 +188,9 @@ fn a_plan_file_that_is_no_plan_is_refused_before_it_is_read(
         .args(["matrix", "--plan", "plan.json", "--format", "github"])
         .run()
         .expect_code(exit_code::INVALID_PLAN);
-    assert!(run.stderr.starts_with(&format!("error: {expected}")), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!("error: {expected}")),
+        "{}",
+        run.stderr
+    );
 }

@@ -86,7 +86,10 @@ fn distinct_tags_with_dashes_pass() {
         );
     }
     repo.commit("similar names, distinct tags");
-    Monoarch::new(repo.path()).args(["validate"]).run().success();
+    Monoarch::new(repo.path())
+        .args(["validate"])
+        .run()
+        .success();
     Monoarch::new(repo.path())
         .args(["plan", "--all"])
         .run()
@@ -96,12 +99,32 @@ fn distinct_tags_with_dashes_pass() {
 /// With one repository per project the folder name is a repository name
 /// and tags are published as written: check those, not `<name>-<tag>`.
 #[rstest]
-#[case::uppercase_folder("Web", "latest", "projects/Web/build-config.yaml: folder name `Web` cannot be a repository name (`naming: per-project` makes `images/Web`); rename it using lowercase letters and digits, separated by single `.`, `_` or `-`")]
+#[case::uppercase_folder(
+    "Web",
+    "latest",
+    "projects/Web/build-config.yaml: folder name `Web` cannot be a repository name (`naming: per-project` makes `images/Web`); rename it using lowercase letters and digits, separated by single `.`, `_` or `-`"
+)]
 #[case::double_dash_folder("web--x", "latest", "")]
-#[case::triple_underscore_folder("web___x", "latest", "projects/web___x/build-config.yaml: folder name `web___x` cannot be a repository name (`naming: per-project` makes `images/web___x`); rename it using lowercase letters and digits, separated by single `.`, `_` or `-`")]
-#[case::tag_with_a_leading_dash("web", "\"-rc\"", "projects/web/build-config.yaml:1:19: additional_tags: `-rc` is not a valid OCI tag; use letters, digits, `_`, `.` and `-`, not starting with `.` or `-`, at most 128 characters")]
-#[case::tag_with_a_leading_dot("web", "\".rc\"", "projects/web/build-config.yaml:1:19: additional_tags: `.rc` is not a valid OCI tag; use letters, digits, `_`, `.` and `-`, not starting with `.` or `-`, at most 128 characters")]
-#[case::empty_tag("web", "\"\"", "projects/web/build-config.yaml:1:19: additional_tags: is empty; write the tag or remove the item")]
+#[case::triple_underscore_folder(
+    "web___x",
+    "latest",
+    "projects/web___x/build-config.yaml: folder name `web___x` cannot be a repository name (`naming: per-project` makes `images/web___x`); rename it using lowercase letters and digits, separated by single `.`, `_` or `-`"
+)]
+#[case::tag_with_a_leading_dash(
+    "web",
+    "\"-rc\"",
+    "projects/web/build-config.yaml:1:19: additional_tags: `-rc` is not a valid OCI tag; use letters, digits, `_`, `.` and `-`, not starting with `.` or `-`, at most 128 characters"
+)]
+#[case::tag_with_a_leading_dot(
+    "web",
+    "\".rc\"",
+    "projects/web/build-config.yaml:1:19: additional_tags: `.rc` is not a valid OCI tag; use letters, digits, `_`, `.` and `-`, not starting with `.` or `-`, at most 128 characters"
+)]
+#[case::empty_tag(
+    "web",
+    "\"\"",
+    "projects/web/build-config.yaml:1:19: additional_tags: is empty; write the tag or remove the item"
+)]
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn per_project_naming_checks_what_it_publishes(
     #[case] folder: &str,
@@ -135,8 +158,14 @@ fn per_project_naming_checks_what_it_publishes(
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn an_empty_tag_is_refused_in_one_repository_too() {
     let repo = monorepo();
-    repo.write("projects/alpha/build-config.yaml", "additional_tags: [\"\", \" \"]\n");
-    let run = Monoarch::new(repo.path()).args(["validate"]).run().expect_code(3);
+    repo.write(
+        "projects/alpha/build-config.yaml",
+        "additional_tags: [\"\", \" \"]\n",
+    );
+    let run = Monoarch::new(repo.path())
+        .args(["validate"])
+        .run()
+        .expect_code(3);
     assert_eq!(
         run.stderr,
         "error: projects/alpha/build-config.yaml:1:19: additional_tags: is empty; write the tag or remove the item\n\
