@@ -7,8 +7,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::paths::relative_setting;
+use super::platforms::platform_list;
 use super::problem::{FileProblems, Problems};
-use super::repo::{RepoConfig, platform_list};
+use super::repo::RepoConfig;
 use super::yaml;
 use crate::contract::limits::{CONFIG_CAP, read_in};
 use crate::contract::shown;
