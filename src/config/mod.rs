@@ -11,6 +11,7 @@ mod publish;
 mod repo;
 mod suggest;
 mod tekton;
+pub(crate) mod url;
 mod yaml;
 
 pub use crate::contract::shown;

@@ -40,11 +40,14 @@ impl Transport {
         host: &str,
         base: String,
         credentials: Credentials,
+        roots: Vec<reqwest::Certificate>,
     ) -> Result<Transport, RegistryError> {
+        crate::tls::install_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .read_timeout(Duration::from_secs(60))
             .user_agent(concat!("monoarch/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(roots)
             .build()
             .map_err(|e| RegistryError::Client {
                 host: host.to_string(),

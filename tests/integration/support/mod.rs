@@ -14,6 +14,7 @@ pub mod plans;
 pub mod registry;
 pub mod release_server;
 pub mod skopeo;
+pub mod sshd;
 pub mod tekton;
 pub mod tools;
 pub mod validators;
