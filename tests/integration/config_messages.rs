@@ -3,7 +3,8 @@
 //! or the YAML crate's words ("untagged enum", "DuplicateKeyPolicy",
 //! "budget breached"); registry values and default platforms are checked as
 //! strictly in `monoarch.yaml` as in `build-config.yaml`; an unknown
-//! `--base` in a shallow clone is unknown, not "shallow".
+//! `--base` in a shallow clone is unknown, not "shallow"; a `file://`
+//! upstream is supported, not just accepted.
 
 use rstest::rstest;
 
@@ -158,6 +159,51 @@ fn an_unknown_base_name_in_a_shallow_clone_is_unknown_not_shallow() {
     assert!(
         run.stderr.contains("the clone is shallow"),
         "{}",
+        run.stderr
+    );
+}
+
+/// A `file://` upstream (a local mirror) passes `validate` and is fetched and
+/// built like any other: `run` puts its image into an OCI layout.
+#[test]
+#[cfg_attr(
+    not(all(tool = "buildah", tool = "git")),
+    ignore = "needs buildah, git: run hack/install-test-deps"
+)]
+fn a_file_upstream_is_accepted_and_built() {
+    let world = crate::support::world::World::new();
+    let upstream = crate::support::git_repo::GitRepo::new();
+    upstream.write("Dockerfile", "FROM scratch\nCOPY hello.txt /\n");
+    upstream.write("hello.txt", "from a local mirror\n");
+    upstream.commit("mirror");
+    upstream.git(&["tag", "v1"]);
+    let repo = monorepo();
+    repo.write(
+        "projects/mirror/build-config.yaml",
+        &format!(
+            "upstream_repo: file://{}\nupstream_ref: v1\nplatforms: [{}]\n",
+            upstream.path().display(),
+            crate::support::plans::host_and_foreign_arch().0
+        ),
+    );
+    repo.commit("a project from a local mirror");
+    Monoarch::new(repo.path())
+        .args(["validate"])
+        .run()
+        .success();
+    let layout = repo.join("layout");
+    let mut cmd = Monoarch::new(repo.path())
+        .args(["run", "--projects", "mirror", "--layout"])
+        .arg_path(&layout);
+    for (k, v) in world.buildah().env() {
+        cmd = cmd.env(k, v);
+    }
+    let run = cmd.run().success();
+    let index = std::fs::read_to_string(layout.join("index.json")).expect("layout written");
+    let sha7 = &repo.head()[..7];
+    assert!(
+        index.contains(&format!("mirror-20261120-{sha7}")),
+        "{index}\n{}",
         run.stderr
     );
 }
