@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::problem::FileProblems;
-use super::tag::is_valid_repository;
 use crate::contract::Unchanged;
+use crate::contract::is_valid_repository;
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]

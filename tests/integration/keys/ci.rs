@@ -24,6 +24,10 @@ fn plan() -> Plan {
     for (job, digest) in beta.jobs.iter_mut().zip(['b', 'c']) {
         job.reuse = Some(reuse(digest));
     }
+    // A reused job carries the key it was found by.
+    for job in alpha.jobs.iter_mut().chain(beta.jobs.iter_mut()) {
+        job.key = Some(format!("sha256:{}", "e".repeat(64)));
+    }
     for p in [&mut alpha, &mut beta] {
         p.last_tag = Some(format!("{}-monoarch-last", p.name));
     }

@@ -18,6 +18,7 @@ fn build_of_a_job_the_plan_reuses() {
         from: "alpha-20261113-0000000".into(),
     });
     project.jobs[0].why = Some("reused: same key as alpha-20261113-0000000".into());
+    project.jobs[0].key = Some(format!("sha256:{}", "e".repeat(64)));
     write_plan(
         &dir.path().join("plan.json"),
         &plans::plan("registry.example", vec![project]),
