@@ -7,8 +7,8 @@ use super::fuzz;
 use crate::config::{Problems, RepoConfig, build_set, parse_glob, parse_project};
 use crate::contract::{parse_plan, to_json};
 use crate::detect::{match_patterns, parse_payload, parse_schedule};
+use crate::dockerfile::{Known, needs_execution, pulled_images};
 use crate::env::Env;
-use crate::run::dockerfile::needs_execution;
 
 const YAML: &[&str] = &[
     ": ",
@@ -211,12 +211,29 @@ fn fuzz_dockerfile() {
         "# syntax=",
         "ARG ",
         "${",
+        ":-",
+        ":+",
+        "$TARGETARCH",
+        "--platform=$BUILDPLATFORM ",
+        "scratch",
         "0",
         "\n",
     ];
+    let platform = crate::contract::Platform::parse("linux/arm64").expect("known");
+    let args = std::collections::BTreeMap::from([("A".to_string(), "x".to_string())]);
+    let unknown = vec!["S".to_string()];
+    let known = Known {
+        args: &args,
+        unknown: &unknown,
+        target: platform,
+        build: platform,
+    };
     fuzz("dockerfile", &dictionary, |text| {
         needs_execution(text, None);
         needs_execution(text, Some("build"));
+        // The images a build pulls: an answer or a reason, never a panic.
+        let _ = pulled_images(text, None, &known);
+        let _ = pulled_images(text, Some("build"), &known);
         Vec::new()
     });
 }

@@ -155,8 +155,33 @@ mod tests {
                 github_runner: String::new(),
                 gitlab_tags: vec![],
                 tag: format!("{primary}-amd64"),
+                key: None,
+                key_inputs: None,
+                reuse: None,
+                why: None,
+                moved: vec![],
             }],
+            last_tag: None,
+            cache: None,
         }
+    }
+
+    #[test]
+    fn the_last_index_tag_of_reuse_collides_like_any_other() {
+        let mut app = project("app", &[]);
+        app.last_tag = Some("app-monoarch-last".into());
+        let other = project("app-monoarch", &["last"]);
+        let found = find_collisions(&[&app, &other], NamingScheme::SingleRepository);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].reference, "images:app-monoarch-last");
+        let problem = problem(&found[0], "projects", |_, _| Some((2, 5)));
+        assert!(
+            problem
+                .message
+                .contains("project `app` (its last-index tag, kept by `reuse:`)"),
+            "{}",
+            problem.message
+        );
     }
 
     #[test]
