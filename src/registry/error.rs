@@ -2,6 +2,9 @@
 
 use thiserror::Error;
 
+use super::client::INSECURE_VAR;
+use super::retry::TIMEOUT_VAR;
+
 #[derive(Debug, Error)]
 pub enum RegistryError {
     #[error("cannot get credentials for {host} from {source_desc}: {message}")]
@@ -35,6 +38,19 @@ pub enum RegistryError {
         attempts: u32,
         last: String,
     },
+    #[error(
+        "{reference}: no complete answer within {seconds} s ({attempts} attempt(s), last: {last}); the registry is stalled or too slow: check it, or raise {TIMEOUT_VAR} (seconds, default 120)"
+    )]
+    TimedOut {
+        reference: String,
+        seconds: u64,
+        attempts: u32,
+        last: String,
+    },
+    #[error(
+        "{reference}: {host} answered in plain HTTP to an HTTPS request; if it is a plain-HTTP registry (a local or test one), pass --insecure-registry {host} or add it to {INSECURE_VAR}"
+    )]
+    PlainHttp { reference: String, host: String },
     #[error("{reference}: {message}")]
     Invalid { reference: String, message: String },
     #[error("cannot set up an HTTP client for {host}: {message}")]

@@ -53,7 +53,11 @@ pub struct Monoarch {
 
 impl Monoarch {
     pub fn new(dir: &Path) -> Monoarch {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_monoarch"));
+        // MONOARCH_TEST_BIN: run the tests against another build (e.g. main's,
+        // to see a test fail without the fix it comes with).
+        let binary = std::env::var_os("MONOARCH_TEST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_monoarch").into());
+        let mut command = Command::new(binary);
         command.current_dir(dir).env_clear();
         for keep in ["PATH", "HOME", "TMPDIR", "LANG"] {
             if let Some(value) = std::env::var_os(keep) {
