@@ -7,7 +7,9 @@ use super::retry::TIMEOUT_VAR;
 
 #[derive(Debug, Error)]
 pub enum RegistryError {
-    #[error("cannot get credentials for {host} from {source_desc}: {message}")]
+    #[error(
+        "cannot get credentials for {host} from {source_desc}: {message}; fix that, or set MONOARCH_REGISTRY_USERNAME and MONOARCH_REGISTRY_PASSWORD"
+    )]
     Credentials {
         host: String,
         source_desc: String,

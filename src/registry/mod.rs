@@ -38,6 +38,7 @@ mod body;
 mod client;
 mod credentials;
 mod error;
+mod helper;
 mod retry;
 mod transport;
 mod types;

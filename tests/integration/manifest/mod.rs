@@ -2,6 +2,7 @@
 
 mod auth;
 mod bounds;
+mod credential_helpers;
 mod end_to_end;
 mod failures;
 mod faults;
