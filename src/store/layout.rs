@@ -1,13 +1,20 @@
 //! An OCI image layout directory as a target: arch images in, index and tags out.
 //!
 //! Tags are `org.opencontainers.image.ref.name` annotations in `index.json`, so
-//! `skopeo inspect oci:PATH:TAG` reads what monoarch wrote.
+//! `skopeo inspect oci:PATH:TAG` reads what monoarch wrote. Every change of
+//! `index.json` holds an exclusive lock on the layout folder ([`lock`](super::lock)),
+//! so concurrent monoarch processes writing one layout lose no tag.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::lock::{self, LockError};
 use crate::registry::{FetchedManifest, parse_config_platform, parse_manifest, sha256_digest};
+
+/// How long a writer waits for another to finish with `index.json`.
+const LOCK_DEADLINE: Duration = Duration::from_secs(60);
 
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
@@ -17,11 +24,13 @@ pub enum LayoutError {
     NotFound { path: PathBuf, reference: String },
     #[error("OCI layout {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 pub struct Layout {
     root: PathBuf,
-    /// Serializes read-modify-write of `index.json` across concurrent projects.
+    /// Serializes this process's projects; the folder lock serializes processes.
     lock: tokio::sync::Mutex<()>,
 }
 
@@ -124,12 +133,38 @@ impl Layout {
         media_type: &str,
         bytes: &[u8],
     ) -> Result<String, LayoutError> {
+        self.update_tag(tag, media_type, bytes, |_| ((), true))
+            .await?;
+        Ok(sha256_digest(bytes))
+    }
+
+    /// Under the layout's lock: shows `decide` what `tag` points at now (see
+    /// [`TagNow`](super::TagNow)) and, if it says so, points the tag at
+    /// `bytes`. No other writer can move the tag between the read and the write.
+    pub async fn update_tag<T>(
+        &self,
+        tag: &str,
+        media_type: &str,
+        bytes: &[u8],
+        decide: impl FnOnce(super::TagNow) -> (T, bool),
+    ) -> Result<T, LayoutError> {
         let digest = sha256_digest(bytes);
         let path = self.blob_path(&digest)?;
         if !path.is_file() {
             write_atomic(&path, bytes).map_err(|e| self.invalid(format!("write {digest}: {e}")))?;
         }
         let _guard = self.lock.lock().await;
+        let _folder = lock::exclusive(&self.root, LOCK_DEADLINE).await?;
+        let now = match self.tag_digest(tag)? {
+            None => super::TagNow::Absent,
+            Some(d) if d == digest => super::TagNow::Same,
+            // Unreadable or foreign content is still "something else".
+            Some(d) => super::TagNow::Other(self.fetch(&d).map_err(|_| d)),
+        };
+        let (answer, write) = decide(now);
+        if !write {
+            return Ok(answer);
+        }
         let mut index = self.read_index()?;
         let mut kept: Vec<Value> = entries(&index)
             .into_iter()
@@ -145,7 +180,7 @@ impl Layout {
         let text = serde_json::to_vec(&index).expect("JSON values always serialize");
         write_atomic(&self.root.join("index.json"), &text)
             .map_err(|e| self.invalid(format!("write index.json: {e}")))?;
-        Ok(digest)
+        Ok(answer)
     }
 }
 

@@ -87,6 +87,16 @@ impl Monoarch {
         self
     }
 
+    /// Starts it without waiting (stdout dropped, stderr piped), for tests
+    /// that run several at once.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start monoarch")
+    }
+
     pub fn run(mut self) -> Run {
         Run::from_output(self.command.output().expect("run monoarch"))
     }
