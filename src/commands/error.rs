@@ -142,7 +142,11 @@ pub fn stitch_code(f: &Failure) -> i32 {
         | Failure::Missing { .. }
         | Failure::Incomplete { .. } => VERIFY,
         Failure::Read { source, .. } | Failure::Tag { source, .. } => store_code(source),
-        Failure::NoTags { .. } | Failure::NotInPlan { .. } => INVALID_PLAN,
+        Failure::TagHeld { .. } | Failure::ForeignTag { .. } => VERIFY,
+        Failure::Immutable { .. } => REGISTRY,
+        Failure::NoTags { .. } | Failure::NoPlatforms { .. } | Failure::NotInPlan { .. } => {
+            INVALID_PLAN
+        }
         Failure::Internal(_) => FAILURE,
     }
 }

@@ -11,7 +11,7 @@ use super::{Context, Error};
 use crate::contract::exit_code;
 use crate::contract::{self, DEFAULT_RECORDS_DIR, Plan};
 use crate::env::Env;
-use crate::manifest::{self, ManifestError, Options, report};
+use crate::manifest::{self, ExistingTag, ManifestError, Options, report};
 use crate::registry::Registry;
 use crate::store::Store;
 use crate::store::layout::Layout;
@@ -78,6 +78,23 @@ pub struct ManifestArgs {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
 
+    /// When the date-sha tag already holds another index (a rerun the same day):
+    /// `overwrite` it and name the old digest in the summary, or `fail`.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "POLICY",
+        default_value_t,
+        env = "MONOARCH_EXISTING_TAG"
+    )]
+    pub existing_tag: ExistingTag,
+
+    /// The monorepo clone whose history orders commits, so `latest` never moves
+    /// back to an older commit (default: the git repository around the current folder;
+    /// without one, or in a shallow clone, the indexes' `created` times decide).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+
     /// With one --project: also write the index digest to DIR/digest, as Tekton task
     /// results are (`--results-dir /tekton/results`); nothing when the project failed.
     #[arg(long, value_name = "DIR")]
@@ -92,6 +109,8 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
     let options = Options {
         allow_partial: args.allow_partial,
         records_dir: Some(args.records.clone()),
+        existing_tag: args.existing_tag,
+        lineage: super::lineage::lineage(&args.repo),
     };
     let runtime = super::runtime()?;
     let target = Arc::new(target);

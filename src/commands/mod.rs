@@ -3,6 +3,7 @@
 pub mod build;
 mod context;
 mod error;
+mod lineage;
 mod make_plan;
 pub mod manifest;
 pub mod matrix;

@@ -120,6 +120,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
     let options = RunOptions {
         target,
         repo_root: &made.root,
+        lineage: super::lineage::lineage(&made.root),
         workdir: &workdir,
         records_dir: &args.records,
         host: Platform::host(),

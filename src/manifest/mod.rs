@@ -10,8 +10,10 @@
 pub mod error;
 mod failure;
 pub mod index;
+pub mod publish;
 pub mod report;
 pub mod stitch;
+mod tagging;
 pub mod tags;
 pub mod verify;
 
@@ -22,6 +24,7 @@ use crate::store::Store;
 
 pub use error::ManifestError;
 pub use failure::Failure;
+pub use publish::{ExistingTag, Lineage, NoHistory};
 pub use report::{ProjectReport, ProjectStatus};
 pub use stitch::Options;
 

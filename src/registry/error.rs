@@ -65,3 +65,37 @@ impl RegistryError {
         matches!(self, RegistryError::NotFound { .. })
     }
 }
+
+/// Every message in an error's chain, innermost last.
+fn chain(e: &reqwest::Error) -> Vec<String> {
+    let mut out = vec![e.to_string()];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push(s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// TLS met a server that answered in plain HTTP: rustls sees no TLS record.
+pub(super) fn speaks_plain_http(e: &reqwest::Error) -> bool {
+    chain(e)
+        .iter()
+        .any(|m| m.contains("InvalidContentType") || m.contains("corrupt message"))
+}
+
+/// A connection-level failure in a few words, with its innermost cause.
+pub(super) fn connection_message(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_connect() {
+        "cannot connect".to_string()
+    } else if e.is_timeout() {
+        "timed out".to_string()
+    } else {
+        "connection failed".to_string()
+    };
+    if let Some(last) = chain(e).into_iter().skip(1).last() {
+        msg.push_str(": ");
+        msg.push_str(&last);
+    }
+    msg
+}

@@ -16,7 +16,7 @@ use reqwest::{Method, RequestBuilder, StatusCode, header};
 use super::auth::{Challenge, parse_challenge, scope};
 use super::body::{self, Answer, BodyError, MAX_TOKEN_ANSWER};
 use super::credentials::{Credentials, Secret};
-use super::error::RegistryError;
+use super::error::{RegistryError, connection_message, speaks_plain_http};
 use super::retry::{Deadline, RetryPolicy, is_transient, parse_retry_after};
 
 /// Requests to one registry, authorized and retried.
@@ -366,38 +366,4 @@ impl From<reqwest::Error> for BodyError {
     fn from(e: reqwest::Error) -> BodyError {
         BodyError::Read(e)
     }
-}
-
-/// Every message in an error's chain, innermost last.
-fn chain(e: &reqwest::Error) -> Vec<String> {
-    let mut out = vec![e.to_string()];
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        out.push(s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-/// TLS met a server that answered in plain HTTP: rustls sees no TLS record.
-fn speaks_plain_http(e: &reqwest::Error) -> bool {
-    chain(e)
-        .iter()
-        .any(|m| m.contains("InvalidContentType") || m.contains("corrupt message"))
-}
-
-/// A connection-level failure in a few words, with its innermost cause.
-fn connection_message(e: &reqwest::Error) -> String {
-    let mut msg = if e.is_connect() {
-        "cannot connect".to_string()
-    } else if e.is_timeout() {
-        "timed out".to_string()
-    } else {
-        "connection failed".to_string()
-    };
-    if let Some(last) = chain(e).into_iter().skip(1).last() {
-        msg.push_str(": ");
-        msg.push_str(&last);
-    }
-    msg
 }

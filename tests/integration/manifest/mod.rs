@@ -8,6 +8,7 @@ mod failures;
 mod faults;
 mod layout;
 mod publish;
+mod tag_moves;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
