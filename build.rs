@@ -14,15 +14,20 @@ const TOOLS: &[&str] = &[
     "actionlint",
     "buildah",
     "busybox",
+    "cargo",
     "check-jsonschema",
     "curl",
     "docker-registry",
     "git",
+    "gitlab-ci-local",
     "htpasswd",
     "openssl",
     "python3",
+    "rsync",
+    "shellcheck",
     "skopeo",
     "tekton-lint",
+    "zizmor",
 ];
 
 fn main() {
@@ -38,6 +43,18 @@ fn main() {
     let dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
+    // `run` builds a foreign architecture through a registered emulator instead of
+    // skipping it; the test of the skip cannot run where one is registered.
+    println!("cargo::rustc-check-cfg=cfg(foreign_emulated)");
+    let foreign_qemu = match std::env::consts::ARCH {
+        "x86_64" => "aarch64",
+        _ => "x86_64",
+    };
+    let binfmt = format!("/proc/sys/fs/binfmt_misc/qemu-{foreign_qemu}");
+    if std::fs::read_to_string(&binfmt).is_ok_and(|t| t.starts_with("enabled")) {
+        println!("cargo::rerun-if-changed={binfmt}");
+        println!("cargo::rustc-cfg=foreign_emulated");
+    }
     for tool in TOOLS {
         let found = dirs.iter().map(|d| d.join(tool)).find(|p| p.is_file());
         if let Some(path) = &found {

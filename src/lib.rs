@@ -10,29 +10,34 @@
 //! - shared I/O below the stages: `source` (upstream fetch), `registry` and `store`
 //!   (where images live: a registry or an OCI layout);
 //! - on top: `run` (everything on one machine), `commands` and `cli`.
+//!
+//! Public are only what the binary and the integration tests use: the
+//! contracts, the environment snapshot, the command line, the upstream fetch
+//! (tested on its own against real git servers) and [`run`]. Everything else
+//! is private, so the compiler reports what nothing uses.
 
 pub mod contract;
 pub mod env;
 
-pub mod ci;
-pub mod config;
-pub mod git;
+mod ci;
+mod config;
+mod git;
 
-pub mod registry;
+mod registry;
 pub mod source;
-pub mod store;
+mod store;
 
-pub mod detect;
-pub mod plan;
+mod detect;
+mod plan;
 
-pub mod build;
-pub mod manifest;
-pub mod matrix;
+mod build;
+mod manifest;
+mod matrix;
 
-pub mod run;
+mod run;
 
 pub mod cli;
-pub mod commands;
+mod commands;
 pub mod logging;
 
 pub use commands::Error;

@@ -24,7 +24,8 @@ section, pushes the arch image `<registry>/<repository>:<arch tag>`, reads it ba
 digest and platform, and writes the build record `<records>/<project>-<arch>.json` (and \
 `digest`, `image`, `upstream-commit`, `record` to $GITHUB_OUTPUT when set, and `platform`, \
 `digest`, `image` as files in --results-dir, for Tekton).\n\n\
-The job must run on a machine of its architecture unless --allow-emulation is given. Build \
+The job must run on a machine of its architecture unless --allow-emulation is given (or \
+MONOARCH_ALLOW_EMULATION=true). Build \
 args taken from the environment reach the builder through its environment, never on a \
 printed command line. Private upstreams: a token from MONOARCH_GIT_TOKEN (any host, or only \
 MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to GitHub). Registry credentials: MONOARCH_REGISTRY_USERNAME and \
@@ -69,6 +70,7 @@ pub struct BuildArgs {
     pub records: PathBuf,
 
     /// Build even if this machine's architecture differs from the job's (needs QEMU/binfmt).
+    /// Also `MONOARCH_ALLOW_EMULATION=true`.
     #[arg(long)]
     pub allow_emulation: bool,
 
@@ -100,6 +102,14 @@ struct MatrixEntry {
 pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
     let env = &ctx.env;
     let plan = read_plan(&args.plan)?;
+    if !plan.publish.builds() {
+        return Err(BuildError::Plan(format!(
+            "{} is a preview-only plan ({}); nothing may be built from it",
+            args.plan.display(),
+            plan.publish.reason
+        ))
+        .into());
+    }
     let (arch, names) = job_selection(&args, env)?;
     let jobs = select_jobs(&plan, &arch, &names, &args.plan)?;
     let registry_host = args
@@ -140,7 +150,8 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
         registry_host: &registry_host,
         insecure: &args.insecure_registry,
         records_dir: &args.records,
-        allow_emulation: args.allow_emulation,
+        // The opt-in for teams without runners of every architecture, e.g. a CI variable.
+        allow_emulation: args.allow_emulation || env.is_true("MONOARCH_ALLOW_EMULATION"),
         workdir: &workdir,
         repo_root: &repo_root,
         host_platform: Platform::host(),

@@ -8,11 +8,12 @@ use thiserror::Error;
 
 use super::Context;
 use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project};
-use crate::contract::{Plan, Reason, RemovedProject, Selection, SelectionMode};
+use crate::contract::{Plan, PublishMode, Reason, RemovedProject, Selection, SelectionMode};
 use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
 use crate::git::{Git, GitError, Oid};
 use crate::plan::{PlanInputs, assemble};
+use crate::plan::{RunBranch, decide_publish};
 
 #[derive(Debug, Error)]
 pub enum MakePlanError {
@@ -167,7 +168,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     if !problems.is_empty() {
         return Err(MakePlanError::Config(problems));
     }
-    let plan = assemble(PlanInputs {
+    let mut plan = assemble(PlanInputs {
         repo: &repo,
         commit: head.to_string(),
         created,
@@ -186,6 +187,18 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             })
             .collect(),
     });
+    let (branch, ci_default) = detect::run_branch(ctx.ci.system, env);
+    let at = RunBranch {
+        branch: branch.as_deref(),
+        default_branch: repo.default_branch.as_deref().or(ci_default.as_deref()),
+    };
+    plan.publish = decide_publish(&repo.publish, plan.selection.trigger, &at);
+    if plan.publish.mode == PublishMode::DateSha {
+        // The date-sha tag comes first; additional and floating tags stay where they are.
+        for project in &mut plan.projects {
+            project.tags.truncate(1);
+        }
+    }
     Ok(Made { plan, root, repo })
 }
 

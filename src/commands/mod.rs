@@ -15,11 +15,8 @@ pub mod run;
 mod select;
 pub mod validate;
 
-pub use context::{Context, Terminal};
+pub use context::Context;
 pub use error::Error;
-pub use make_plan::MakePlanError;
-pub use output::emit;
-pub use select::{SelectArgs, plan_from_flags};
 
 /// The one async runtime of a command that talks to registries.
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {

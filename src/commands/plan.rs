@@ -10,7 +10,7 @@ use super::select::plan_from_flags;
 use super::{Context, Error};
 use crate::contract::exit_code;
 use crate::contract::to_json;
-use crate::plan::render_table;
+use crate::plan::{RunnerColumn, render_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
@@ -45,7 +45,10 @@ pub fn run(args: PlanArgs, ctx: &Context) -> Result<i32, Error> {
         super::resolve::resolve_refs(&mut made.plan, &ctx.env)?;
     }
     let text = match args.format {
-        PlanFormat::Table => render_table(&made.plan),
+        PlanFormat::Table => render_table(
+            &made.plan,
+            &RunnerColumn::for_system(ctx.ci.system, &ctx.env),
+        ),
         PlanFormat::Json => to_json(&made.plan),
     };
     emit(args.output.as_deref(), &text)?;

@@ -7,6 +7,8 @@ use clap::Args;
 use super::Context;
 use super::Error;
 use super::make_plan::{Made, PlanRequest, make_plan};
+use crate::config::{FileProblems, REPO_CONFIG_FILE};
+use crate::contract::Trigger;
 use crate::detect::Flags;
 
 /// Makes the plan the flags ask for.
@@ -22,7 +24,34 @@ pub fn plan_from_flags(args: &SelectArgs, ctx: &Context) -> Result<Made, Error> 
         deepen: args.deepen,
         registry: args.registry.clone(),
     };
-    Ok(make_plan(&request, ctx)?)
+    let made = make_plan(&request, ctx)?;
+    require_registry(&made)?;
+    Ok(made)
+}
+
+/// A CI run that will build needs a registry: say so once, in the plan job, naming
+/// the setting, rather than in every build job.
+fn require_registry(made: &Made) -> Result<(), Error> {
+    let plan = &made.plan;
+    if plan.selection.trigger == Trigger::Local
+        || !plan.publish.builds()
+        || plan.projects.is_empty()
+        || !plan.registry.host.is_empty()
+    {
+        return Ok(());
+    }
+    let mut problems = FileProblems::new(REPO_CONFIG_FILE);
+    problems.add(
+        0,
+        0,
+        "registry",
+        format!(
+            "this run builds {} project(s) but no registry is set; set {}",
+            plan.projects.len(),
+            made.repo.registry_setting
+        ),
+    );
+    Err(Error::Invalid(problems.problems))
 }
 
 /// How the projects of a plan are chosen; shared by `plan`, `matrix` and `run`.

@@ -1,21 +1,22 @@
 //! Configuration: `monoarch.yaml` at the root, `build-config.yaml` per project.
 
+mod gitlab;
 mod paths;
 mod problem;
 mod project;
+mod publish;
 mod repo;
 mod suggest;
 mod tag;
 mod tekton;
 mod yaml;
 
-pub use paths::check_relative;
-pub use problem::{FileProblems, Problem, Problems};
-pub use project::{
-    PROJECT_CONFIG_FILE, ProjectConfig, UpstreamConfig, check_project_name, load_project,
-    parse_project,
-};
-pub use repo::{GitlabSettings, Globs, REPO_CONFIG_FILE, RepoConfig, Runner};
+pub use gitlab::GitlabSettings;
+pub use problem::{FileProblems, Problems};
+pub use project::{PROJECT_CONFIG_FILE, ProjectConfig, load_project};
+pub use publish::{Elsewhere, PublishRule};
+pub use repo::{REPO_CONFIG_FILE, RepoConfig, Runner};
 pub use suggest::closest;
-pub use tag::{is_valid_repository, is_valid_tag};
-pub use tekton::{TektonRunner, TektonSettings, Toleration};
+#[cfg(test)]
+pub use tekton::TektonRunner;
+pub use tekton::{TektonSettings, Toleration};

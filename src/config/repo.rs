@@ -1,14 +1,16 @@
 //! `monoarch.yaml`: repo-wide settings, each with a default that works without the file.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::gitlab::{GitlabSettings, RawGitlab};
 use super::paths::relative_setting;
 use super::problem::{FileProblems, Problems};
+use super::publish::{PublishRule, RawPublish};
 use super::tag::is_valid_repository;
 use super::tekton::{RawTekton, RawTektonRunner, TektonRunner, TektonSettings};
 use super::yaml;
@@ -32,6 +34,7 @@ struct RawRepoConfig {
     platforms: Option<Vec<Spanned<String>>>,
     runners: Option<BTreeMap<String, Spanned<RawRunner>>>,
     gitlab: Option<RawGitlab>,
+    publish: Option<RawPublish>,
     tekton: Option<RawTekton>,
 }
 
@@ -41,15 +44,6 @@ struct RawRunner {
     github: Option<String>,
     gitlab_tags: Option<Vec<String>>,
     tekton: Option<RawTektonRunner>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawGitlab {
-    plan_job: Option<String>,
-    build_image: Option<String>,
-    manifest_image: Option<String>,
-    before_script: Option<Vec<String>>,
 }
 
 /// Where a platform's jobs run.
@@ -62,19 +56,9 @@ pub struct Runner {
     pub tekton: Option<TektonRunner>,
 }
 
-#[derive(Debug, Clone)]
-pub struct GitlabSettings {
-    /// The parent pipeline job whose artifact holds `plan.json`.
-    pub plan_job: String,
-    pub build_image: String,
-    pub manifest_image: String,
-    pub before_script: Vec<String>,
-}
-
-/// A list of globs and the set compiled from them.
+/// A list of globs compiled into one set.
 #[derive(Debug, Clone)]
 pub struct Globs {
-    pub patterns: Vec<String>,
     set: GlobSet,
 }
 
@@ -82,23 +66,14 @@ impl Globs {
     pub fn is_match(&self, path: &str) -> bool {
         self.set.is_match(path)
     }
-
-    /// Matches the first pattern that fits, for reasons shown to users.
-    pub fn first_match(&self, path: &str) -> Option<&str> {
-        self.set
-            .matches(path)
-            .into_iter()
-            .min()
-            .map(|i| self.patterns[i].as_str())
-    }
 }
 
 #[derive(Debug, Clone)]
 pub struct RepoConfig {
-    /// The file it was read from, if there was one.
-    pub file: Option<PathBuf>,
     /// Registry host; empty when none is configured.
     pub registry: String,
+    /// Where an empty `registry` should have come from, for the message that asks for it.
+    pub registry_setting: String,
     pub repository: String,
     pub naming: NamingScheme,
     pub source: Option<String>,
@@ -110,6 +85,7 @@ pub struct RepoConfig {
     pub default_platforms: Vec<Platform>,
     pub runners: BTreeMap<Platform, Runner>,
     pub gitlab: GitlabSettings,
+    pub publish: PublishRule,
     pub tekton: TektonSettings,
 }
 
@@ -121,13 +97,12 @@ impl RepoConfig {
     pub fn load(root: &Path, env: &Env) -> Result<RepoConfig, Problems> {
         let path = root.join(REPO_CONFIG_FILE);
         let mut problems = FileProblems::new(REPO_CONFIG_FILE);
-        // `file` follows from the read itself; no second look at the disk.
-        let (raw, file) = match std::fs::read_to_string(&path) {
+        let raw = match std::fs::read_to_string(&path) {
             Ok(text) => match yaml::parse::<Option<RawRepoConfig>>(&text, &mut problems) {
-                Some(raw) => (raw.unwrap_or_default(), Some(path)),
+                Some(raw) => raw.unwrap_or_default(),
                 None => return Err(problems.problems),
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (RawRepoConfig::default(), None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => RawRepoConfig::default(),
             Err(e) => {
                 problems.add(0, 0, "", format!("cannot read: {e}"));
                 return Err(problems.problems);
@@ -135,7 +110,7 @@ impl RepoConfig {
         };
         let config = resolve(raw, root, env, &mut problems);
         problems.sort();
-        problems.problems.into_result(RepoConfig { file, ..config })
+        problems.problems.into_result(config)
     }
 
     pub fn runner(&self, platform: Platform) -> Option<&Runner> {
@@ -150,6 +125,17 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             .get("ECR_REGISTRY")
             .or_else(|| env.get("REGISTRY"))
             .unwrap_or_default()
+            .to_string(),
+    };
+    let registry_setting = match raw.registry.as_ref().map(|s| s.value.trim()) {
+        Some(value) if value.starts_with('$') => format!(
+            "the variable `{}` (monoarch.yaml has `registry: {value}`)",
+            value
+                .trim_start_matches('$')
+                .trim_start_matches('{')
+                .trim_end_matches('}')
+        ),
+        _ => "`registry:` in monoarch.yaml, or the variable `REGISTRY` (or `ECR_REGISTRY`)"
             .to_string(),
     };
     let naming = match &raw.naming {
@@ -175,7 +161,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             }
             value
         }
-        None => default_repository(root),
+        None => default_repository(root, env),
     };
     let source = raw.source.or_else(|| default_source(env));
     let projects_dir = relative_setting(raw.projects_dir, "projects_dir", "projects", p);
@@ -184,7 +170,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
     let ignore = globs(raw.ignore, "ignore", DEFAULT_IGNORE, p);
     let rebuild_all = globs(raw.rebuild_all, "rebuild_all", DEFAULT_REBUILD_ALL, p);
     let runners = runners(raw.runners, p);
-    let default_platforms = match raw.platforms {
+    let default_platforms: Vec<Platform> = match raw.platforms {
         None => DEFAULT_PLATFORMS
             .iter()
             .filter_map(|s| Platform::parse(s))
@@ -200,11 +186,17 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             })
             .collect(),
     };
-    let gitlab = raw.gitlab.unwrap_or_default();
+    let default_tags = default_platforms
+        .first()
+        .and_then(|platform| runners.get(platform))
+        .map(|runner| runner.gitlab_tags.clone())
+        .unwrap_or_default();
+    let gitlab = GitlabSettings::resolve(raw.gitlab, &default_tags);
+    let publish = PublishRule::resolve(raw.publish, env, p);
     let tekton = super::tekton::resolve_settings(raw.tekton, p);
     RepoConfig {
-        file: None,
         registry,
+        registry_setting,
         repository,
         naming,
         source,
@@ -215,18 +207,8 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         rebuild_all,
         default_platforms,
         runners,
-        gitlab: GitlabSettings {
-            plan_job: gitlab
-                .plan_job
-                .unwrap_or_else(|| "monoarch-plan".to_string()),
-            build_image: gitlab
-                .build_image
-                .unwrap_or_else(|| "gcr.io/kaniko-project/executor:v1.23.2-debug".to_string()),
-            manifest_image: gitlab
-                .manifest_image
-                .unwrap_or_else(|| "debian:bookworm-slim".to_string()),
-            before_script: gitlab.before_script.unwrap_or_default(),
-        },
+        gitlab,
+        publish,
         tekton,
     }
 }
@@ -262,7 +244,14 @@ fn expand_var(spanned: &Spanned<String>, field: &str, env: &Env, p: &mut FilePro
     }
 }
 
-fn default_repository(root: &Path) -> String {
+/// On GitHub `owner/name` of the repository (GHCR wants the owner); elsewhere the folder name.
+fn default_repository(root: &Path, env: &Env) -> String {
+    if let Some(repo) = env.get("GITHUB_REPOSITORY") {
+        let lower = repo.to_ascii_lowercase();
+        if is_valid_repository(&lower) {
+            return lower;
+        }
+    }
     let name = root
         .file_name()
         .and_then(|n| n.to_str())
@@ -307,12 +296,10 @@ fn globs(
             .collect(),
     };
     let mut builder = GlobSetBuilder::new();
-    let mut kept = Vec::new();
     for pattern in &patterns {
         match Glob::new(&pattern.value) {
             Ok(glob) => {
                 builder.add(glob);
-                kept.push(pattern.value.clone());
             }
             Err(e) => p.at(
                 pattern,
@@ -322,10 +309,7 @@ fn globs(
         }
     }
     let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
-    Globs {
-        patterns: kept,
-        set,
-    }
+    Globs { set }
 }
 
 fn runners(

@@ -61,7 +61,7 @@ pub const TABLE: &[Documented] = &[
     Documented {
         code: INVALID_CONFIG,
         short: "invalid config",
-        meaning: "invalid configuration (`build-config.yaml`, `monoarch.yaml`, schedule file, `SOURCE_DATE_EPOCH`)",
+        meaning: "invalid configuration (`build-config.yaml`, `monoarch.yaml`, schedule file, `SOURCE_DATE_EPOCH`; in CI, a run that builds without a registry)",
     },
     Documented {
         code: GIT,

@@ -13,10 +13,11 @@ mod record;
 mod schema;
 
 pub use plan::{
-    BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Reason, RegistryTarget,
-    RemovedProject, Selection, SelectionMode, Trigger, Upstream, image_name,
+    BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Publish, PublishMode,
+    Reason, RegistryTarget, RemovedProject, Selection, SelectionMode, Trigger, Upstream,
+    image_name,
 };
-pub use plan_file::{PlanFileError, format_version_of, parse_plan, read_plan, to_json, write_plan};
+pub use plan_file::{PlanFileError, read_plan, to_json, write_plan};
 pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
 pub use record::{
     BuildRecord, DEFAULT_RECORDS_DIR, RECORD_FORMAT_VERSION, RecordError, RecordMismatch,

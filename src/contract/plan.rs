@@ -38,6 +38,40 @@ pub struct Plan {
     /// Project folders that the change deleted: reported, never built.
     #[serde(default)]
     pub removed: Vec<RemovedProject>,
+    /// What this run may publish (the branch rule of `publish:`); plans without
+    /// the field publish everything, as before it existed.
+    #[serde(default)]
+    pub publish: Publish,
+}
+
+/// What a run may publish, decided once with the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Publish {
+    pub mode: PublishMode,
+    /// One sentence a person can read: which branch and which rule.
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum PublishMode {
+    /// Every tag: date-sha, additional and floating ones.
+    #[default]
+    All,
+    /// Only the date-sha tags: the project's `tags` hold just that one.
+    DateSha,
+    /// Preview only: nothing is built or pushed.
+    None,
+}
+
+impl Publish {
+    /// Whether the run builds and pushes anything at all.
+    pub fn builds(&self) -> bool {
+        self.mode != PublishMode::None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

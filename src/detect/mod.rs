@@ -6,8 +6,8 @@ mod request;
 mod schedule;
 mod select;
 
-pub use base::{BaseOptions, Choice, History, Resolved, resolve};
+pub use base::{BaseOptions, Choice, resolve};
 pub use projects::{list_projects, project_exists};
-pub use request::{Flags, Request, default_branch_candidates, is_null_sha, request, trigger};
+pub use request::{Flags, default_branch_candidates, request, run_branch};
 pub use schedule::{Pattern, match_patterns, parse_schedule};
-pub use select::{ChangeSelection, REASON_FILE_CAP, reason, select_changes};
+pub use select::{reason, select_changes};

@@ -74,11 +74,57 @@ pub fn request(flags: &Flags, system: System, env: &Env) -> Request {
             why: "--schedule was given".into(),
         };
     }
-    match system {
+    let from_ci = match system {
         System::GitHub => github(env, trigger),
         System::GitLab => gitlab(env, trigger),
-        System::Local => Request::LocalDefault,
+        System::Local => return Request::LocalDefault,
+    };
+    match (from_ci, env.get("MONOARCH_PROJECTS")) {
+        // Scheduled and manual runs may name their projects (a workflow input, a
+        // pipeline variable): `all`, or comma-separated names and globs.
+        (Request::Schedule { trigger, .. }, Some(list)) if list.trim() == "all" => {
+            Request::All { trigger }
+        }
+        (Request::Schedule { trigger, .. }, Some(list)) => Request::Named {
+            patterns: list
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect(),
+            trigger,
+        },
+        (other, _) => other,
     }
+}
+
+/// The branch this CI run builds (`None` for a tag or detached run) and the
+/// repository's default branch, when the CI environment says.
+pub fn run_branch(system: System, env: &Env) -> (Option<String>, Option<String>) {
+    if system == System::GitHub {
+        let branch = env
+            .get("GITHUB_REF")
+            .and_then(|r| r.strip_prefix("refs/heads/"))
+            .map(str::to_string);
+        let default = env
+            .get("GITHUB_EVENT_PATH")
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|event| {
+                event
+                    .pointer("/repository/default_branch")?
+                    .as_str()
+                    .map(str::to_string)
+            });
+        return (branch, default);
+    }
+    if system == System::GitLab {
+        return (
+            env.get("CI_COMMIT_BRANCH").map(str::to_string),
+            env.get("CI_DEFAULT_BRANCH").map(str::to_string),
+        );
+    }
+    (None, None)
 }
 
 /// The trigger as the CI system names it; `local` outside CI.
@@ -250,6 +296,47 @@ mod tests {
             panic!("expected a merge-base request");
         };
         assert_eq!(with.first().map(String::as_str), Some("1234abcd"));
+    }
+
+    #[rstest]
+    #[case("all", None)]
+    #[case("alpha, be*", Some(vec!["alpha", "be*"]))]
+    fn manual_runs_read_monoarch_projects(#[case] value: &str, #[case] named: Option<Vec<&str>>) {
+        let e = env(&[
+            ("GITLAB_CI", "true"),
+            ("CI_PIPELINE_SOURCE", "api"),
+            ("MONOARCH_PROJECTS", value),
+        ]);
+        let got = request(&Flags::default(), System::GitLab, &e);
+        match named {
+            None => assert_eq!(
+                got,
+                Request::All {
+                    trigger: Trigger::Manual
+                }
+            ),
+            Some(names) => assert_eq!(
+                got,
+                Request::Named {
+                    patterns: names.iter().map(|n| n.to_string()).collect(),
+                    trigger: Trigger::Manual
+                }
+            ),
+        }
+    }
+
+    #[test]
+    fn pushes_ignore_monoarch_projects() {
+        let e = env(&[
+            ("GITLAB_CI", "true"),
+            ("CI_PIPELINE_SOURCE", "push"),
+            ("CI_COMMIT_BEFORE_SHA", "abc"),
+            ("MONOARCH_PROJECTS", "all"),
+        ]);
+        assert!(matches!(
+            request(&Flags::default(), System::GitLab, &e),
+            Request::PushBefore { .. }
+        ));
     }
 
     #[test]

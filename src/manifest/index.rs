@@ -137,6 +137,7 @@ pub(crate) mod tests {
             },
             projects: vec![project],
             removed: vec![],
+            publish: Default::default(),
         }
     }
 

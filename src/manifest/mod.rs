@@ -25,7 +25,7 @@ use crate::store::Store;
 pub use error::ManifestError;
 pub use failure::Failure;
 pub use publish::{ExistingTag, Lineage, NoHistory};
-pub use report::{ProjectReport, ProjectStatus};
+pub use report::ProjectReport;
 pub use stitch::Options;
 
 /// Stitches the named projects (plan order), at most `jobs` at a time. One

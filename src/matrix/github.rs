@@ -29,6 +29,12 @@ impl GithubMatrix {
 /// One entry per job while they fit in `max_jobs`; beyond that, jobs of one
 /// runner and architecture share entries, as evenly as possible. No job is dropped.
 pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, MatrixError> {
+    if !plan.publish.builds() {
+        // A preview-only run (the branch rule): no job is built.
+        return Ok(GithubMatrix {
+            include: Vec::new(),
+        });
+    }
     // (runner, arch, platform) -> projects, in first-seen order for stable output.
     let mut groups: Vec<((String, String, String), Vec<String>)> = Vec::new();
     let mut singles: Vec<GithubEntry> = Vec::new();
@@ -170,6 +176,7 @@ mod tests {
             },
             projects,
             removed: Vec::new(),
+            publish: Default::default(),
         }
     }
 

@@ -6,12 +6,9 @@ mod gitlab;
 mod tekton;
 
 pub use dirs::dirs;
-pub use github::{GithubEntry, GithubMatrix, github_matrix};
+pub use github::github_matrix;
 pub use gitlab::gitlab_pipeline;
-pub use tekton::{
-    BUILD_TASK, MANIFEST_TASK, TektonInput, VERDICT_TASK, build_task_name, manifest_task_name,
-    tekton_pipelineruns,
-};
+pub use tekton::{TektonInput, tekton_pipelineruns};
 
 use thiserror::Error;
 

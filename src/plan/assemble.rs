@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{ProjectConfig, RepoConfig};
 use crate::contract::{
-    FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Reason, RegistryTarget,
+    FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Publish, Reason, RegistryTarget,
     RemovedProject, Selection, Upstream,
 };
 
@@ -52,6 +52,7 @@ pub fn assemble(inputs: PlanInputs) -> Plan {
         },
         projects,
         removed,
+        publish: Publish::default(),
     }
 }
 

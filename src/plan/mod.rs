@@ -6,7 +6,9 @@
 //! [`Plan`]: crate::contract::Plan
 
 mod assemble;
+mod publish;
 mod table;
 
-pub use assemble::{PlanInputs, assemble, is_floating};
-pub use table::render_table;
+pub use assemble::{PlanInputs, assemble};
+pub use publish::{RunBranch, decide as decide_publish};
+pub use table::{RunnerColumn, render_table};

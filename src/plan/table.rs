@@ -2,10 +2,45 @@
 
 use std::fmt::Write;
 
-use crate::contract::{BuildArg, Plan};
+use crate::ci::System;
+use crate::contract::{BuildArg, JobPlan, Plan, PublishMode};
+use crate::env::Env;
+
+/// Which runner names the preview shows: the CI system's own, with `$VARIABLES`
+/// in GitLab tags expanded the way GitLab will expand them.
+pub enum RunnerColumn<'a> {
+    Github,
+    Gitlab(&'a Env),
+}
+
+impl RunnerColumn<'_> {
+    /// GitLab's when running in GitLab CI, else GitHub's (the default).
+    pub fn for_system(system: System, env: &Env) -> RunnerColumn<'_> {
+        match system {
+            System::GitLab => RunnerColumn::Gitlab(env),
+            System::GitHub | System::Local => RunnerColumn::Github,
+        }
+    }
+
+    fn name(&self, job: &JobPlan) -> String {
+        match self {
+            RunnerColumn::Github if !job.github_runner.is_empty() => job.github_runner.clone(),
+            RunnerColumn::Github => job.gitlab_tags.join(","),
+            RunnerColumn::Gitlab(env) => job
+                .gitlab_tags
+                .iter()
+                .map(|tag| match tag.strip_prefix('$').and_then(|v| env.get(v)) {
+                    Some(value) => format!("{value} ({tag})"),
+                    None => tag.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+}
 
 /// Renders the plan as a table for a person; deterministic for a given plan.
-pub fn render_table(plan: &Plan) -> String {
+pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
     let mut out = String::new();
     let jobs = plan.job_count();
     let _ = writeln!(
@@ -23,6 +58,14 @@ pub fn render_table(plan: &Plan) -> String {
         plan.registry.host.clone()
     };
     let _ = writeln!(out, "registry: {host}");
+    if !plan.publish.reason.is_empty() {
+        let what = match plan.publish.mode {
+            PublishMode::All => "every tag",
+            PublishMode::DateSha => "date-sha tags only",
+            PublishMode::None => "nothing (preview only)",
+        };
+        let _ = writeln!(out, "publishes: {what}; {}", plan.publish.reason);
+    }
     if plan.projects.is_empty() {
         let _ = writeln!(out, "\nNothing to build.");
     } else {
@@ -31,11 +74,7 @@ pub fn render_table(plan: &Plan) -> String {
             .iter()
             .flat_map(|p| {
                 p.jobs.iter().enumerate().map(move |(i, j)| {
-                    let runner = if j.github_runner.is_empty() {
-                        j.gitlab_tags.join(",")
-                    } else {
-                        j.github_runner.clone()
-                    };
+                    let runner = runners.name(j);
                     [
                         if i == 0 {
                             p.name.clone()
@@ -49,7 +88,15 @@ pub fn render_table(plan: &Plan) -> String {
                 })
             })
             .collect();
-        let header = ["PROJECT", "PLATFORM", "RUNNER", "IMAGE"];
+        let header = [
+            "PROJECT",
+            "PLATFORM",
+            match runners {
+                RunnerColumn::Github => "RUNNER",
+                RunnerColumn::Gitlab(_) => "RUNNER TAGS",
+            },
+            "IMAGE",
+        ];
         let widths: Vec<usize> = (0..4)
             .map(|c| {
                 rows.iter()

@@ -14,12 +14,10 @@
 //!   `size`, `raw`, and for an image manifest `platform` (os/architecture/variant
 //!   from its config blob); for an index, `children`.
 //!   Example (build stage, after a push):
-//!   ```no_run
-//!   # async fn f(env: &monoarch::env::Env) -> Result<(), monoarch::registry::RegistryError> {
-//!   let registry = monoarch::registry::Registry::new("127.0.0.1:5000", &["127.0.0.1:5000".into()], env)?;
+//!   ```text
+//!   let registry = Registry::new("127.0.0.1:5000", &["127.0.0.1:5000".into()], env)?;
 //!   let image = registry.fetch_manifest("monoarch", "app-20261120-abc1234-arm64").await?;
 //!   let platform = image.platform.as_ref().map(|p| p.display()); // Some("linux/arm64")
-//!   # Ok(()) }
 //!   ```
 //! - [`Registry::manifest_digest`] (HEAD: where a tag points, `None` if absent),
 //!   [`Registry::put_manifest`] (push; a missing `Location` header is fine),
@@ -43,11 +41,12 @@ mod retry;
 mod transport;
 mod types;
 
-pub use client::{INSECURE_VAR, Registry, is_insecure};
-pub use credentials::{Credentials, PASSWORD_VAR, Secret, USERNAME_VAR, docker_config_path};
+pub use client::{Registry, is_insecure};
+pub use credentials::{PASSWORD_VAR, USERNAME_VAR};
 pub use error::RegistryError;
-pub use retry::{RetryPolicy, TIMEOUT_VAR};
+#[cfg(test)]
+pub use types::OCI_MANIFEST;
 pub use types::{
-    ACCEPT, DOCKER_LIST, DOCKER_MANIFEST, Descriptor, FetchedManifest, ImagePlatform, OCI_INDEX,
-    OCI_MANIFEST, is_index, parse_config_platform, parse_manifest, sha256_digest,
+    Descriptor, FetchedManifest, ImagePlatform, OCI_INDEX, parse_config_platform, parse_manifest,
+    sha256_digest,
 };

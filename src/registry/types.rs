@@ -70,17 +70,6 @@ impl FetchedManifest {
     pub fn is_index(&self) -> bool {
         is_index(&self.media_type)
     }
-
-    /// A descriptor pointing at this manifest.
-    pub fn descriptor(&self) -> Descriptor {
-        Descriptor {
-            media_type: self.media_type.clone(),
-            digest: self.digest.clone(),
-            size: self.size,
-            platform: self.platform.clone(),
-            annotations: None,
-        }
-    }
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ use thiserror::Error;
 use crate::contract::{Plan, Upstream};
 use crate::env::Env;
 
-pub use auth::{Token, redact_url, token_for};
+pub use auth::{redact_url, token_for};
 pub use refs::{Wanted, is_full_sha, match_ref};
 
 #[derive(Debug, Error)]

@@ -125,22 +125,11 @@ impl Layout {
         })
     }
 
-    /// Writes the manifest blob, then points `tag` at it in `index.json`
-    /// (replacing the tag's old entry). Each file is replaced atomically.
-    pub async fn put(
-        &self,
-        tag: &str,
-        media_type: &str,
-        bytes: &[u8],
-    ) -> Result<String, LayoutError> {
-        self.update_tag(tag, media_type, bytes, |_| ((), true))
-            .await?;
-        Ok(sha256_digest(bytes))
-    }
-
-    /// Under the layout's lock: shows `decide` what `tag` points at now (see
-    /// [`TagNow`](super::TagNow)) and, if it says so, points the tag at
-    /// `bytes`. No other writer can move the tag between the read and the write.
+    /// Writes the manifest blob; then, under the layout's lock, shows
+    /// `decide` what `tag` points at now (see [`TagNow`](super::TagNow)) and,
+    /// if it says so, points the tag at `bytes` in `index.json` (replacing
+    /// the tag's old entry). No other writer can move the tag between the
+    /// read and the write; each file is replaced atomically.
     pub async fn update_tag<T>(
         &self,
         tag: &str,
@@ -244,15 +233,25 @@ pub(crate) mod tests {
         ));
 
         let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
-        let put = layout
-            .put("t", crate::registry::OCI_INDEX, index)
-            .await
-            .expect("put");
-        assert_eq!(layout.tag_digest("t").expect("read"), Some(put.clone()));
-        layout
-            .put("t", crate::registry::OCI_INDEX, index)
-            .await
-            .expect("again");
+        let put = |first: bool| {
+            let layout = &layout;
+            async move {
+                layout
+                    .update_tag("t", crate::registry::OCI_INDEX, index, |now| {
+                        let expected = if first { "Absent" } else { "Same" };
+                        assert_eq!(format!("{now:?}"), expected);
+                        ((), true)
+                    })
+                    .await
+                    .expect("put");
+            }
+        };
+        put(true).await;
+        assert_eq!(
+            layout.tag_digest("t").expect("read"),
+            Some(sha256_digest(index))
+        );
+        put(false).await;
         let all = layout.read_index().expect("index");
         assert_eq!(entries(&all).len(), 2, "retagging replaces the entry");
         assert!(layout.fetch("../../etc").is_err());

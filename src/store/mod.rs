@@ -65,31 +65,6 @@ impl Store {
         })
     }
 
-    /// Where a tag points now (`None`: no such tag).
-    pub async fn tag_digest(
-        &self,
-        repository: &str,
-        tag: &str,
-    ) -> Result<Option<String>, StoreError> {
-        Ok(match self {
-            Store::Registry(r) => r.manifest_digest(repository, tag).await?,
-            Store::Layout(l) => l.tag_digest(tag)?,
-        })
-    }
-
-    pub async fn put(
-        &self,
-        repository: &str,
-        tag: &str,
-        media_type: &str,
-        bytes: &[u8],
-    ) -> Result<String, StoreError> {
-        Ok(match self {
-            Store::Registry(r) => r.put_manifest(repository, tag, media_type, bytes).await?,
-            Store::Layout(l) => l.put(tag, media_type, bytes).await?,
-        })
-    }
-
     /// Reads what `tag` points at now, lets `decide` judge it, and points
     /// the tag at `bytes` when `decide` says so (`(answer, true)`). In a
     /// layout all three happen under its lock; a registry offers no

@@ -13,7 +13,7 @@ use crate::contract::{BuildArg, Platform};
 use crate::env::Env;
 
 pub use kaniko::EXECUTOR as KANIKO_EXECUTOR;
-pub use run::{Runner, shell_line};
+pub use run::Runner;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BuilderKind {

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use super::run::shell_line;
+
 use super::*;
 
 fn spec(insecure: bool) -> BuildSpec {

@@ -43,7 +43,8 @@ pub fn tekton_pipelineruns(plan: &Plan, input: &TektonInput) -> Result<String, M
          # Create with `kubectl create -f` (generateName). Needs the Tasks in ci-templates/tekton/.\n",
         plan.generator, plan.sha7, plan.date
     );
-    if plan.projects.is_empty() {
+    // A preview-only plan (the branch rule of `publish:`) builds nothing either.
+    if plan.projects.is_empty() || !plan.publish.builds() {
         let run = empty_run(plan);
         out += &serde_saphyr::to_string(&run).expect("a PipelineRun serializes");
         return Ok(out);

@@ -36,6 +36,7 @@ fn gitlab_env(cmd: Monoarch, before: &str) -> Monoarch {
         .env("CI_PIPELINE_SOURCE", "push")
         .env("CI_COMMIT_BEFORE_SHA", before)
         .env("CI_DEFAULT_BRANCH", "main")
+        .env("CI_COMMIT_BRANCH", "main")
         .env(
             "ECR_REGISTRY",
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
@@ -56,24 +57,29 @@ fn plan_job(repo: &GitRepo, before: &str) -> PathBuf {
     repo.join("child-pipeline.yml")
 }
 
-#[test]
+/// Both GitLab examples validate with the variables GitLab gives their jobs, and
+/// neither validates without them being named.
+#[rstest::rstest]
+#[case::ecr("gitlab/monoarch.yaml", &[("ECR_REGISTRY", "123456789012.dkr.ecr.eu-west-1.amazonaws.com")])]
+#[case::gitlab_registry(
+    "gitlab/monoarch.gitlab-registry.yaml",
+    &[("CI_REGISTRY", "registry.gitlab.example"), ("CI_PROJECT_PATH", "group/monorepo")]
+)]
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
-fn the_gitlab_example_config_is_valid() {
+fn the_gitlab_example_configs_are_valid(#[case] example: &str, #[case] vars: &[(&str, &str)]) {
     let (repo, _) = gitlab_repo();
-    Monoarch::new(repo.path())
-        .env(
-            "ECR_REGISTRY",
-            "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-        )
-        .args(["validate"])
-        .run()
-        .success();
+    repo.write("monoarch.yaml", &template(example));
+    let mut cmd = Monoarch::new(repo.path());
+    for (k, v) in vars {
+        cmd = cmd.env(k, v);
+    }
+    cmd.args(["validate"]).run().success();
 }
 
 #[test]
 #[cfg_attr(
-    not(tool = "check-jsonschema"),
-    ignore = "needs check-jsonschema: run hack/install-test-deps"
+    not(all(tool = "check-jsonschema", tool = "git")),
+    ignore = "needs check-jsonschema, git: run hack/install-test-deps"
 )]
 fn child_pipeline_for_the_gitlab_template_passes_the_schema_and_uses_its_settings() {
     let (repo, before) = gitlab_repo();
@@ -110,12 +116,21 @@ fn child_pipeline_for_the_gitlab_template_passes_the_schema_and_uses_its_setting
     );
     assert_eq!(
         arm["image"]["name"],
-        "gcr.io/kaniko-project/executor:v1.23.2-debug"
+        "ghcr.io/osscontainertools/kaniko:v1.28.3-debug"
     );
+    // The plan, and the binary of the job's own architecture from the parent.
     assert_eq!(
-        arm["needs"][0],
-        serde_json::json!({"pipeline": "$PARENT_PIPELINE_ID", "job": "monoarch-plan"})
+        arm["needs"],
+        serde_json::json!([
+            {"pipeline": "$PARENT_PIPELINE_ID", "job": "monoarch-plan"},
+            {"pipeline": "$PARENT_PIPELINE_ID", "job": "monoarch-binary:arm64"}
+        ])
     );
+    // Manifest jobs run on the plan job's runners, one at a time per project.
+    let manifest = &doc["manifest:beta"];
+    assert_eq!(manifest["tags"], serde_json::json!(["$MONOARCH_TAG_AMD64"]));
+    assert_eq!(manifest["resource_group"], "monoarch-manifest-beta");
+    assert_eq!(arm["artifacts"]["expire_in"], "1 week");
     let before_script = arm["before_script"].to_string();
     assert!(
         before_script.contains(r#"{\"credsStore\":\"ecr-login\"}"#),
@@ -137,8 +152,8 @@ fn child_pipeline_for_the_gitlab_template_passes_the_schema_and_uses_its_setting
 
 #[test]
 #[cfg_attr(
-    not(tool = "check-jsonschema"),
-    ignore = "needs check-jsonschema: run hack/install-test-deps"
+    not(all(tool = "check-jsonschema", tool = "git")),
+    ignore = "needs check-jsonschema, git: run hack/install-test-deps"
 )]
 fn child_pipeline_with_nothing_to_build_passes_the_schema() {
     let (repo, _) = gitlab_repo();
@@ -148,6 +163,12 @@ fn child_pipeline_with_nothing_to_build_passes_the_schema() {
     assert!(verdict.ok, "vendor.gitlab-ci:\n{}", verdict.output);
     let text = fs::read_to_string(&child).expect("read child pipeline");
     assert!(!text.contains("build:"), "{text}");
+    // Even the no-op job has runner tags: on tag-only runners it would wait forever.
+    let doc: Value = serde_saphyr::from_str(&text).expect("child pipeline is YAML");
+    assert_eq!(
+        doc["no-changes"]["tags"],
+        serde_json::json!(["$MONOARCH_TAG_AMD64"])
+    );
 }
 
 /// The matrix the plan job emits, pasted in place of `fromJSON(...)`, makes a

@@ -70,6 +70,7 @@ fn the_generated_child_pipeline_publishes_the_merged_projects() {
             .env("CI_PIPELINE_SOURCE", "push")
             .env("CI_COMMIT_BEFORE_SHA", &base)
             .env("CI_DEFAULT_BRANCH", "main")
+            .env("CI_COMMIT_BRANCH", "main")
             .env("ECR_REGISTRY", &host)
     };
 

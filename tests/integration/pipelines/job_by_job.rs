@@ -165,3 +165,66 @@ fn the_github_template_flow_publishes_the_merged_projects() {
         expected_tags(&repo, "gamma")[0]
     ));
 }
+
+/// The plan job of a "Run workflow" on a feature branch: the branch rule makes it a
+/// preview (no matrix entry, so no build or manifest job runs), and with no
+/// `repository:` in monoarch.yaml the images would go to the GitHub repository's path.
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn github_manual_run_on_a_feature_branch_is_a_preview() {
+    let repo = crate::support::fixture::monorepo();
+    repo.write("monoarch.yaml", "registry: ghcr.io\n");
+    repo.commit("default repository");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let runner = tempfile::tempdir().expect("runner temp dir");
+    let event = runner.path().join("event.json");
+    fs::write(
+        &event,
+        r#"{"inputs":{"projects":"alpha"},"repository":{"default_branch":"main"}}"#,
+    )
+    .expect("write event");
+    let job = || {
+        Monoarch::new(repo.path())
+            .env("CI", "true")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", "workflow_dispatch")
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_REF", "refs/heads/feature")
+            .env("GITHUB_REPOSITORY", "Example-Org/Mono-Repo")
+            .env("GITHUB_OUTPUT", runner.path().join("output"))
+            .env("MONOARCH_PROJECTS", "alpha")
+    };
+    job()
+        .args(["plan", "--format", "json", "--output", "plan.json"])
+        .run()
+        .success();
+    let plan: Value =
+        serde_json::from_str(&fs::read_to_string(repo.join("plan.json")).expect("plan.json"))
+            .expect("plan is JSON");
+    assert_eq!(plan["publish"]["mode"], "none", "{}", plan["publish"]);
+    assert_eq!(plan["projects"][0]["name"], "alpha");
+    assert_eq!(plan["projects"][0]["repository"], "example-org/mono-repo");
+    let preview = job().args(["plan"]).run().success();
+    assert!(
+        preview.stdout.contains(
+            "publishes: nothing (preview only); branch `feature` is not a publish branch (main)"
+        ),
+        "{}",
+        preview.stdout
+    );
+    job()
+        .args(["matrix", "--format", "github", "--plan", "plan.json"])
+        .run()
+        .success();
+    let outputs = read_outputs(&runner.path().join("output"));
+    assert!(
+        outputs.contains(&("has_jobs".to_string(), "false".to_string())),
+        "{outputs:?}"
+    );
+    // A build job handed this plan anyway refuses it.
+    job()
+        .env("JOB", r#"{"arch":"amd64","projects":["alpha"]}"#)
+        .args(["build", "--plan", "plan.json", "--job-env", "JOB"])
+        .run()
+        .expect_code(6);
+}

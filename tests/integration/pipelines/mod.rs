@@ -2,7 +2,10 @@
 
 mod end_to_end;
 mod generated;
+mod gitlab_ci_local;
 mod gitlab_jobs;
+mod install;
 mod job_by_job;
+mod release;
 mod tekton;
 mod templates;

@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::validators::{actionlint, check_jsonschema};
+use crate::support::validators::{actionlint, check_jsonschema, shellcheck, zizmor};
 
 fn templates() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ci-templates")
 }
+
+/// The install script both templates run; the GitHub action expects it beside action.yml.
+const INSTALL_SCRIPT: &str = "install-monoarch.sh";
 
 /// Every file under `ci-templates/`, relative to it, `/`-separated, sorted.
 fn template_files() -> Vec<String> {
@@ -33,13 +36,20 @@ fn template_files() -> Vec<String> {
 
 /// Which validator a template file belongs to; a new file must be given one here.
 fn kind(rel: &str) -> &'static str {
-    if rel.starts_with("github/workflows/") && rel.ends_with(".yml") {
+    if rel == INSTALL_SCRIPT {
+        "shell"
+    } else if rel.starts_with("github/workflows/") && rel.ends_with(".yml") {
         "workflow"
     } else if rel.starts_with("github/actions/") && rel.ends_with("/action.yml") {
         "action"
+    } else if rel.starts_with("gitlab/templates/") && rel.ends_with(".yml") {
+        "gitlab-component"
     } else if rel.starts_with("gitlab/") && rel.ends_with("gitlab-ci.yml") {
         "gitlab-ci"
-    } else if rel == "gitlab/monoarch.yaml" || rel == "tekton/monoarch.yaml" {
+    } else if matches!(
+        rel,
+        "gitlab/monoarch.yaml" | "gitlab/monoarch.gitlab-registry.yaml" | "tekton/monoarch.yaml"
+    ) {
         "monoarch-config"
     } else if rel.starts_with("tekton/") && rel.ends_with(".yaml") {
         // tekton-lint, in pipelines::tekton::lint
@@ -49,9 +59,22 @@ fn kind(rel: &str) -> &'static str {
     }
 }
 
+/// A component's two YAML documents: the `spec:` header and the pipeline.
+pub fn component_parts(text: &str) -> (String, String) {
+    let (spec, body) = text
+        .split_once("\n---\n")
+        .expect("a component has a `spec:` header, then `---`");
+    (format!("{spec}\n"), body.to_string())
+}
+
+/// The pipeline part of a template (after a component's `spec:` header).
 fn load(rel: &str) -> Value {
     let text = fs::read_to_string(templates().join(rel)).expect("read template");
-    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{rel} is not YAML: {e}"))
+    let body = match kind(rel) {
+        "gitlab-component" => component_parts(&text).1,
+        _ => text,
+    };
+    serde_saphyr::from_str(&body).unwrap_or_else(|e| panic!("{rel} is not YAML: {e}"))
 }
 
 /// The GitHub templates laid out as an adopting repository has them: `.github/`.
@@ -64,6 +87,13 @@ fn github_checkout() -> tempfile::TempDir {
             fs::copy(templates().join(&rel), dest).expect("copy template");
         }
     }
+    fs::copy(
+        templates().join(INSTALL_SCRIPT),
+        dir.path()
+            .join(".github/actions/setup-monoarch")
+            .join(INSTALL_SCRIPT),
+    )
+    .expect("copy the install script beside the action");
     dir
 }
 
@@ -72,6 +102,11 @@ fn every_template_file_has_a_validator() {
     let files = template_files();
     assert!(files.iter().any(|f| kind(f) == "workflow"), "{files:?}");
     assert!(files.iter().any(|f| kind(f) == "gitlab-ci"), "{files:?}");
+    assert!(
+        files.iter().any(|f| kind(f) == "gitlab-component"),
+        "{files:?}"
+    );
+    assert!(files.iter().any(|f| kind(f) == "shell"), "{files:?}");
     let unknown: Vec<&String> = files.iter().filter(|f| kind(f) == "unknown").collect();
     assert!(
         unknown.is_empty(),
@@ -144,14 +179,92 @@ fn github_templates_pass_the_json_schemas() {
     ignore = "needs check-jsonschema: run hack/install-test-deps"
 )]
 fn gitlab_templates_pass_the_json_schema() {
-    let files: Vec<PathBuf> = template_files()
+    let mut files: Vec<PathBuf> = template_files()
         .into_iter()
         .filter(|f| kind(f) == "gitlab-ci")
         .map(|f| templates().join(f))
         .collect();
     assert_eq!(files.len(), 2, "{files:?}");
+    // The schema reads one YAML document per file: a component's header and its
+    // pipeline are checked apart, each against the schema's own rules for it.
+    let split = tempfile::tempdir().expect("temp dir");
+    for rel in template_files()
+        .into_iter()
+        .filter(|f| kind(f) == "gitlab-component")
+    {
+        let (spec, body) =
+            component_parts(&fs::read_to_string(templates().join(&rel)).expect("read"));
+        let name = rel.replace('/', "_");
+        for (part, text) in [("spec", spec), ("body", body)] {
+            let path = split.path().join(format!("{part}-{name}"));
+            fs::write(&path, text).expect("write part");
+            files.push(path);
+        }
+    }
     let verdict = check_jsonschema("vendor.gitlab-ci", &files);
     assert!(verdict.ok, "vendor.gitlab-ci:\n{}", verdict.output);
+
+    // The same schema refuses a header with an unknown key, so the pass means something.
+    let bad = split.path().join("bad-spec.yml");
+    fs::write(&bad, "spec:\n  inputz:\n    x:\n      default: y\n").expect("write");
+    let verdict = check_jsonschema("vendor.gitlab-ci", &[bad]);
+    assert!(!verdict.ok, "the schema passed an unknown spec key");
+}
+
+#[test]
+#[cfg_attr(
+    not(tool = "zizmor"),
+    ignore = "needs zizmor: run hack/install-test-deps"
+)]
+fn github_templates_pass_zizmor() {
+    let checkout = github_checkout();
+    let verdict = zizmor(checkout.path());
+    let findings: Value = serde_json::from_str(&verdict.output)
+        .unwrap_or_else(|e| panic!("zizmor printed no JSON ({e}):\n{}", verdict.output));
+    assert_eq!(findings, serde_json::json!([]), "zizmor findings");
+    assert!(verdict.ok, "{}", verdict.output);
+}
+
+/// zizmor run the same way reports an injection, so the empty list above means something.
+#[test]
+#[cfg_attr(
+    not(tool = "zizmor"),
+    ignore = "needs zizmor: run hack/install-test-deps"
+)]
+fn zizmor_catches_a_template_injection() {
+    let checkout = github_checkout();
+    let workflow = checkout.path().join(".github/workflows/monoarch.yml");
+    let text = fs::read_to_string(&workflow).expect("read workflow");
+    let broken = text.replacen(
+        "run: monoarch build --plan plan.json --job-env JOB",
+        "run: echo \"${{ github.event.head_commit.message }}\"",
+        1,
+    );
+    assert_ne!(broken, text, "the template changed; update this test");
+    fs::write(&workflow, broken).expect("write workflow");
+    let verdict = zizmor(checkout.path());
+    assert!(!verdict.ok, "zizmor passed an injection");
+    assert!(
+        verdict.output.contains("template-injection"),
+        "{}",
+        verdict.output
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(tool = "shellcheck"),
+    ignore = "needs shellcheck: run hack/install-test-deps"
+)]
+fn shell_scripts_pass_shellcheck() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = vec![
+        templates().join(INSTALL_SCRIPT),
+        root.join("hack/package-release"),
+        root.join("hack/render-templates"),
+    ];
+    let verdict = shellcheck(&files);
+    assert!(verdict.ok, "shellcheck:\n{}", verdict.output);
 }
 
 /// Every `run:` of a workflow or action, with where it is.
@@ -206,7 +319,8 @@ fn github_templates_keep_expressions_out_of_shell_and_pin_actions() {
         }
         let text = fs::read_to_string(templates().join(&rel)).expect("read");
         for (action, before) in uses_lines(&text) {
-            if action.starts_with("./") {
+            // The action of this repository, at the running commit.
+            if action.starts_with("./") || action.starts_with("$/") {
                 continue;
             }
             let (_, sha) = action.split_once('@').expect("uses has a ref");
@@ -232,25 +346,53 @@ fn github_workflow_wires_plan_build_manifest() {
         "top-level permissions"
     );
     let jobs = wf["jobs"].as_object().expect("jobs");
+    assert_eq!(
+        jobs.keys().collect::<Vec<_>>(),
+        ["build", "manifest", "plan"],
+        "no binary job: each job installs its own binary"
+    );
     for (name, job) in jobs {
         assert!(
             job["permissions"].is_object(),
             "job {name} states its permissions"
         );
         assert_ne!(job["permissions"]["contents"], "write", "job {name}");
+        // A hung build must not hold a runner for GitHub's 6 hours.
+        let timeout = job["timeout-minutes"].as_u64();
+        assert!(
+            timeout.is_some_and(|t| (1..=120).contains(&t)),
+            "job {name}: timeout-minutes {timeout:?}"
+        );
+        for step in job["steps"].as_array().expect("steps") {
+            let uses = step["uses"].as_str().unwrap_or_default();
+            if uses.starts_with("actions/upload-artifact@") {
+                assert_eq!(step["with"]["overwrite"], true, "job {name}: {step}");
+            }
+            if uses.ends_with("/setup-monoarch") {
+                assert_eq!(uses, "$/.github/actions/setup-monoarch");
+                for input in ["version", "url", "rev", "sha256-x86_64", "sha256-aarch64"] {
+                    assert!(step["with"][input].is_string(), "job {name}: {input}");
+                }
+            }
+        }
     }
+    assert_eq!(
+        jobs["plan"]["permissions"],
+        serde_json::json!({"contents": "read"})
+    );
     let on = wf["on"].as_object().expect("on: is a map");
     for event in ["push", "pull_request", "schedule", "workflow_dispatch"] {
         assert!(on.contains_key(event), "trigger {event}");
     }
     assert!(wf["on"]["workflow_dispatch"]["inputs"]["projects"].is_object());
-    // Pushes must never share a concurrency group: GitHub drops all but one pending run.
+    // Pushes must never share a concurrency group: GitHub keeps one pending run per group.
     let group = wf["concurrency"]["group"]
         .as_str()
         .expect("concurrency group");
     assert!(group.contains("github.run_id"), "{group}");
 
     let plan = &jobs["plan"];
+    assert!(plan.get("needs").is_none(), "the plan waits for nothing");
     assert_eq!(
         plan["outputs"]["has_jobs"],
         "${{ steps.matrix.outputs.has_jobs }}"
@@ -260,8 +402,19 @@ fn github_workflow_wires_plan_build_manifest() {
         "${{ steps.matrix.outputs.matrix }}"
     );
     assert_eq!(plan["steps"][0]["with"]["fetch-depth"], 0);
+    let plan_step = plan["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["id"] == "matrix")
+        .expect("the plan step");
+    assert_eq!(
+        plan_step["env"]["MONOARCH_PROJECTS"],
+        "${{ inputs.projects }}"
+    );
 
     let build = &jobs["build"];
+    assert_eq!(build["needs"], "plan");
     assert_eq!(build["runs-on"], "${{ matrix.runner }}");
     assert_eq!(build["strategy"]["fail-fast"], false);
     assert_eq!(
@@ -282,25 +435,29 @@ fn github_workflow_wires_plan_build_manifest() {
         .expect("a monoarch build step");
     assert_eq!(step["run"], "monoarch build --plan plan.json --job-env JOB");
     assert_eq!(step["env"]["JOB"], "${{ toJSON(matrix) }}");
+    assert_eq!(
+        step["env"]["MONOARCH_ALLOW_EMULATION"],
+        "${{ vars.MONOARCH_ALLOW_EMULATION }}"
+    );
 
     let manifest = &jobs["manifest"];
     let if_manifest = manifest["if"].as_str().expect("manifest if");
+    // After failed builds too, but never after a person cancelled the run.
     assert!(
-        if_manifest.starts_with("always() && needs.plan.outputs.has_jobs == 'true'"),
+        if_manifest.starts_with("${{ !cancelled() && needs.plan.outputs.has_jobs == 'true'"),
         "{if_manifest}"
     );
+    assert!(!if_manifest.contains("always()"), "{if_manifest}");
     assert_eq!(manifest["needs"], serde_json::json!(["plan", "build"]));
 }
 
 #[test]
 fn gitlab_template_wires_the_child_pipeline() {
-    let t = load("gitlab/monoarch.gitlab-ci.yml");
+    let t = load("gitlab/templates/monoarch.yml");
     let plan = &t["monoarch-plan"];
     assert_eq!(plan["stage"], "prepare");
     let script = plan["script"].to_string();
-    assert!(
-        script.contains("monoarch plan \\\"$@\\\" --resolve-refs --format json --output plan.json")
-    );
+    assert!(script.contains("monoarch plan --resolve-refs --format json --output plan.json"));
     assert!(
         script.contains(
             "monoarch matrix --format gitlab --plan plan.json --output child-pipeline.yml"
@@ -309,19 +466,56 @@ fn gitlab_template_wires_the_child_pipeline() {
     let artifacts = plan["artifacts"]["paths"].to_string();
     assert!(artifacts.contains("plan.json") && artifacts.contains("child-pipeline.yml"));
     assert_eq!(plan["variables"]["GIT_DEPTH"], "0");
-    // The binaries the child jobs run come from one job per architecture, on its runners.
-    assert_eq!(
-        plan["needs"],
-        serde_json::json!(["monoarch-binary:amd64", "monoarch-binary:arm64"])
-    );
+    // The plan (and so every merge request preview) waits for the amd64 binary only.
+    assert_eq!(plan["needs"], serde_json::json!(["monoarch-binary:amd64"]));
     for arch in ["amd64", "arm64"] {
         let job = &t[format!("monoarch-binary:{arch}").as_str()];
         let tag = format!("$MONOARCH_TAG_{}", arch.to_uppercase());
         assert_eq!(job["tags"], serde_json::json!([tag]));
-        assert_eq!(job["extends"], ".monoarch-binary");
     }
+    assert_eq!(
+        t["monoarch-binary:amd64"]["extends"],
+        serde_json::json!([".monoarch-binary", ".monoarch-plan-rules"])
+    );
+    assert_eq!(
+        t["monoarch-binary:arm64"]["extends"],
+        serde_json::json!([".monoarch-binary", ".monoarch-build-rules"])
+    );
+    let binary = &t[".monoarch-binary"];
+    assert_eq!(binary["script"][0], "sh \"$[[ inputs.install_script ]]\"");
+    let key = binary["cache"]["key"].as_str().expect("cache key");
+    for part in [
+        "$MONOARCH_VERSION",
+        "$MONOARCH_REV",
+        "$MONOARCH_SHA256_X86_64",
+        "$MONOARCH_ARCH",
+    ] {
+        assert!(key.contains(part), "{key}");
+    }
+    // Everything a retry needs lives equally long.
+    for job in [".monoarch-binary", "monoarch-plan"] {
+        assert_eq!(t[job]["artifacts"]["expire_in"], "1 week", "{job}");
+    }
+    let build_rules = t[".monoarch-build-rules"]["rules"].to_string();
+    assert!(
+        !build_rules.contains("merge_request_event"),
+        "{build_rules}"
+    );
+    for source in ["push", "schedule", "web", "api", "trigger", "pipeline"] {
+        assert!(build_rules.contains(source), "{build_rules}");
+    }
+    assert!(
+        t[".monoarch-plan-rules"]["rules"]
+            .to_string()
+            .contains("merge_request_event")
+    );
 
     let trigger = &t["monoarch-build"];
+    assert_eq!(trigger["extends"], ".monoarch-build-rules");
+    assert_eq!(
+        trigger["needs"],
+        serde_json::json!(["monoarch-plan", "monoarch-binary:arm64"])
+    );
     assert_eq!(
         trigger["trigger"]["include"],
         serde_json::json!([{"artifact": "child-pipeline.yml", "job": "monoarch-plan"}])
@@ -331,10 +525,22 @@ fn gitlab_template_wires_the_child_pipeline() {
         trigger["variables"]["PARENT_PIPELINE_ID"],
         "$CI_PIPELINE_ID"
     );
-    assert_eq!(
-        trigger["rules"][0],
-        serde_json::json!({"if": "$CI_PIPELINE_SOURCE == \"merge_request_event\"", "when": "never"})
+    // API, trigger and downstream pipelines get a pipeline (and so jobs), like schedules.
+    let root = load("gitlab/.gitlab-ci.yml");
+    let workflow = root["workflow"]["rules"].to_string();
+    for source in ["schedule", "web", "api", "trigger", "pipeline"] {
+        assert!(workflow.contains(source), "{workflow}");
+    }
+    // Every input reaches the jobs.
+    let (spec, _) = component_parts(
+        &fs::read_to_string(templates().join("gitlab/templates/monoarch.yml")).expect("read"),
     );
-    let plan_rules = t[".monoarch-plan-rules"]["rules"].to_string();
-    assert!(plan_rules.contains("$CI_PIPELINE_SOURCE == \\\"schedule\\\""));
+    let spec: Value = serde_saphyr::from_str(&spec).expect("spec is YAML");
+    let text = fs::read_to_string(templates().join("gitlab/templates/monoarch.yml")).expect("read");
+    for input in spec["spec"]["inputs"].as_object().expect("inputs").keys() {
+        assert!(
+            text.contains(&format!("$[[ inputs.{input} ]]")),
+            "input {input} is never used"
+        );
+    }
 }

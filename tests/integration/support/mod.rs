@@ -12,6 +12,7 @@ pub mod images;
 pub mod monoarch;
 pub mod plans;
 pub mod registry;
+pub mod release_server;
 pub mod skopeo;
 pub mod tekton;
 pub mod tools;

@@ -70,6 +70,7 @@ pub fn plan(host: &str, projects: Vec<ProjectPlan>) -> Plan {
         },
         projects,
         removed: vec![],
+        publish: Default::default(),
     }
 }
 

@@ -43,6 +43,46 @@ fn verdict(out: std::process::Output) -> Verdict {
     }
 }
 
+/// zizmor's findings at medium confidence or above, offline, on every workflow and
+/// action under `project` (a folder holding `.github`), as JSON. `None` when zizmor
+/// is missing outside CI.
+pub fn zizmor(project: &Path) -> Verdict {
+    let binary = crate::support::tools::require("zizmor");
+    let out = Command::new(binary)
+        .current_dir(project)
+        .args([
+            "--offline",
+            "--no-progress",
+            "--min-confidence",
+            "medium",
+            "--format",
+            "json",
+            ".",
+        ])
+        .output()
+        .expect("run zizmor");
+    // stdout is the JSON list of findings; stderr only progress and errors.
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    Verdict {
+        ok: out.status.success(),
+        output: if stdout.trim().is_empty() {
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        } else {
+            stdout
+        },
+    }
+}
+
+/// `shellcheck` on shell scripts (their shebang picks the dialect).
+pub fn shellcheck(files: &[PathBuf]) -> Verdict {
+    let binary = crate::support::tools::require("shellcheck");
+    let out = Command::new(binary)
+        .args(files)
+        .output()
+        .expect("run shellcheck");
+    verdict(out)
+}
+
 /// `tekton-lint` (npm `@ibm/tekton-lint`) over these files, run together so references
 /// between them (a Pipeline's `taskRef`, its params and results) are checked.
 /// `None` when tekton-lint is missing outside CI.
