@@ -231,7 +231,9 @@ fn prepare_dir(dir: &Path) -> Result<PathBuf, BuildError> {
         path: dir.to_path_buf(),
         message: e.to_string(),
     })?;
-    // A digest file left by an earlier run must not pass for this one's.
+    // A digest file left by an earlier run must not pass for this one's, and
+    // credentials left by a run that was killed outright go now.
     let _ = std::fs::remove_file(dir.join("digest"));
+    let _ = std::fs::remove_dir_all(dir.join("auth"));
     Ok(dir.to_path_buf())
 }

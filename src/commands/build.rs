@@ -145,6 +145,7 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
     };
     let repo_root = args.repo.clone().unwrap_or_else(discover_repo_root);
     let runtime = super::runtime()?;
+    super::signals::remove_secrets_on_signal(&runtime)?;
     let options = JobOptions {
         builder,
         registry_host: &registry_host,

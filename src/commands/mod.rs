@@ -13,6 +13,7 @@ mod resolve;
 mod results;
 pub mod run;
 mod select;
+mod signals;
 pub mod validate;
 
 pub use context::Context;

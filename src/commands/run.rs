@@ -117,6 +117,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
         }
     );
     let runtime = super::runtime()?;
+    super::signals::remove_secrets_on_signal(&runtime)?;
     let options = RunOptions {
         target,
         repo_root: &made.root,
