@@ -202,13 +202,15 @@ pub fn run_job(
     };
     let path = output::write_record(opts.records_dir, &record)?;
     opts.ci.set_outputs(&output::step_outputs(&record))?;
-    opts.console.out(&format!(
-        "built {name} {}: {}@{} (record: {})\n",
+    let built = format!(
+        "built {name} {}: {}@{} (record: {})",
         job.platform,
         record.image,
         record.digest,
         path.display()
-    ));
+    );
+    opts.console
+        .out(&format!("{}\n", crate::ci::escape::text(&built)));
     Ok(record)
 }
 

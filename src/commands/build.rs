@@ -178,7 +178,7 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
             }
             Err(e) if jobs.len() == 1 => return Err(e.into()),
             Err(e) => {
-                eprintln!("error: {e}");
+                super::output::say("error: ", &e);
                 outcomes.push(Outcome::Failed(build_code(&e)));
             }
         }

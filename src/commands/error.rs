@@ -59,6 +59,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error as it goes to the log: one `error:` line per problem, so each
+    /// stands alone in a CI log, and no echoed value can forge a CI command.
+    pub fn log_lines(&self) -> String {
+        crate::ci::escape::lines("error: ", &self.to_string())
+    }
+
     /// The exit code of this error: the one table.
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -127,10 +127,10 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
 
     for r in &reports {
         for e in &r.failures {
-            eprintln!("error: {e}");
+            super::output::say("error: ", e);
         }
         for n in &r.notes {
-            eprintln!("note: {n}");
+            super::output::say("note: ", n);
         }
     }
     print!("{}", report::table(&reports));

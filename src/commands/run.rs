@@ -61,7 +61,10 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
     let made = plan_from_flags(&args.select, ctx)?;
     let plan = made.plan;
     if plan.projects.is_empty() {
-        println!("nothing to build: {}", plan.selection.reason);
+        println!(
+            "nothing to build: {}",
+            crate::ci::escape::text(&plan.selection.reason)
+        );
         return Ok(exit_code::SUCCESS);
     }
     let target = match &args.select.registry {
@@ -112,8 +115,11 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
         plan.projects.len(),
         plan.job_count(),
         match &target {
-            RunTarget::Registry { host, .. } => host.clone(),
-            RunTarget::Layout(dir) => format!("oci:{}", dir.display()),
+            RunTarget::Registry { host, .. } => crate::ci::escape::text(host).into_owned(),
+            RunTarget::Layout(dir) => format!(
+                "oci:{}",
+                crate::ci::escape::text(&dir.display().to_string())
+            ),
         }
     );
     let runtime = super::runtime()?;
@@ -137,10 +143,10 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
     println!();
     for r in &outcome.projects {
         for e in &r.failures {
-            eprintln!("error: {e}");
+            super::output::say("error: ", e);
         }
         for n in &r.notes {
-            eprintln!("note: {n}");
+            super::output::say("note: ", n);
         }
     }
     print!("{}", report::table(&outcome.projects));

@@ -5,6 +5,7 @@ use std::fmt::Display;
 
 use serde::{Serialize, Serializer};
 
+use crate::ci::escape;
 use crate::contract::Platform;
 use crate::contract::exit_code::{self, Outcome};
 
@@ -260,7 +261,8 @@ pub fn table<F>(reports: &[ProjectReport<F>]) -> String {
             .zip(widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        out.push_str(text.join("  ").trim_end());
+        // One inert line: cells echo project names, tags and references.
+        out.push_str(&escape::text(text.join("  ").trim_end()));
         out.push('\n');
     };
     line(HEADER);
@@ -276,15 +278,18 @@ pub fn markdown<F: Display>(reports: &[ProjectReport<F>]) -> String {
         "### monoarch manifest\n\n| Project | Platform | Digest | Size | Status |\n|---|---|---|---|---|\n",
     );
     for row in rows(reports) {
-        let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| escape::text(c).replace('|', "\\|"))
+            .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     for r in reports {
         for e in &r.failures {
-            out.push_str(&format!("\n- :x: {}", e.to_string().replace('\n', " ")));
+            out.push_str(&format!("\n- :x: {}", escape::text(&e.to_string())));
         }
         for n in &r.notes {
-            out.push_str(&format!("\n- {}", n.replace('\n', " ")));
+            out.push_str(&format!("\n- {}", escape::text(n)));
         }
     }
     out.push('\n');

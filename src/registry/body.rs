@@ -89,11 +89,26 @@ pub(super) fn error_message(body: &[u8]) -> String {
         None => String::from_utf8_lossy(body).into_owned(),
     };
     let text = text.trim();
-    let mut short: String = text.chars().take(300).collect();
-    if short.len() < text.len() {
+    let mut short = one_line(&text.chars().take(300).collect::<String>());
+    if text.chars().count() > 300 {
         short.push_str("...");
     }
     short
+}
+
+/// A peer's text (a registry's or a helper's message) as one line: control
+/// characters written as escapes (`\n`, `\r`, `\u{1b}`), so it stays one line
+/// of the message that quotes it.
+pub(super) fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -111,5 +126,9 @@ mod tests {
         assert_eq!(error_message(b"plain text\n"), "plain text");
         let long = "x".repeat(1000);
         assert_eq!(error_message(long.as_bytes()).len(), 303);
+        assert_eq!(
+            error_message(br#"{"errors":[{"code":"DENIED","message":"a\n::b\r"}]}"#),
+            r"DENIED a\n::b"
+        );
     }
 }

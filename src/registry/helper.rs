@@ -139,7 +139,7 @@ fn judge(program: &str, code: Option<i32>, stdout: &[u8], stderr: &[u8]) -> Resu
     let message = [said.trim(), String::from_utf8_lossy(stderr).trim()]
         .into_iter()
         .filter(|m| !m.is_empty())
-        .map(|m| m.chars().take(300).collect::<String>())
+        .map(|m| super::body::one_line(&m.chars().take(300).collect::<String>()))
         .collect::<Vec<_>>()
         .join("; ");
     let exit = code.map_or_else(

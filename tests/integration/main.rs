@@ -8,6 +8,7 @@ mod contracts;
 mod detect_cases;
 mod error_messages;
 mod exit_codes;
+mod forged_commands;
 mod harness_selftest;
 mod manifest;
 mod output_snapshots;

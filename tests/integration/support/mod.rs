@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod buildah;
+pub mod ci_log;
 pub mod fault_proxy;
 pub mod fixture;
 pub mod git_daemon;

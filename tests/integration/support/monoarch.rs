@@ -97,6 +97,29 @@ impl Monoarch {
             .expect("start monoarch")
     }
 
+    /// Runs it with stderr and stdout into one stream, in the order written,
+    /// as a CI runner reads a job's output; the log is in `stdout`.
+    pub fn run_merged(mut self) -> Run {
+        let file = tempfile::tempfile().expect("temp file for the log");
+        let err = file.try_clone().expect("clone the log handle");
+        let status = self
+            .command
+            .stdout(std::process::Stdio::from(file.try_clone().expect("clone")))
+            .stderr(std::process::Stdio::from(err))
+            .status()
+            .expect("run monoarch");
+        let mut log = Vec::new();
+        use std::io::{Read, Seek};
+        let mut file = file;
+        file.rewind().expect("rewind the log");
+        file.read_to_end(&mut log).expect("read the log");
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&log).into_owned(),
+            stderr: String::new(),
+        }
+    }
+
     pub fn run(mut self) -> Run {
         Run::from_output(self.command.output().expect("run monoarch"))
     }
