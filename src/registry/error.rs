@@ -26,11 +26,13 @@ pub enum RegistryError {
     },
     #[error("{reference}: not found in the registry{hint}")]
     NotFound { reference: String, hint: String },
-    #[error("{reference}: the registry refused the request with {status}: {message}")]
+    #[error("{reference}: the registry refused the request with {status}: {message}; {hint}")]
     Refused {
         reference: String,
         status: u16,
         message: String,
+        /// What to do, from the status and message ([`refusal_hint`]).
+        hint: &'static str,
     },
     #[error(
         "{reference}: gave up after {attempts} attempts: {last}; the registry is failing or unreachable, run again later"
@@ -57,6 +59,24 @@ pub enum RegistryError {
     Invalid { reference: String, message: String },
     #[error("cannot set up an HTTP client for {host}: {message}")]
     Client { host: String, message: String },
+}
+
+/// What a person can do about a registry's 4xx refusal.
+pub(super) fn refusal_hint(status: u16, message: &str, insecure: bool) -> &'static str {
+    if insecure && message.contains("HTTP request to an HTTPS server") {
+        return "the registry speaks HTTPS: drop --insecure-registry (and the host from MONOARCH_INSECURE_REGISTRIES)";
+    }
+    match status {
+        400 | 422 => {
+            "the registry rejected what was sent; its message above says why (an unsupported manifest type, an invalid or immutable tag)"
+        }
+        405 => {
+            "the registry does not allow this here: a read-only mirror or pull-through cache? push to the registry itself"
+        }
+        409 | 412 => "the registry refuses to change what is there (immutable tags?)",
+        413 => "the registry's size limit is below this manifest's size",
+        _ => "its message above says why",
+    }
 }
 
 impl RegistryError {

@@ -16,7 +16,7 @@ use reqwest::{Method, RequestBuilder, StatusCode, header};
 use super::auth::{Challenge, parse_challenge, scope};
 use super::body::{self, Answer, BodyError, MAX_TOKEN_ANSWER};
 use super::credentials::{Credentials, Secret};
-use super::error::{RegistryError, connection_message, speaks_plain_http};
+use super::error::{RegistryError, connection_message, refusal_hint, speaks_plain_http};
 use super::retry::{Deadline, RetryPolicy, is_transient, parse_retry_after};
 
 /// Requests to one registry, authorized and retried.
@@ -246,11 +246,16 @@ impl Transport {
                 reference: reference.to_string(),
                 hint: String::new(),
             },
-            _ => RegistryError::Refused {
-                reference: reference.to_string(),
-                status: code,
-                message: body::error_message(&answer.body),
-            },
+            _ => {
+                let message = body::error_message(&answer.body);
+                let insecure = self.base.starts_with("http://");
+                RegistryError::Refused {
+                    reference: reference.to_string(),
+                    status: code,
+                    hint: refusal_hint(code, &message, insecure),
+                    message,
+                }
+            }
         })
     }
 

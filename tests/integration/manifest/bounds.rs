@@ -227,3 +227,26 @@ fn https_to_a_plain_http_registry_suggests_insecure_registry() {
         run.stderr
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "openssl")),
+    ignore = "needs docker-registry, openssl: run hack/install-test-deps"
+)]
+fn plain_http_to_an_https_registry_suggests_dropping_insecure_registry() {
+    let registry = crate::support::registry::Registry::start_tls();
+    let host = registry.host();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = plans::plan(&host, vec![plans::project("app", BOTH, &[])]);
+    let path = plans::write(dir.path(), &plan);
+    let run = manifest_command(dir.path(), &path, &host, &[])
+        .run()
+        .expect_code(exit_code::REGISTRY);
+    assert!(
+        run.stderr.contains(
+            "the registry speaks HTTPS: drop --insecure-registry (and the host from MONOARCH_INSECURE_REGISTRIES)"
+        ),
+        "{}",
+        run.stderr
+    );
+}

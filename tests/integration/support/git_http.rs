@@ -109,30 +109,11 @@ impl GitHttp {
         let root = tempfile::tempdir().expect("temp dir for git http");
         let script = root.path().join("server.py");
         std::fs::write(&script, SERVER).expect("write server script");
-        let (cert, key) = (root.path().join("cert.pem"), root.path().join("key.pem"));
-        if tls {
-            let out = Command::new("openssl")
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                ])
-                .args([
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-addext",
-                    "subjectAltName=IP:127.0.0.1",
-                ])
-                .arg("-keyout")
-                .arg(&key)
-                .arg("-out")
-                .arg(&cert)
-                .output()
-                .expect("run openssl");
-            assert!(
-                out.status.success(),
-                "openssl req failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        let (cert, key) = if tls {
+            crate::support::tls::self_signed(root.path())
+        } else {
+            (root.path().join("cert.pem"), root.path().join("key.pem"))
+        };
         for _ in 0..5 {
             let port = free_port();
             let mut child = Command::new("python3")

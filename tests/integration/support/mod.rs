@@ -16,6 +16,7 @@ pub mod registry;
 pub mod release_server;
 pub mod skopeo;
 pub mod tekton;
+pub mod tls;
 pub mod tools;
 pub mod validators;
 pub mod world;
