@@ -26,15 +26,25 @@ date-sha tag first, additional tags next, floating tags (`latest`) last; a tag a
 not written again. A project with a missing architecture gets no tag, unless `--allow-partial`, which \
 sets only the date-sha tag.
 
+Tags never move backwards: an additional or floating tag that holds an index of a newer commit (by the \
+history of --repo when it has both commits, else by the indexes' `created` time) stays there (status \
+`kept newer`, exit 0). The date-sha tag never moves from a complete index to a partial one; holding \
+another index (a rerun the same day) it is overwritten, naming the old digest, or with \
+`--existing-tag fail` kept and the project failed. No tag moves to an index without images, or to \
+another project's.
+
 Writes: the index and tags (registry, or `index.json` of `--target oci:PATH`); a summary table on stdout; \
 Markdown to $GITHUB_STEP_SUMMARY and `digest=`/`digests=` to $GITHUB_OUTPUT when set; `--summary-json`.
 
 Credentials: MONOARCH_REGISTRY_USERNAME/MONOARCH_REGISTRY_PASSWORD, else the docker config \
-($DOCKER_CONFIG or ~/.docker/config.json: auths, credHelpers, credsStore). Plain HTTP only for \
-`--insecure-registry` hosts and MONOARCH_INSECURE_REGISTRIES (comma-separated).
+($DOCKER_CONFIG or ~/.docker/config.json: credHelpers, credsStore, auths). Plain HTTP only for \
+`--insecure-registry` hosts and MONOARCH_INSECURE_REGISTRIES (comma-separated). Each registry request, \
+retries included, ends by MONOARCH_REGISTRY_TIMEOUT seconds (default 120).
 
-Exit codes: 0 all published, 9 registry failure, 10 verification failure (wrong platform, missing \
-architecture, digest or record mismatch), 12 some projects failed or were published partially.
+Exit codes: 0 all published, 6 a project without platforms, 9 registry failure (after retries, by \
+deadline, a refused tag move), 10 verification failure (wrong platform, missing architecture, digest or \
+record mismatch, a tag held by another index or project), 12 some projects failed or were published \
+partially.
 
 Example: monoarch manifest --plan plan.json --project kaniko-executor --summary-json manifest.json
          monoarch manifest --plan plan.json --registry 127.0.0.1:5000 --insecure-registry 127.0.0.1:5000
