@@ -99,7 +99,9 @@ fn git_code(e: &GitError) -> i32 {
 fn manifest_code(e: &ManifestError) -> i32 {
     match e {
         ManifestError::UnknownProject { .. } => INVALID_PLAN,
-        ManifestError::NoTarget | ManifestError::BadTarget(_) => USAGE,
+        ManifestError::NoTarget
+        | ManifestError::BadTarget(_)
+        | ManifestError::BadSetting { .. } => USAGE,
         ManifestError::Registry(_) | ManifestError::Layout(_) => REGISTRY,
         ManifestError::Write { .. } => FAILURE,
     }

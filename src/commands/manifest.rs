@@ -89,15 +89,10 @@ pub struct ManifestArgs {
     pub jobs: u16,
 
     /// When the date-sha tag already holds another index (a rerun the same day):
-    /// `overwrite` it and name the old digest in the summary, or `fail`.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "POLICY",
-        default_value_t,
-        env = "MONOARCH_EXISTING_TAG"
-    )]
-    pub existing_tag: ExistingTag,
+    /// `overwrite` it and name the old digest in the summary (default), or `fail`.
+    /// Also MONOARCH_EXISTING_TAG.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub existing_tag: Option<ExistingTag>,
 
     /// The monorepo clone whose history orders commits, so `latest` never moves
     /// back to an older commit (default: the git repository around the current folder;
@@ -119,7 +114,7 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
     let options = Options {
         allow_partial: args.allow_partial,
         records_dir: Some(args.records.clone()),
-        existing_tag: args.existing_tag,
+        existing_tag: existing_tag(args.existing_tag, env)?,
         lineage: super::lineage::lineage(&args.repo),
     };
     let runtime = super::runtime()?;
@@ -165,6 +160,25 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
         reports.iter().map(|r| r.outcome(stitch_code)),
     ))
 }
+
+/// `--existing-tag`, else `MONOARCH_EXISTING_TAG`, else `overwrite`.
+fn existing_tag(flag: Option<ExistingTag>, env: &Env) -> Result<ExistingTag, ManifestError> {
+    use clap::ValueEnum;
+    match (flag, env.get(EXISTING_TAG_VAR)) {
+        (Some(policy), _) => Ok(policy),
+        (None, None) => Ok(ExistingTag::default()),
+        (None, Some(value)) => {
+            ExistingTag::from_str(value, true).map_err(|_| ManifestError::BadSetting {
+                var: EXISTING_TAG_VAR,
+                value: value.to_string(),
+                allowed: "overwrite or fail",
+            })
+        }
+    }
+}
+
+/// Env var: the default of `--existing-tag`.
+const EXISTING_TAG_VAR: &str = "MONOARCH_EXISTING_TAG";
 
 fn project_names(plan: &Plan, args: &ManifestArgs) -> Result<Vec<String>, ManifestError> {
     if args.projects.is_empty() {

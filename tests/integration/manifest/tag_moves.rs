@@ -183,6 +183,23 @@ fn a_same_day_rerun_replaces_the_date_sha_index_and_names_the_old_one() {
     );
     assert_eq!(digest_of(&host, &project.tags[0]), new);
     assert_eq!(digest_of(&host, "app-latest"), new, "later tags left alone");
+
+    // The same policy from the environment; a value it does not know is a usage error.
+    let plan_path = dir.path().join(format!("plan-{}.json", plan.sha7));
+    for (value, code) in [("fail", exit_code::VERIFY), ("sometimes", exit_code::USAGE)] {
+        let run = manifest_command(dir.path(), &plan_path, &host, &[])
+            .env("MONOARCH_EXISTING_TAG", value)
+            .run()
+            .expect_code(code);
+        if code == exit_code::USAGE {
+            assert!(
+                run.stderr.contains("MONOARCH_EXISTING_TAG=`sometimes` is not understood; set it to overwrite or fail"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+    assert_eq!(digest_of(&host, &project.tags[0]), new);
 }
 
 #[test]
