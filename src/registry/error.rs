@@ -43,7 +43,7 @@ pub enum RegistryError {
         last: String,
     },
     #[error(
-        "{reference}: no complete answer within {seconds} s ({attempts} attempt(s), last: {last}); the registry is stalled or too slow: check it, or raise {TIMEOUT_VAR} (seconds, default 120)"
+        "{reference}: no complete answer within {seconds} s ({attempts} attempt(s); last: {last}); the registry is stalled or too slow: check it, or raise {TIMEOUT_VAR} (seconds, default 120)"
     )]
     TimedOut {
         reference: String,

@@ -185,7 +185,7 @@ impl Transport {
             Err(_elapsed) => {
                 return Ok(Tried::Transient(
                     format!(
-                        "no complete answer within {:.0} s",
+                        "the try timed out after {:.0} s",
                         budget.as_secs_f64().ceil()
                     ),
                     None,
