@@ -302,6 +302,19 @@ impl Transport {
         Ok(true)
     }
 
+    /// Credentials for a token go over HTTPS, or in plain HTTP only to the
+    /// registry's own host when the user named it with `--insecure-registry`.
+    fn may_receive_credentials(&self, realm: &reqwest::Url) -> bool {
+        let own = realm
+            .host_str()
+            .map(|h| match realm.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_string(),
+            })
+            .is_some_and(|h| h == self.host);
+        realm.scheme() == "https" || (own && self.base.starts_with("http://"))
+    }
+
     async fn fetch_token(
         &self,
         realm: &str,
@@ -314,6 +327,15 @@ impl Transport {
             reference: reference.to_string(),
             message: format!("token realm `{realm}` is not a URL: {e}"),
         })?;
+        if self.credentials.secret.is_some() && !self.may_receive_credentials(&url) {
+            return Err(RegistryError::Invalid {
+                reference: reference.to_string(),
+                message: format!(
+                    "the registry sends monoarch for a token to {}, plain HTTP on another host; credentials go only over HTTPS, or to a registry named with --insecure-registry itself: fix the registry's token realm",
+                    super::body::one_line(realm)
+                ),
+            });
+        }
         let mut pairs: Vec<(&str, &str)> = vec![("scope", scope)];
         if let Some(service) = service {
             pairs.push(("service", service));

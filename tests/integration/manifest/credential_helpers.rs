@@ -111,3 +111,52 @@ fn a_helper_answering_garbage_never_shows_what_it_printed() {
     );
     assert!(!run.stderr.contains("hunter2-xyz") && !run.stdout.contains("hunter2-xyz"));
 }
+
+/// The token realm comes from the registry's 401: a realm over plain HTTP on
+/// another host never gets the credentials.
+#[test]
+#[cfg_attr(
+    not(tool = "docker-registry"),
+    ignore = "needs docker-registry: run hack/install-test-deps"
+)]
+fn credentials_never_go_to_a_plain_http_token_realm_on_another_host() {
+    use crate::support::fault_proxy::{Action, FaultProxy};
+    let w = World::new();
+    let project = plans::project("app", BOTH, &[]);
+    push_arch_images(&w, &project, BOTH, "a");
+    let proxy = FaultProxy::start(w.registry().port(), |r| {
+        if r.path.starts_with("/token") {
+            return Action::Respond(200, vec![], r#"{"token":"tok"}"#.into());
+        }
+        let port = r
+            .header("host")
+            .and_then(|h| h.rsplit(':').next())
+            .unwrap_or("1");
+        Action::Respond(
+            401,
+            vec![(
+                "WWW-Authenticate".into(),
+                format!(r#"Bearer realm="http://localhost:{port}/token",service="x""#),
+            )],
+            "{}".into(),
+        )
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = plans::write(dir.path(), &plans::plan(&proxy.host(), vec![project]));
+    let run = manifest_command(dir.path(), &plan, &proxy.host(), &[])
+        .env("MONOARCH_REGISTRY_USERNAME", "bot")
+        .env("MONOARCH_REGISTRY_PASSWORD", "s3cret-pw")
+        .run()
+        .expect_code(exit_code::REGISTRY);
+    assert!(
+        run.stderr
+            .contains("plain HTTP on another host; credentials go only over HTTPS"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !proxy.seen().iter().any(|(line, _)| line.contains("/token")),
+        "no token request: {:?}",
+        proxy.seen()
+    );
+}
