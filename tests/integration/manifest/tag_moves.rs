@@ -50,6 +50,37 @@ fn digest_of(host: &str, tag: &str) -> String {
     index_at(host, tag).map(|(_, d)| d).unwrap_or_default()
 }
 
+/// One project published once (images marked `first`): the state a rerun meets.
+struct Published {
+    w: World,
+    dir: tempfile::TempDir,
+    host: String,
+    plan: Plan,
+    project: ProjectPlan,
+    /// The date-sha tag's index after the first run.
+    first: String,
+}
+
+impl Published {
+    fn new() -> Published {
+        let w = World::new();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let host = w.registry().host();
+        let (plan, project) = plan_at(&host, plans::COMMIT, "2026-11-20T10:00:00Z");
+        push_arch_images(&w, &project, BOTH, "first");
+        manifest_in(dir.path(), &plan, &[]).0.success();
+        let first = digest_of(&host, &project.tags[0]);
+        Published {
+            w,
+            dir,
+            host,
+            plan,
+            project,
+            first,
+        }
+    }
+}
+
 /// Two pushes, A then B, each planned and built by its own pipeline; B's
 /// manifest job finishes first. Returns (repo, A's plan, B's plan).
 fn two_pipelines(w: &World, created_a: &str, created_b: &str) -> (GitRepo, Plan, Plan) {
@@ -140,13 +171,14 @@ fn history_decides_over_the_clock_when_the_repository_is_at_hand() {
     ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
 )]
 fn a_same_day_rerun_replaces_the_date_sha_index_and_names_the_old_one() {
-    let w = World::new();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let host = w.registry().host();
-    let (plan, project) = plan_at(&host, plans::COMMIT, "2026-11-20T10:00:00Z");
-    push_arch_images(&w, &project, BOTH, "first");
-    manifest_in(dir.path(), &plan, &[]).0.success();
-    let old = digest_of(&host, &project.tags[0]);
+    let Published {
+        w,
+        dir,
+        host,
+        plan,
+        project,
+        first: old,
+    } = Published::new();
 
     // The rerun rebuilt both images (a non-reproducible build): a new index.
     push_arch_images(&w, &project, BOTH, "rerun");
@@ -208,29 +240,21 @@ fn a_same_day_rerun_replaces_the_date_sha_index_and_names_the_old_one() {
     ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
 )]
 fn a_partial_rerun_never_replaces_a_complete_date_sha_index() {
-    let w = World::new();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let host = w.registry().host();
-    let (plan, project) = plan_at(&host, plans::COMMIT, "2026-11-20T10:00:00Z");
-    push_arch_images(&w, &project, BOTH, "first");
-    manifest_in(dir.path(), &plan, &[]).0.success();
-    let complete = digest_of(&host, &project.tags[0]);
+    let Published {
+        w,
+        dir,
+        host,
+        plan,
+        project,
+        first: complete,
+    } = Published::new();
 
     // The rerun: amd64 rebuilt, the arm64 image gone.
     push_arch_images(&w, &project, &["amd64"], "rerun");
-    let arm64 = format!(
-        "docker://{host}/{}:{}",
+    crate::support::skopeo::delete(&format!(
+        "{host}/{}:{}",
         project.repository, project.jobs[1].tag
-    );
-    let out = std::process::Command::new("skopeo")
-        .args(["delete", "--tls-verify=false", &arm64])
-        .output()
-        .expect("run skopeo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ));
 
     let (run, summary) = manifest_in(dir.path(), &plan, &["--allow-partial"]);
     let run = run.expect_code(exit_code::PARTIAL);
@@ -315,12 +339,13 @@ fn another_projects_tag_is_never_taken_over() {
     ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
 )]
 fn a_registry_with_immutable_tags_gets_one_try_and_a_clear_error() {
-    let w = World::new();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (plan, project) = plan_at(&w.registry().host(), plans::COMMIT, "2026-11-20T10:00:00Z");
-    push_arch_images(&w, &project, BOTH, "first");
-    manifest_in(dir.path(), &plan, &[]).0.success();
-    let old = digest_of(&w.registry().host(), &project.tags[0]);
+    let Published {
+        w,
+        dir,
+        project,
+        first: old,
+        ..
+    } = Published::new();
 
     // What ECR answers for an existing tag in an immutable repository.
     let refusal = Action::Respond(
