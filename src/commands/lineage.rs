@@ -3,17 +3,30 @@
 
 use std::cmp::Ordering;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::git::Git;
-use crate::manifest::{Lineage, NoHistory};
+use crate::manifest::Lineage;
 
-/// A clone, locked for the stitching tasks that share it.
-struct History(Mutex<Git>);
+/// The clone around a folder, opened on the first question (most runs ask
+/// none: opening it starts libgit2 and its TLS set-up), locked for the
+/// stitching tasks that share it.
+struct History {
+    start: PathBuf,
+    git: OnceLock<Option<Mutex<Git>>>,
+}
 
 impl Lineage for History {
     fn compare(&self, ours: &str, theirs: &str) -> Option<Ordering> {
-        let git = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let git = self.git.get_or_init(|| match Git::discover(&self.start) {
+            Ok(git) => Some(Mutex::new(git)),
+            Err(e) => {
+                tracing::debug!("no history to order indexes by: {e}");
+                None
+            }
+        });
+        let git = git.as_ref()?.lock().unwrap_or_else(|p| p.into_inner());
         // Only full shas: a short or symbolic name is no commit identity.
         let commit = |sha: &str| {
             (sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -36,11 +49,8 @@ impl Lineage for History {
 /// The history of the repository around `start`; without one (or in a
 /// clone that lacks the commits) indexes are ordered by their `created` time.
 pub fn lineage(start: &Path) -> Arc<dyn Lineage> {
-    match Git::discover(start) {
-        Ok(git) => Arc::new(History(Mutex::new(git))),
-        Err(e) => {
-            tracing::debug!("no history to order indexes by: {e}");
-            Arc::new(NoHistory)
-        }
-    }
+    Arc::new(History {
+        start: start.to_path_buf(),
+        git: OnceLock::new(),
+    })
 }

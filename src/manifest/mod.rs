@@ -24,7 +24,7 @@ use crate::store::Store;
 
 pub use error::ManifestError;
 pub use failure::Failure;
-pub use publish::{ExistingTag, Lineage, NoHistory};
+pub use publish::{ExistingTag, Lineage};
 pub use report::ProjectReport;
 pub use stitch::Options;
 

@@ -41,8 +41,10 @@ pub trait Lineage: Send + Sync {
 }
 
 /// No repository at hand: only the `created` annotations order indexes.
+#[cfg(test)]
 pub struct NoHistory;
 
+#[cfg(test)]
 impl Lineage for NoHistory {
     fn compare(&self, _: &str, _: &str) -> Option<Ordering> {
         None
