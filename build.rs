@@ -26,6 +26,9 @@ const TOOLS: &[&str] = &[
     "rsync",
     "shellcheck",
     "skopeo",
+    "ssh",
+    "ssh-keygen",
+    "sshd",
     "tekton-lint",
     "zizmor",
 ];

@@ -3,7 +3,8 @@
 //! Modules, in the order data flows (each may use those above it, never those below;
 //! ARCHITECTURE.md draws the graph):
 //!
-//! - contracts and facts: [`contract`] (plan, build record, exit codes, platforms), `env`;
+//! - contracts and facts: [`contract`] (plan, build record, exit codes, platforms), `env`, `tls`
+//!   (the one TLS stack);
 //! - inputs: `config` (the YAML files), `git` (the monorepo's history), `ci` (which CI system);
 //! - stages: `detect` (which projects) -> `plan` (the central [`contract::Plan`]) ->
 //!   `matrix` (CI jobs) | `build` (one job) | `manifest` (one index per project);
@@ -18,6 +19,7 @@
 
 pub mod contract;
 pub mod env;
+pub mod tls;
 
 mod ci;
 mod config;

@@ -16,6 +16,7 @@ fn main() {
         }
     };
     monoarch::logging::init(cli.verbose);
+    monoarch::tls::install_provider();
     let env = monoarch::env::Env::from_process();
     let code = match monoarch::run(cli, env) {
         Ok(code) => code,

@@ -54,7 +54,16 @@ pub struct Made {
 pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanError> {
     let env = &ctx.env;
     let start = request.start.clone().unwrap_or_else(|| PathBuf::from("."));
-    let git = Git::discover(&start)?;
+    // For the debug line below: how long the git part of the plan took.
+    let git_started = std::time::Instant::now();
+    let mut git = Git::discover(&start)?;
+    if request.deepen {
+        let limits = crate::git::remote::Limits::from_env(env).map_err(|e| GitError::Failed {
+            doing: "reading the time limits for --deepen".into(),
+            message: e.to_string(),
+        })?;
+        git = git.with_limits(limits);
+    }
     let root = git.root().to_path_buf();
     let mut repo = RepoConfig::load(&root, env).map_err(MakePlanError::Config)?;
     if let Some(registry) = &request.registry {
@@ -79,6 +88,11 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     let (chosen, removed, mode, base): Chosen = match &resolved.choice {
         Choice::Changes { base } => {
             let paths = git.changed_paths(*base, head)?;
+            tracing::debug!(
+                "git: base and {} changed path(s) in {} µs",
+                paths.len(),
+                git_started.elapsed().as_micros()
+            );
             let selection = detect::select_changes(
                 &paths,
                 &repo,

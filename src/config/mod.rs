@@ -9,6 +9,7 @@ mod repo;
 mod suggest;
 mod tag;
 mod tekton;
+pub(crate) mod url;
 mod yaml;
 
 pub use gitlab::GitlabSettings;

@@ -202,6 +202,12 @@ pub fn parse_project(
 
 fn check_repo_url(url: &Spanned<String>, p: &mut FileProblems) {
     let value = url.value.trim();
+    if super::url::has_password(value) {
+        // Never echoed: the message names the host only.
+        let shown = super::url::redact_url(value);
+        p.at(url, "upstream_repo", format!("`{shown}` holds a password; it would be copied into plan.json and logs, and everyone who can read this repository can read it: remove `user:password@` and set MONOARCH_GIT_TOKEN with MONOARCH_GIT_TOKEN_HOST (or use CI_JOB_TOKEN / GITHUB_TOKEN)"));
+        return;
+    }
     let known = ["https://", "http://", "ssh://", "git://", "file://", "git@"];
     if !known.iter().any(|prefix| value.starts_with(prefix)) || value.contains(char::is_whitespace)
     {

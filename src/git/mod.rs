@@ -1,11 +1,17 @@
-//! The narrow git layer (git2, no `git` CLI): commits, merge bases and tree diffs.
+//! The narrow git layer (gitoxide, no `git` CLI): commits, merge bases and tree diffs.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use git2::Oid;
-use git2::{ObjectType, Repository, Tree, TreeEntry};
+use gix::bstr::ByteSlice;
+use gix::diff::tree::recorder::Change;
+use gix::objs::tree::EntryMode;
 use thiserror::Error;
+
+pub mod remote;
+pub mod ssh;
+
+/// A commit id.
+pub type Oid = gix::ObjectId;
 
 /// What to tell the user when history is missing from a shallow clone.
 pub const DEEPEN_HINT: &str = "fetch the full history (GitHub: actions/checkout with `fetch-depth: 0`; GitLab: `GIT_DEPTH: 0`; locally: `git fetch --unshallow`) or rerun with --deepen";
@@ -30,24 +36,26 @@ pub enum GitError {
     Failed { doing: String, message: String },
 }
 
-fn failed(doing: &str) -> impl FnOnce(git2::Error) -> GitError + '_ {
+fn failed(doing: &str) -> impl FnOnce(gix::Error) -> GitError + '_ {
     move |e| GitError::Failed {
         doing: doing.to_string(),
-        message: e.message().to_string(),
+        message: e.to_string(),
     }
 }
 
 pub struct Git {
-    repo: Repository,
+    repo: gix::Repository,
     root: PathBuf,
+    /// For `--deepen`, the only network operation here.
+    limits: remote::Limits,
 }
 
 impl Git {
     /// Opens the repository that contains `start`.
     pub fn discover(start: &Path) -> Result<Git, GitError> {
-        let repo = Repository::discover(start).map_err(|e| GitError::NotARepo {
+        let repo = gix::discover(start).map_err(|e| GitError::NotARepo {
             path: start.to_path_buf(),
-            message: e.message().to_string(),
+            message: e.to_string(),
         })?;
         let root = repo
             .workdir()
@@ -56,7 +64,20 @@ impl Git {
                 path: start.to_path_buf(),
                 message: "it is a bare repository, with no checked-out files".into(),
             })?;
-        Ok(Git { repo, root })
+        // No object cache: every tree is read once, and copying each object
+        // into a cache cost ~15% of the plan stage at 500 changed projects
+        // (BENCHMARKS.md).
+        Ok(Git {
+            repo,
+            root,
+            limits: Default::default(),
+        })
+    }
+
+    /// Time limits for [`Git::deepen`] (`MONOARCH_GIT_TIMEOUT`, ...).
+    pub fn with_limits(mut self, limits: remote::Limits) -> Git {
+        self.limits = limits;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -65,43 +86,49 @@ impl Git {
 
     pub fn head(&self) -> Result<Oid, GitError> {
         self.repo
-            .head()
-            .and_then(|h| h.peel_to_commit())
-            .map(|c| c.id())
+            .head_id()
+            .map(gix::Id::detach)
             .map_err(|e| GitError::NoHead {
                 path: self.root.clone(),
-                message: e.message().to_string(),
+                message: e.to_string(),
             })
     }
 
     /// Resolves a sha, branch, tag or `origin/x` to a commit present in this clone.
     pub fn resolve(&self, spec: &str) -> Option<Oid> {
-        self.repo
-            .revparse_single(spec)
-            .ok()
-            .and_then(|o| o.peel_to_commit().ok())
-            .map(|c| c.id())
+        let id = self.repo.rev_parse_single(spec).ok()?;
+        let commit = id.object().ok()?.peel_to_commit().ok()?;
+        Some(commit.id)
     }
 
     pub fn is_shallow(&self) -> bool {
-        self.repo.is_shallow()
+        self.repo.is_shallow().unwrap_or(false)
     }
 
+    /// The best common ancestor; `None` when there is none or history is missing.
     pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
-        self.repo.merge_base(a, b).ok()
+        if a == b {
+            return Some(a);
+        }
+        self.repo
+            .merge_base(a, b)
+            .ok()
+            .flatten()
+            .map(gix::Id::detach)
     }
 
     /// True when `ancestor` is `descendant` or one of its ancestors.
     pub fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> bool {
-        ancestor == descendant
-            || self
-                .repo
-                .graph_descendant_of(descendant, ancestor)
-                .unwrap_or(false)
+        self.merge_base(ancestor, descendant) == Some(ancestor)
     }
 
     pub fn first_parent(&self, commit: Oid) -> Option<Oid> {
-        self.repo.find_commit(commit).ok()?.parent_id(0).ok()
+        self.repo
+            .find_commit(commit)
+            .ok()?
+            .parent_ids()
+            .next()
+            .map(gix::Id::detach)
     }
 
     /// The default branch: `configured`, else `origin/HEAD`, else main/master (remote first).
@@ -116,9 +143,10 @@ impl Git {
             candidates.push(name.to_string());
         }
         candidates.extend(extra.iter().cloned());
-        if let Ok(reference) = self.repo.find_reference("refs/remotes/origin/HEAD")
-            && let Ok(Some(target)) = reference.symbolic_target()
+        if let Ok(Some(reference)) = self.repo.try_find_reference("refs/remotes/origin/HEAD")
+            && let gix::refs::TargetRef::Symbolic(target) = reference.target()
         {
+            let target = target.as_bstr().to_str_lossy();
             candidates.push(target.trim_start_matches("refs/remotes/").to_string());
         }
         for name in ["origin/main", "origin/master", "main", "master"] {
@@ -130,7 +158,9 @@ impl Git {
     }
 
     /// Paths (old and new side, `/`-separated) that differ between two commits.
-    /// Identical subtrees are skipped by id, so the cost follows the size of the change.
+    /// gitoxide's tree diff walks both trees side by side, as `git diff-tree -r`
+    /// does, and skips identical subtrees by id, so the cost follows the size of
+    /// the change, not of the repository.
     pub fn changed_paths(&self, base: Oid, head: Oid) -> Result<Vec<String>, GitError> {
         let tree = |oid: Oid| {
             self.repo
@@ -139,83 +169,66 @@ impl Git {
                 .map_err(failed("reading a commit's tree"))
         };
         let (base_tree, head_tree) = (tree(base)?, tree(head)?);
-        let mut paths = Vec::new();
-        self.diff_trees(Some(&base_tree), Some(&head_tree), "", &mut paths)?;
+        let mut recorder = gix::diff::tree::Recorder::default();
+        gix::diff::tree(
+            gix::objs::TreeRefIter::from_bytes(&base_tree.data, self.repo.object_hash()),
+            gix::objs::TreeRefIter::from_bytes(&head_tree.data, self.repo.object_hash()),
+            gix::diff::tree::State::default(),
+            &self.repo.objects,
+            &mut recorder,
+        )
+        .map_err(|e| GitError::Failed {
+            doing: "comparing two trees".into(),
+            message: e.to_string(),
+        })?;
+        let mut paths: Vec<String> = recorder
+            .records
+            .into_iter()
+            .filter_map(|change| {
+                // A folder is named through the files below it; a file, symlink
+                // or submodule on either side is a change (also a file that
+                // became a folder).
+                let (modes, path) = match change {
+                    Change::Addition {
+                        entry_mode, path, ..
+                    }
+                    | Change::Deletion {
+                        entry_mode, path, ..
+                    } => ([entry_mode, entry_mode], path),
+                    Change::Modification {
+                        previous_entry_mode,
+                        entry_mode,
+                        path,
+                        ..
+                    } => ([previous_entry_mode, entry_mode], path),
+                };
+                let not_tree = |m: &EntryMode| !m.is_tree();
+                modes
+                    .iter()
+                    .any(not_tree)
+                    .then(|| path.to_str_lossy().into_owned())
+            })
+            .collect();
         paths.sort();
         paths.dedup();
         Ok(paths)
     }
 
-    /// Walks two trees side by side, as `git diff-tree -r` does. Not libgit2's
-    /// `diff_tree_to_tree`: its iterator reads every subtree of both sides even
-    /// when their ids are equal, which made the cost follow the size of the repo
-    /// (2,000 projects: ~8,000 tree reads for a one-file change; see BENCHMARKS.md).
-    fn diff_trees(
-        &self,
-        old: Option<&Tree>,
-        new: Option<&Tree>,
-        prefix: &str,
-        out: &mut Vec<String>,
-    ) -> Result<(), GitError> {
-        type Sides<'t> = (Option<TreeEntry<'t>>, Option<TreeEntry<'t>>);
-        let mut by_name: BTreeMap<Vec<u8>, Sides> = BTreeMap::new();
-        for entry in old.into_iter().flat_map(Tree::iter) {
-            let name = entry.name_bytes().to_vec();
-            by_name.entry(name).or_default().0 = Some(entry);
-        }
-        for entry in new.into_iter().flat_map(Tree::iter) {
-            let name = entry.name_bytes().to_vec();
-            by_name.entry(name).or_default().1 = Some(entry);
-        }
-        let is_tree = |e: &Option<TreeEntry>| {
-            e.as_ref()
-                .is_some_and(|e| e.kind() == Some(ObjectType::Tree))
-        };
-        for (name, (a, b)) in by_name {
-            if let (Some(a), Some(b)) = (&a, &b)
-                && a.id() == b.id()
-                && a.filemode() == b.filemode()
-            {
-                continue;
-            }
-            let path = format!("{prefix}{}", String::from_utf8_lossy(&name));
-            let subtree = |e: &Option<TreeEntry>| match e {
-                Some(e) if e.kind() == Some(ObjectType::Tree) => self
-                    .repo
-                    .find_tree(e.id())
-                    .map(Some)
-                    .map_err(failed("reading a tree")),
-                _ => Ok(None),
-            };
-            if is_tree(&a) || is_tree(&b) {
-                let (ta, tb) = (subtree(&a)?, subtree(&b)?);
-                self.diff_trees(ta.as_ref(), tb.as_ref(), &format!("{path}/"), out)?;
-            }
-            // A file, symlink or submodule on either side (also a file that became a folder).
-            if a.is_some() && !is_tree(&a) || b.is_some() && !is_tree(&b) {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-
-    /// Fetches the missing history of a shallow clone from `origin`.
+    /// Fetches the missing history of a shallow clone from `origin`, with the
+    /// repository's own git configuration (e.g. the `http.extraHeader` that
+    /// actions/checkout sets) and monoarch's deadlines.
     pub fn deepen(&self) -> Result<(), GitError> {
-        let mut remote = self
-            .repo
-            .find_remote("origin")
-            .map_err(failed("finding remote `origin` to deepen the clone"))?;
-        let mut options = git2::FetchOptions::new();
-        // libgit2's GIT_FETCH_DEPTH_UNSHALLOW.
-        options.depth(i32::MAX);
-        remote
-            .fetch::<&str>(&[], Some(&mut options), None)
-            .map_err(failed("fetching the full history from `origin`"))
+        remote::deepen(&self.root, &self.limits).map_err(|e| GitError::Failed {
+            doing: "fetching the full history from `origin`".into(),
+            message: e.to_string(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::process::Command;
+
     use super::*;
 
     #[test]
@@ -227,35 +240,39 @@ mod tests {
         assert!(err.to_string().contains("pass --repo"), "{err}");
     }
 
-    /// Commits the work tree of `repo` as it is (additions, changes, deletions, modes).
-    fn commit_all(repo: &Repository, parent: Option<Oid>) -> Oid {
-        let mut index = repo.index().expect("index");
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .expect("add all");
-        index.update_all(["*"], None).expect("record deletions");
-        index.write().expect("write index");
-        let tree = repo
-            .find_tree(index.write_tree().expect("write tree"))
-            .expect("tree");
-        let sig = git2::Signature::now("t", "t@example.invalid").expect("signature");
-        let parents: Vec<git2::Commit> = parent
-            .map(|p| repo.find_commit(p).expect("parent"))
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit> = parents.iter().collect();
-        repo.commit(None, &sig, &sig, "c", &tree, &parents)
-            .expect("commit")
+    fn git(root: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(root)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("run git (install git)");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
-    /// The pruned walk names what libgit2's full diff names: edits deep and
-    /// shallow, a deleted folder, a file turned folder, a mode change, a symlink.
+    /// Commits the work tree as it is (additions, changes, deletions, modes).
+    fn commit_all(root: &Path, message: &str) -> Oid {
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "--allow-empty", "-m", message]);
+        Oid::from_hex(git(root, &["rev-parse", "HEAD"]).as_bytes()).expect("sha")
+    }
+
+    /// The walk names what `git diff --name-only --no-renames` names: edits deep
+    /// and shallow, a deleted folder, a file turned folder, a mode change, a symlink.
     #[test]
-    fn changed_paths_match_a_full_tree_diff() {
+    fn changed_paths_match_git_diff() {
         use std::os::unix::fs::{PermissionsExt, symlink};
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
-        let repo = Repository::init(root).expect("init");
+        git(root, &["init", "-q", "-b", "main"]);
         let write = |path: &str, text: &str| {
             let path = root.join(path);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -267,7 +284,7 @@ mod tests {
         write("d", "a file, later a folder");
         write("e.sh", "echo");
         write("same/dir/f.txt", "untouched");
-        let base = commit_all(&repo, None);
+        let base = commit_all(root, "base");
 
         write("a/change.txt", "changed");
         write("b/sub/deep.txt", "changed");
@@ -278,10 +295,10 @@ mod tests {
             .expect("chmod");
         write("new/n.txt", "added");
         symlink("a/keep.txt", root.join("link")).expect("symlink");
-        let head = commit_all(&repo, Some(base));
+        let head = commit_all(root, "head");
 
-        let git = Git::discover(root).expect("open");
-        let walked = git.changed_paths(base, head).expect("changed paths");
+        let repo = Git::discover(root).expect("open");
+        let walked = repo.changed_paths(base, head).expect("changed paths");
         let expected = [
             "a/change.txt",
             "b/sub/deep.txt",
@@ -293,19 +310,49 @@ mod tests {
             "new/n.txt",
         ];
         assert_eq!(walked, expected);
+        let by_git = git(
+            root,
+            &[
+                "diff",
+                "--name-only",
+                "--no-renames",
+                &base.to_string(),
+                &head.to_string(),
+            ],
+        );
+        let mut by_git: Vec<&str> = by_git.lines().collect();
+        by_git.sort_unstable();
+        assert_eq!(walked, by_git);
+    }
 
-        let tree = |oid: Oid| repo.find_commit(oid).and_then(|c| c.tree()).expect("tree");
-        let diff = repo
-            .diff_tree_to_tree(Some(&tree(base)), Some(&tree(head)), None)
-            .expect("libgit2 diff");
-        let mut full: Vec<String> = diff
-            .deltas()
-            .flat_map(|d| [d.old_file().path(), d.new_file().path()])
-            .flatten()
-            .filter_map(|p| p.to_str().map(str::to_string))
-            .collect();
-        full.sort();
-        full.dedup();
-        assert_eq!(walked, full);
+    /// Merge base, ancestry, first parent and name resolution on a small fork.
+    #[test]
+    fn history_questions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        let c1 = commit_all(root, "c1");
+        let c2 = commit_all(root, "c2");
+        git(root, &["checkout", "-q", "-b", "feature"]);
+        let f1 = commit_all(root, "f1");
+        git(root, &["checkout", "-q", "main"]);
+        let c3 = commit_all(root, "c3");
+        git(root, &["tag", "-a", "v1", "-m", "annotated"]);
+        let repo = Git::discover(root).expect("open");
+        assert_eq!(repo.merge_base(f1, c3), Some(c2));
+        assert!(repo.is_ancestor(c1, f1));
+        assert!(!repo.is_ancestor(f1, c3));
+        assert_eq!(repo.first_parent(c2), Some(c1));
+        assert_eq!(repo.first_parent(c1), None);
+        assert_eq!(repo.resolve("v1"), Some(c3), "an annotated tag peels");
+        assert_eq!(repo.resolve("feature"), Some(f1));
+        assert_eq!(repo.resolve(&c1.to_string()[..10]), Some(c1));
+        assert_eq!(repo.resolve("no-such-branch"), None);
+        assert_eq!(repo.head().expect("head"), c3);
+        assert_eq!(
+            repo.default_branch(None, &[]).map(|(n, _)| n),
+            Some("main".to_string())
+        );
+        assert!(!repo.is_shallow());
     }
 }

@@ -46,10 +46,22 @@ impl Registry {
         } else {
             "https"
         };
+        let roots = crate::tls::extra_roots(env.get(crate::tls::CA_FILE_VAR)).map_err(|e| {
+            RegistryError::Client {
+                host: host.to_string(),
+                message: e.to_string(),
+            }
+        })?;
         tracing::debug!(host, credentials = %credentials.describe(), "registry client");
         Ok(Registry {
             host: host.to_string(),
-            transport: Transport::new(host, format!("{scheme}://{host}"), credentials, retry)?,
+            transport: Transport::new(
+                host,
+                format!("{scheme}://{host}"),
+                credentials,
+                retry,
+                roots,
+            )?,
         })
     }
 

@@ -68,10 +68,13 @@ impl Transport {
         base: String,
         credentials: Credentials,
         retry: RetryPolicy,
+        roots: Vec<reqwest::Certificate>,
     ) -> Result<Transport, RegistryError> {
+        crate::tls::install_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10).min(retry.attempt_timeout))
             .user_agent(concat!("monoarch/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(roots)
             .build()
             .map_err(|e| RegistryError::Client {
                 host: host.to_string(),

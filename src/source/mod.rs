@@ -1,19 +1,20 @@
-//! Fetching an upstream at exactly its ref with git2 (shallow where the server allows).
+//! Fetching an upstream at exactly its ref (gitoxide; shallow where the server allows).
 
 mod auth;
+mod checkout;
 mod refs;
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
-use git2::{Direction, FetchOptions, RemoteCallbacks, Repository};
 use thiserror::Error;
 
-use crate::contract::{Plan, Upstream};
+use crate::contract::{Plan, Trigger, Upstream};
 use crate::env::Env;
+use crate::git::remote::{self, Access, NetError};
 
-pub use auth::{redact_url, token_for};
+pub use auth::{Trust, access_for, has_password, redact_url, token_for};
 pub use refs::{Wanted, is_full_sha, match_ref};
 
 #[derive(Debug, Error)]
@@ -60,6 +61,7 @@ pub struct Fetched {
 
 /// Where the fetched ref lands in the work repository.
 const LOCAL_REF: &str = "refs/monoarch/source";
+const ONE: NonZeroU32 = NonZeroU32::MIN;
 
 /// Fetches `upstream` into `dest` (emptied first) and checks out exactly the
 /// wanted commit: `upstream.commit` when the plan resolved it, else the ref.
@@ -75,18 +77,20 @@ pub fn fetch(
         path: dest.to_path_buf(),
         message: e.to_string(),
     };
+    let access = access_for(&upstream.repo, env, Trust::Repository)
+        .map_err(|e| remote_error(project, upstream, "fetch", &e, env, Trust::Repository))?;
     let wanted = match &upstream.commit {
         None if is_full_sha(&upstream.git_ref) => {
             Wanted::Commit(upstream.git_ref.to_ascii_lowercase())
         }
-        None => resolve_one(project, upstream, env)?,
+        None => resolve_one(project, upstream, &access, env)?,
         Some(planned) if is_full_sha(&upstream.git_ref) => {
             Wanted::Commit(planned.to_ascii_lowercase())
         }
         // Pinned by `plan --resolve-refs`: while the ref still points at the
         // planned commit, fetch the ref (shallow works on every server);
         // once it has moved, fetch the planned commit itself.
-        Some(planned) => match resolve_one(project, upstream, env) {
+        Some(planned) => match resolve_one(project, upstream, &access, env) {
             Ok(found) if found.commit().eq_ignore_ascii_case(planned) => found,
             _ => Wanted::Commit(planned.to_ascii_lowercase()),
         },
@@ -95,45 +99,45 @@ pub fn fetch(
         std::fs::remove_dir_all(dest).map_err(|e| local(&e))?;
     }
     std::fs::create_dir_all(dest).map_err(|e| local(&e))?;
-    let repo = Repository::init(dest).map_err(|e| local(&e))?;
+    remote::init_work_repo(dest, &access).map_err(|e| local(&e))?;
     let source = match &wanted {
         Wanted::Ref { name, .. } => name.clone(),
         Wanted::Commit(sha) => sha.clone(),
     };
-    let refspec = format!("+{source}:{LOCAL_REF}");
     let mut shallow = true;
-    if let Err(first) = fetch_refspecs(&repo, upstream, &[refspec.as_str()], 1, env) {
-        let Wanted::Commit(_) = wanted else {
+    let exact = [format!("+{source}:{LOCAL_REF}")];
+    if let Err(first) = remote::fetch(dest, &upstream.repo, &exact, Some(ONE), &access) {
+        let (Wanted::Commit(_), NetError::Failed { .. }) = (&wanted, &first) else {
             return Err(remote_error(
-                project, &repo_name, "fetch", &first, upstream, env,
+                project,
+                upstream,
+                "fetch",
+                &first,
+                env,
+                Trust::Repository,
             ));
         };
-        // Many servers refuse a want for an unadvertised sha; fetch every
+        // Some servers refuse a want for an unadvertised sha; fetch every
         // branch and tag in full and look for the commit there.
         tracing::info!(
             "{project}: the server refused a shallow fetch by sha; fetching all branches and tags"
         );
         shallow = false;
-        fetch_refspecs(
-            &repo,
-            upstream,
-            &[
-                "+refs/heads/*:refs/monoarch/heads/*",
-                "+refs/tags/*:refs/monoarch/tags/*",
-            ],
-            0,
-            env,
-        )
-        .map_err(|e| remote_error(project, &repo_name, "fetch", &e, upstream, env))?;
+        let everything = [
+            "+refs/heads/*:refs/monoarch/heads/*".to_string(),
+            "+refs/tags/*:refs/monoarch/tags/*".to_string(),
+        ];
+        remote::fetch(dest, &upstream.repo, &everything, None, &access)
+            .map_err(|e| remote_error(project, upstream, "fetch", &e, env, Trust::Repository))?;
     }
-    let commit = peel_commit(&repo, &wanted).ok_or_else(|| SourceError::CommitNotFound {
-        project: project.to_string(),
-        repo: repo_name.clone(),
-        commit: wanted.commit().to_string(),
+    let commit = checkout::peel_commit(dest, &wanted, LOCAL_REF).ok_or_else(|| {
+        SourceError::CommitNotFound {
+            project: project.to_string(),
+            repo: repo_name.clone(),
+            commit: wanted.commit().to_string(),
+        }
     })?;
-    repo.set_head_detached(commit).map_err(|e| local(&e))?;
-    repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
-        .map_err(|e| local(&e))?;
+    checkout::checkout(dest, commit).map_err(|e| local(&e))?;
     Ok(Fetched {
         root: dest.to_path_buf(),
         commit: commit.to_string(),
@@ -141,117 +145,101 @@ pub fn fetch(
     })
 }
 
-/// The commit the fetched ref (or the wanted sha) peels to, if it arrived.
-fn peel_commit(repo: &Repository, wanted: &Wanted) -> Option<git2::Oid> {
-    let object = match wanted {
-        Wanted::Ref { .. } => repo.revparse_single(LOCAL_REF).ok()?,
-        Wanted::Commit(sha) => repo.revparse_single(sha).ok()?,
-    };
-    object.peel_to_commit().ok().map(|c| c.id())
-}
-
-fn fetch_refspecs(
-    repo: &Repository,
-    upstream: &Upstream,
-    refspecs: &[&str],
-    depth: i32,
-    env: &Env,
-) -> Result<(), git2::Error> {
-    let tries = Cell::new(0);
-    let mut remote = repo.remote_anonymous(&upstream.repo)?;
-    let mut options = FetchOptions::new();
-    options.remote_callbacks(callbacks(&upstream.repo, env, &tries));
-    options.download_tags(git2::AutotagOption::None);
-    if depth > 0 {
-        options.depth(depth);
-    }
-    remote.fetch(refspecs, Some(&mut options), None)
-}
-
 /// Lists the remote's refs and finds the configured one.
-fn resolve_one(project: &str, upstream: &Upstream, env: &Env) -> Result<Wanted, SourceError> {
-    let repo_name = redact_url(&upstream.repo);
-    let advertised = list_remote(&upstream.repo, env)
-        .map_err(|e| remote_error(project, &repo_name, "list the refs of", &e, upstream, env))?;
+fn resolve_one(
+    project: &str,
+    upstream: &Upstream,
+    access: &Access,
+    env: &Env,
+) -> Result<Wanted, SourceError> {
+    let advertised = remote::list_refs(&upstream.repo, access).map_err(|e| {
+        remote_error(
+            project,
+            upstream,
+            "list the refs of",
+            &e,
+            env,
+            Trust::Repository,
+        )
+    })?;
     match_ref(&upstream.git_ref, &advertised).ok_or_else(|| SourceError::RefNotFound {
         project: project.to_string(),
-        repo: repo_name,
+        repo: redact_url(&upstream.repo),
         reference: upstream.git_ref.clone(),
         hint: refs::not_found_hint(&upstream.git_ref, &advertised),
     })
 }
 
-/// `git ls-remote`: every advertised `(ref name, oid)`.
-pub fn list_remote(url: &str, env: &Env) -> Result<Vec<(String, String)>, git2::Error> {
-    let mut remote = git2::Remote::create_detached(url)?;
-    let tries = Cell::new(0);
-    let connection =
-        remote.connect_auth(Direction::Fetch, Some(callbacks(url, env, &tries)), None)?;
-    Ok(connection
-        .list()?
-        .iter()
-        .map(|head| (head.name().to_string(), head.oid().to_string()))
-        .collect())
-}
-
-/// Credentials from the environment, offered once: libgit2 asks again after a
-/// refusal, and a second identical answer would loop forever.
-fn callbacks<'a>(url: &str, env: &Env, tries: &'a Cell<u32>) -> RemoteCallbacks<'a> {
-    let token = token_for(url, env);
-    let mut callbacks = RemoteCallbacks::new();
-    callbacks.credentials(move |_url, username, allowed| {
-        tries.set(tries.get() + 1);
-        if tries.get() > 1 {
-            return Err(git2::Error::from_str("authentication failed"));
-        }
-        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
-            && let Some(token) = &token
-        {
-            return git2::Cred::userpass_plaintext(&token.username, &token.secret);
-        }
-        if allowed.contains(git2::CredentialType::SSH_KEY) {
-            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
-        }
-        Err(git2::Error::from_str("credentials required"))
-    });
-    callbacks
-}
-
 fn remote_error(
     project: &str,
-    repo: &str,
-    action: &'static str,
-    error: &git2::Error,
     upstream: &Upstream,
+    action: &'static str,
+    error: &NetError,
     env: &Env,
+    trust: Trust,
 ) -> SourceError {
-    let mut message = error.message().to_string();
-    let token = token_for(&upstream.repo, env);
-    if let Some(token) = &token {
-        // libgit2 messages should never echo a password, but make sure.
+    let mut message = error.to_string();
+    // Never echo a secret, whatever the transport said.
+    if let Some(token) = token_for(&upstream.repo, env) {
         message = message.replace(&token.secret, "***");
     }
-    let http_refusal =
-        matches!(
-            error.class(),
-            git2::ErrorClass::Http | git2::ErrorClass::Net
-        ) && (message.contains("401") || message.contains("403") || message.contains("auth"));
-    let auth_failed =
-        http_refusal || message.contains("credentials") || message.contains("authentication");
-    let certificate =
-        error.code() == git2::ErrorCode::Certificate || error.class() == git2::ErrorClass::Ssl;
-    let hint = match (auth_failed, &token) {
-        _ if certificate => "the server's TLS certificate is not trusted here; install its CA, or point SSL_CERT_FILE at it".to_string(),
-        (true, Some(token)) => format!(
-            "the token from ${} was refused; check that it may read this repository",
-            token.var
+    if let Some((_, rest)) = upstream.repo.split_once("://")
+        && let Some((userinfo, _)) = rest
+            .split(['/', '?', '#'])
+            .next()
+            .and_then(|a| a.rsplit_once('@'))
+    {
+        message = message.replace(userinfo, "***");
+    }
+    let ssh = crate::git::ssh::is_ssh_url(&upstream.repo);
+    let hint = match error {
+        NetError::Setting { .. } => "fix the setting and rerun".to_string(),
+        NetError::TimedOut { .. } => format!(
+            "check that the job can reach the upstream; raise ${} (seconds) for a slow server",
+            remote::TIMEOUT_VAR
         ),
-        (true, None) => "a private upstream needs a token: set MONOARCH_GIT_TOKEN (or run with CI_JOB_TOKEN on GitLab, GITHUB_TOKEN on GitHub)".to_string(),
-        (false, _) => "check the URL and the network; the job needs to reach the upstream".to_string(),
+        NetError::Failed { auth_asked, .. } if ssh => {
+            if *auth_asked {
+                // gitoxide reports ssh's "Permission denied" as a credential request.
+                message = "the SSH server refused every key offered (Permission denied)".into();
+            }
+            format!(
+                "for SSH, the host key must be in known_hosts (${}, else ~/.ssh/known_hosts; e.g. `ssh-keyscan -p PORT HOST`) and an authorized key in the SSH agent or ${}",
+                crate::git::ssh::KNOWN_HOSTS_VAR,
+                crate::git::ssh::KEY_VAR
+            )
+        }
+        NetError::Failed { untrusted: true, .. } => format!(
+            "the server's TLS certificate is not trusted here; point ${} at a PEM file with its CA",
+            crate::tls::CA_FILE_VAR
+        ),
+        NetError::Failed { auth_refused: true, .. } => match token_for(&upstream.repo, env) {
+            Some(token) => format!(
+                "the token from ${} was refused; check that it may read this repository",
+                token.var
+            ),
+            None => "the credentials were refused; check that they may read this repository".to_string(),
+        },
+        NetError::Failed {
+            auth_asked: true, ..
+        } if trust == Trust::PullRequest && !env.is_true(auth::PULL_REQUEST_VAR) => format!(
+            "on a pull or merge request the upstream URLs are the request's, so no credential is offered; set {}=true to allow it",
+            auth::PULL_REQUEST_VAR
+        ),
+        NetError::Failed { auth_asked: true, .. } => auth::withheld(&upstream.repo, env).unwrap_or_else(|| {
+            format!(
+                "a private upstream needs a token over https: set {} and {}=<host> (or run with CI_JOB_TOKEN on GitLab, GITHUB_TOKEN on GitHub)",
+                auth::TOKEN_VAR,
+                auth::TOKEN_HOST_VAR
+            )
+        }),
+        NetError::Failed { .. } => {
+            "check the URL and the network; the job needs to reach the upstream".to_string()
+        }
     };
     SourceError::Remote {
         project: project.to_string(),
-        repo: repo.to_string(),
+        repo: redact_url(&upstream.repo),
         action,
         message,
         hint,
@@ -260,9 +248,15 @@ fn remote_error(
 
 /// `monoarch plan --resolve-refs`: fills `Upstream.commit` of every project
 /// whose upstream ref is not resolved yet, so every architecture builds the
-/// same commit. Each distinct upstream is listed once. Returns how many refs
+/// same commit. Each distinct upstream is listed once. On a pull or merge
+/// request the URLs are the request's, so no credential is offered unless
+/// `MONOARCH_GIT_CREDENTIALS_ON_PULL_REQUESTS=true`. Returns how many refs
 /// were resolved.
 pub fn resolve_refs(plan: &mut Plan, env: &Env) -> Result<usize, SourceError> {
+    let trust = match plan.selection.trigger {
+        Trigger::PullRequest | Trigger::MergeRequest => Trust::PullRequest,
+        _ => Trust::Repository,
+    };
     let mut listings: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     let mut resolved = 0;
     for project in &mut plan.projects {
@@ -278,16 +272,11 @@ pub fn resolve_refs(plan: &mut Plan, env: &Env) -> Result<usize, SourceError> {
             continue;
         }
         if !listings.contains_key(&upstream.repo) {
-            let listed = list_remote(&upstream.repo, env).map_err(|e| {
-                remote_error(
-                    &project.name,
-                    &redact_url(&upstream.repo),
-                    "list the refs of",
-                    &e,
-                    upstream,
-                    env,
-                )
-            })?;
+            let listed = access_for(&upstream.repo, env, trust)
+                .and_then(|access| remote::list_refs(&upstream.repo, &access))
+                .map_err(|e| {
+                    remote_error(&project.name, upstream, "list the refs of", &e, env, trust)
+                })?;
             listings.insert(upstream.repo.clone(), listed);
         }
         let advertised = listings

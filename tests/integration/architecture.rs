@@ -9,7 +9,7 @@ use std::path::Path;
 /// reaches a later one (matrix, build and manifest are siblings).
 const LAYERS: &[&[&str]] = &[
     // Contracts and facts every layer may use.
-    &["contract", "env"],
+    &["contract", "env", "tls"],
     // Inputs and the narrow I/O layers.
     &["ci", "config", "git", "registry"],
     &["source", "store"],

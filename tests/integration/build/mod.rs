@@ -1,10 +1,13 @@
 //! `monoarch build` and its source fetch, on real git daemons, buildah and a real registry.
 
 mod auth_files;
+mod credentials;
+mod deadlines;
 mod failures;
 mod fetch;
 mod images;
 mod pipeline;
+mod ssh;
 
 use std::path::Path;
 

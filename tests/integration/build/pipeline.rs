@@ -151,8 +151,9 @@ fn a_private_upstream_over_https_is_built_with_a_token() {
             "--insecure-registry",
             &host,
         ])
-        .env("SSL_CERT_FILE", server.ca_file())
+        .env("MONOARCH_CA_FILE", server.ca_file())
         .env("MONOARCH_GIT_TOKEN", TOKEN)
+        .env("MONOARCH_GIT_TOKEN_HOST", server.authority())
         .env("MONOARCH_GIT_USERNAME", "x-access-token")
         .run()
         .success();
@@ -176,6 +177,7 @@ fn a_private_upstream_over_https_is_built_with_a_token() {
             &host,
         ])
         .env("MONOARCH_GIT_TOKEN", TOKEN)
+        .env("MONOARCH_GIT_TOKEN_HOST", server.authority())
         .run()
         .expect_code(monoarch::exit_code::SOURCE);
     assert!(
@@ -185,7 +187,8 @@ fn a_private_upstream_over_https_is_built_with_a_token() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("TLS certificate is not trusted"),
+        run.stderr
+            .contains("TLS certificate is not trusted here; point $MONOARCH_CA_FILE"),
         "{}",
         run.stderr
     );

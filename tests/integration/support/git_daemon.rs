@@ -75,8 +75,8 @@ impl GitDaemon {
     }
 }
 
-/// True once the daemon accepts connections; false if it died or took too long.
-fn wait_ready(child: &mut Child, port: u16) -> bool {
+/// True once the server `child` accepts connections on `port`; false if it died or took too long.
+pub fn wait_ready(child: &mut Child, port: u16) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {

@@ -1,6 +1,7 @@
 //! A real smart-HTTP git server (`git http-backend`) on 127.0.0.1 that demands
 //! basic auth, like a private upstream. A small Python front end does the
-//! HTTP and the password check; git itself serves the repositories.
+//! HTTP and the password check, and records the `Authorization` header of every
+//! request (so tests can see where a token went); git itself serves the repositories.
 
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use super::git_repo::{GitRepo, run_git};
+use super::git_repo::GitRepo;
 use super::registry::free_port;
 
 const SERVER: &str = r#"
@@ -38,7 +39,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self.body()
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
-        if self.headers.get("Authorization") != expected:
+        with open(os.path.join(root, "authorization.log"), "a") as log:
+            log.write((self.headers.get("Authorization") or "-") + "\n")
+        if os.environ.get("PUBLIC") != "1" and self.headers.get("Authorization") != expected:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="private"')
             self.send_header("Content-Length", "0")
@@ -49,7 +52,7 @@ class Handler(BaseHTTPRequestHandler):
                    PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD=self.command,
                    CONTENT_TYPE=self.headers.get("Content-Type", ""),
                    CONTENT_LENGTH=str(len(body)), REMOTE_USER=user, REMOTE_ADDR="127.0.0.1",
-                   GIT_PROTOCOL=self.headers.get("Git-Protocol", ""))
+                   GIT_PROTOCOL="" if os.environ.get("V0") == "1" else self.headers.get("Git-Protocol", ""))
         out = subprocess.run(["git", "http-backend"], input=body, env=env,
                              capture_output=True).stdout
         head, _, payload = out.partition(b"\r\n\r\n")
@@ -85,35 +88,123 @@ pub struct GitHttp {
     tls: bool,
 }
 
+/// How the server behaves beyond serving git.
+#[derive(Clone, Copy, Default)]
+struct Mode {
+    tls: bool,
+    /// No password needed.
+    public: bool,
+    /// Protocol v0 only (the client's `Git-Protocol` header is dropped): stock
+    /// git then refuses a "want" for an unadvertised sha.
+    v0: bool,
+}
+
 impl GitHttp {
     /// Starts a server that accepts only `user` / `password`.
     pub fn start(user: &str, password: &str) -> GitHttp {
-        GitHttp::launch(user, password, false)
+        GitHttp::launch(user, password, Mode::default())
     }
 
-    /// The same over HTTPS with a self-signed certificate for 127.0.0.1;
-    /// clients trust it through [`GitHttp::ca_file`] (e.g. `SSL_CERT_FILE`).
+    /// A public server (no password) that speaks only protocol v0.
+    pub fn start_public_v0() -> GitHttp {
+        let mode = Mode {
+            public: true,
+            v0: true,
+            ..Mode::default()
+        };
+        GitHttp::launch("-", "-", mode)
+    }
+
+    /// The same over HTTPS with a certificate for 127.0.0.1 from a private CA;
+    /// clients trust it through [`GitHttp::ca_file`] (`MONOARCH_CA_FILE`).
     pub fn start_tls(user: &str, password: &str) -> GitHttp {
         crate::support::tools::require("openssl");
-        GitHttp::launch(user, password, true)
+        let mode = Mode {
+            tls: true,
+            ..Mode::default()
+        };
+        GitHttp::launch(user, password, mode)
     }
 
-    /// The certificate to trust for a TLS server.
+    /// The private CA that signed a TLS server's certificate.
     pub fn ca_file(&self) -> std::path::PathBuf {
-        self.root.path().join("cert.pem")
+        self.root.path().join("ca.pem")
     }
 
-    fn launch(user: &str, password: &str, tls: bool) -> GitHttp {
+    fn launch(user: &str, password: &str, mode: Mode) -> GitHttp {
+        let tls = mode.tls;
         crate::support::tools::require("python3");
         crate::support::tools::require("git");
         let root = tempfile::tempdir().expect("temp dir for git http");
         let script = root.path().join("server.py");
         std::fs::write(&script, SERVER).expect("write server script");
-        let (cert, key) = if tls {
-            crate::support::tls::self_signed(root.path())
-        } else {
-            (root.path().join("cert.pem"), root.path().join("key.pem"))
-        };
+        let (cert, key) = (root.path().join("cert.pem"), root.path().join("key.pem"));
+        if tls {
+            // A private CA and a server certificate it signed (rustls, like
+            // browsers, refuses a CA certificate used as the server's own).
+            let dir = root.path();
+            let openssl = |args: &[&str]| {
+                let out = Command::new("openssl")
+                    .args(args)
+                    .current_dir(dir)
+                    .output()
+                    .expect("run openssl");
+                assert!(
+                    out.status.success(),
+                    "openssl {args:?} failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            openssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=monoarch test CA",
+                "-keyout",
+                "ca-key.pem",
+                "-out",
+                "ca.pem",
+            ]);
+            openssl(&[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.csr",
+            ]);
+            std::fs::write(
+                dir.join("server.ext"),
+                "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+            )
+            .expect("write extensions");
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca-key.pem",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "server.ext",
+                "-out",
+                "cert.pem",
+            ]);
+        }
         for _ in 0..5 {
             let port = free_port();
             let mut child = Command::new("python3")
@@ -126,6 +217,8 @@ impl GitHttp {
                 } else {
                     vec![]
                 })
+                .env("PUBLIC", if mode.public { "1" } else { "0" })
+                .env("V0", if mode.v0 { "1" } else { "0" })
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -151,16 +244,24 @@ impl GitHttp {
         panic!("git http server did not start in 5 tries");
     }
 
+    /// The `Authorization` header of every request so far, in order (`-` when
+    /// there was none).
+    pub fn authorizations(&self) -> Vec<String> {
+        std::fs::read_to_string(self.root.path().join("authorization.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// `host:port` of the server, e.g. for `MONOARCH_GIT_TOKEN_HOST`.
+    pub fn authority(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
     /// Publishes `repo` as `<name>.git`; returns its `http://` URL.
     pub fn publish(&self, repo: &GitRepo, name: &str) -> String {
-        let bare = self.root.path().join(format!("{name}.git"));
-        if !bare.exists() {
-            run_git(
-                self.root.path(),
-                &["init", "-q", "--bare", &format!("{name}.git")],
-            );
-        }
-        repo.git(&["push", "-q", "--mirror", &bare.display().to_string()]);
+        repo.mirror_to(self.root.path(), name);
         let scheme = if self.tls { "https" } else { "http" };
         format!("{scheme}://127.0.0.1:{}/{name}.git", self.port)
     }

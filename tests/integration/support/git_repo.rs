@@ -65,6 +65,17 @@ impl GitRepo {
     pub fn join(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
+
+    /// Mirrors every branch and tag to the bare repository `<base>/<name>.git`
+    /// (created when missing), as a test server serves it; returns its path.
+    pub fn mirror_to(&self, base: &Path, name: &str) -> PathBuf {
+        let bare = base.join(format!("{name}.git"));
+        if !bare.exists() {
+            run_git(base, &["init", "-q", "--bare", &format!("{name}.git")]);
+        }
+        self.git(&["push", "-q", "--mirror", &bare.display().to_string()]);
+        bare
+    }
 }
 
 pub fn run_git(dir: &Path, args: &[&str]) -> String {

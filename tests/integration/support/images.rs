@@ -31,6 +31,8 @@ pub struct Pusher {
 
 impl Pusher {
     pub fn new(host: &str, auth: Option<&(String, String)>) -> Pusher {
+        // oci-client uses reqwest without a built-in crypto provider, like monoarch.
+        monoarch::tls::install_provider();
         let client = Client::new(ClientConfig {
             protocol: ClientProtocol::Http,
             ..Default::default()

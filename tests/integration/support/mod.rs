@@ -15,6 +15,7 @@ pub mod plans;
 pub mod registry;
 pub mod release_server;
 pub mod skopeo;
+pub mod sshd;
 pub mod tekton;
 pub mod tls;
 pub mod tools;
