@@ -33,14 +33,7 @@ fn manifest_with_helper(w: &World, dir: &Path, script: &str) -> Run {
     let plan = plans::write(dir, &plans::plan(&host, vec![project]));
     manifest_command(dir, &plan, &host, &[])
         .env("DOCKER_CONFIG", &docker)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
+        .env("PATH", super::auth::path_with(dir))
         .run()
 }
 
