@@ -42,6 +42,9 @@ pub mod cli;
 mod commands;
 pub mod logging;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use commands::Error;
 pub use contract::exit_code;
 

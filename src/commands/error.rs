@@ -71,7 +71,7 @@ impl Error {
             Error::PlanFile(_) => INVALID_PLAN,
             Error::MakePlan(MakePlanError::Git(e)) => git_code(e),
             Error::MakePlan(MakePlanError::Config(_)) | Error::Invalid(_) => INVALID_CONFIG,
-            Error::MakePlan(MakePlanError::UnknownProjects(_)) => USAGE,
+            Error::MakePlan(MakePlanError::Usage(_)) => USAGE,
             Error::Matrix(
                 MatrixError::NoGithubRunner { .. }
                 | MatrixError::TooFewJobs { .. }

@@ -64,9 +64,9 @@ pub fn read_record(
     arch: &str,
 ) -> Result<Option<BuildRecord>, RecordError> {
     let path = dir.join(BuildRecord::file_name(project, arch));
-    let text = match std::fs::read_to_string(&path) {
+    let text = match super::limits::read_capped(&path, super::limits::RECORD_CAP) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => {
             return Err(RecordError::Read {
                 path,

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::build::paths::{self, Kind};
+use crate::contract::limits::{DOCKERFILE_CAP, read_capped};
 use crate::contract::{JobPlan, Platform, ProjectPlan};
 use crate::env::Env;
 use crate::source;
@@ -102,7 +103,7 @@ fn read_dockerfile(project: &ProjectPlan, probe: &Probe<'_>) -> Result<String, S
         Kind::File,
     )
     .map_err(|e| e.to_string())?;
-    std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))
+    read_capped(&file, DOCKERFILE_CAP).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ const LAYERS: &[&[&str]] = &[
     // On top.
     &["run"],
     &["commands", "logging"],
+    // Tests only: the parsers' fuzzer.
+    &["fuzz"],
     &["cli"],
 ];
 
