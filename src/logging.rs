@@ -49,17 +49,36 @@ impl Write for Stderr {
         if self.terminal {
             err.write_all(buf)?;
         } else {
-            let text = String::from_utf8_lossy(buf);
-            let (event, end) = match text.strip_suffix('\n') {
-                Some(event) => (event, "\n"),
-                None => (text.as_ref(), ""),
-            };
-            write!(err, "{}{end}", crate::ci::escape::text(event))?;
+            err.write_all(inert_event(buf).as_bytes())?;
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         std::io::stderr().flush()
+    }
+}
+
+/// One formatted event as one inert line, its final newline kept.
+fn inert_event(buf: &[u8]) -> String {
+    let text = String::from_utf8_lossy(buf);
+    let (event, end) = match text.strip_suffix('\n') {
+        Some(event) => (event, "\n"),
+        None => (text.as_ref(), ""),
+    };
+    format!("{}{end}", crate::ci::escape::text(event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_echoing_a_value_stays_one_inert_line() {
+        assert_eq!(
+            inert_event(b" INFO app: fetching x at v1\n::warning::forged\r##[error]y\n"),
+            " INFO app: fetching x at v1\\n::warning::forged\\r##\\[error]y\n"
+        );
+        assert_eq!(inert_event(b"plain\n"), "plain\n");
     }
 }

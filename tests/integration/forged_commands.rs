@@ -134,9 +134,11 @@ fn a_registry_message_cannot_issue_commands() {
     );
 }
 
+/// The plan's checks refuse such a ref (exit 6); the message that says so
+/// echoes it, inert.
 #[test]
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
-fn an_upstream_ref_cannot_issue_commands_through_the_log() {
+fn an_upstream_ref_in_a_plan_cannot_issue_commands() {
     let repo = GitRepo::new();
     repo.write("projects/hello/Dockerfile", "FROM scratch\n");
     repo.commit("hello");
@@ -152,10 +154,11 @@ fn an_upstream_ref_cannot_issue_commands_through_the_log() {
         .args(["--project", "hello", "--arch", host_arch])
         .env("GITHUB_ACTIONS", "true")
         .run_merged()
-        .expect_code(exit_code::SOURCE);
+        .expect_code(exit_code::INVALID_PLAN);
     assert_no_forged_github_command(&run);
     assert!(
-        run.stdout.contains("fetching"),
+        run.stdout
+            .contains(r"`v1\n::warning title=forged::pwned\r::add-mask::hidden"),
         "the ref was echoed: {}",
         run.stdout
     );

@@ -362,8 +362,7 @@ fn a_registry_with_immutable_tags_gets_one_try_and_a_clear_error() {
         }
     });
     push_arch_images(&w, &project, BOTH, "rerun");
-    let (mut via_proxy, _) = plan_at(&proxy.host(), plans::COMMIT, "2026-11-20T10:00:00Z");
-    via_proxy.sha7 = "proxy00".into();
+    let (via_proxy, _) = plan_at(&proxy.host(), plans::COMMIT, "2026-11-20T10:00:00Z");
     let (run, _) = manifest_in(dir.path(), &via_proxy, &[]);
     let run = run.expect_code(exit_code::REGISTRY);
     assert!(
