@@ -225,13 +225,15 @@ pub fn run_job(
     };
     let path = output::write_record(opts.records_dir, &record)?;
     opts.ci.set_outputs(&output::step_outputs(&record))?;
-    opts.console.out(&format!(
-        "built {name} {}: {}@{} (record: {})\n",
+    let built = format!(
+        "built {name} {}: {}@{} (record: {})",
         job.platform,
         record.image,
         record.digest,
         path.display()
-    ));
+    );
+    opts.console
+        .out(&format!("{}\n", crate::ci::escape::text(&built)));
     Ok(record)
 }
 
@@ -261,7 +263,9 @@ fn prepare_dir(dir: &Path) -> Result<PathBuf, BuildError> {
         path: dir.to_path_buf(),
         message: e.to_string(),
     })?;
-    // A digest file left by an earlier run must not pass for this one's.
+    // A digest file left by an earlier run must not pass for this one's, and
+    // credentials left by a run that was killed outright go now.
     let _ = std::fs::remove_file(dir.join("digest"));
+    let _ = std::fs::remove_dir_all(dir.join("auth"));
     Ok(dir.to_path_buf())
 }

@@ -145,6 +145,7 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
     };
     let repo_root = args.repo.clone().unwrap_or_else(discover_repo_root);
     let runtime = super::runtime()?;
+    super::signals::remove_secrets_on_signal(&runtime)?;
     let options = JobOptions {
         builder,
         registry_host: &registry_host,
@@ -177,7 +178,7 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
             }
             Err(e) if jobs.len() == 1 => return Err(e.into()),
             Err(e) => {
-                eprintln!("error: {e}");
+                super::output::say("error: ", &e);
                 outcomes.push(Outcome::Failed(build_code(&e)));
             }
         }

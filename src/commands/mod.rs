@@ -4,6 +4,7 @@ pub mod build;
 mod context;
 mod error;
 mod keys;
+mod lineage;
 mod make_plan;
 pub mod manifest;
 pub mod matrix;
@@ -13,6 +14,7 @@ mod resolve;
 mod results;
 pub mod run;
 mod select;
+mod signals;
 pub mod validate;
 
 pub use context::Context;

@@ -80,11 +80,15 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
     for unchanged in &plan.unchanged {
         println!(
             "unchanged, left alone: {} ({})",
-            unchanged.name, unchanged.reason
+            unchanged.name,
+            crate::ci::escape::text(&unchanged.reason)
         );
     }
     if plan.projects.is_empty() {
-        println!("nothing to build: {}", plan.selection.reason);
+        println!(
+            "nothing to build: {}",
+            crate::ci::escape::text(&plan.selection.reason)
+        );
         return Ok(exit_code::SUCCESS);
     }
     if let (RunTarget::Layout(dir), Some((tag, first, second))) = (&target, shared_tag(&plan)) {
@@ -126,14 +130,19 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
         plan.projects.len(),
         plan.job_count(),
         match &target {
-            RunTarget::Registry { host, .. } => host.clone(),
-            RunTarget::Layout(dir) => format!("oci:{}", dir.display()),
+            RunTarget::Registry { host, .. } => crate::ci::escape::text(host).into_owned(),
+            RunTarget::Layout(dir) => format!(
+                "oci:{}",
+                crate::ci::escape::text(&dir.display().to_string())
+            ),
         }
     );
     let runtime = super::runtime()?;
+    super::signals::remove_secrets_on_signal(&runtime)?;
     let options = RunOptions {
         target,
         repo_root: &made.root,
+        lineage: super::lineage::lineage(&made.root),
         workdir: &workdir,
         records_dir: &args.records,
         host: Platform::host(),
@@ -149,10 +158,10 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
     println!();
     for r in &outcome.projects {
         for e in &r.failures {
-            eprintln!("error: {e}");
+            super::output::say("error: ", e);
         }
         for n in &r.notes {
-            eprintln!("note: {n}");
+            super::output::say("note: ", n);
         }
     }
     print!("{}", report::table(&outcome.projects));

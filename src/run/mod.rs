@@ -56,6 +56,8 @@ pub struct RunOptions<'a> {
     pub clock: fn() -> i64,
     /// The command's one async runtime (read-back after each push, stitching).
     pub runtime: &'a tokio::runtime::Runtime,
+    /// The monorepo's history, so moving tags never go backwards.
+    pub lineage: Arc<dyn manifest::Lineage>,
 }
 
 /// The first tag two projects share: one OCI layout names images by tag alone,
@@ -209,6 +211,8 @@ fn stitch(
     let options = manifest::Options {
         allow_partial: false,
         records_dir: Some(opts.records_dir.to_path_buf()),
+        existing_tag: manifest::ExistingTag::Overwrite,
+        lineage: opts.lineage.clone(),
     };
     opts.runtime
         .block_on(manifest::stitch_all(

@@ -120,7 +120,9 @@ pub(super) fn jobs_table(jobs: &[JobResult]) -> String {
             Err(failure) => failure.to_string(),
         };
         let name = format!("{} {}", job.project, job.platform);
-        out.push_str(&format!("{name:<40} {how:<17} {result}\n"));
+        let line = format!("{name:<40} {how:<17} {result}");
+        out.push_str(&crate::ci::escape::text(&line));
+        out.push('\n');
     }
     out
 }

@@ -9,6 +9,7 @@ mod contracts;
 mod detect_cases;
 mod error_messages;
 mod exit_codes;
+mod forged_commands;
 mod harness_selftest;
 mod hostile_input;
 mod hostile_plan;
