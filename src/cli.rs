@@ -27,18 +27,22 @@ pub enum Command {
     /// Preview what would be built: the selected projects, their jobs and tags.
     ///
     /// Reads the git history of the repository, `monoarch.yaml`, every selected
-    /// `projects/*/build-config.yaml` and (on a schedule) `rebuild-weekly.txt`.
+    /// `projects/*/build-config.yaml` and (on a schedule) `rebuild-weekly.txt`;
+    /// with `reuse:` on also the registry (each project's last published index,
+    /// the base images' digests) to say which jobs are reused and why.
     /// Writes the plan to stdout (or `--output`); pushes nothing.
     ///
     /// Example: monoarch plan --all
     ///          monoarch plan --base origin/main --format json --output plan.json
+    ///          monoarch plan --plan plan.json      (show a written plan)
     Plan(commands::plan::PlanArgs),
 
     /// Emit the CI job matrix: GitHub Actions matrix JSON, a GitLab child pipeline, Tekton PipelineRun(s), or folder names.
     ///
     /// Reads a plan (`--plan`) or makes one exactly as `monoarch plan` does.
-    /// Writes the matrix to stdout (or `--output`); for GitHub also `matrix` and
-    /// `has_jobs` to `$GITHUB_OUTPUT` when that variable is set.
+    /// Writes the matrix to stdout (or `--output`); for GitHub also `matrix`,
+    /// `has_jobs` (jobs to build), `has_projects` (projects to publish, reused
+    /// jobs included) and `job_count` to `$GITHUB_OUTPUT` when that variable is set.
     ///
     /// Example: monoarch matrix --format github --write-plan plan.json
     ///          monoarch matrix --format gitlab --plan plan.json --output child-pipeline.yml

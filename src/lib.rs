@@ -5,8 +5,9 @@
 //!
 //! - contracts and facts: [`contract`] (plan, build record, exit codes, platforms), `env`, `tls`
 //!   (the one TLS stack);
-//! - inputs: `config` (the YAML files), `git` (the monorepo's history), `ci` (which CI system);
-//! - stages: `detect` (which projects) -> `plan` (the central [`contract::Plan`]) ->
+//! - inputs: `config` (the YAML files), `dockerfile` (what a build pulls and runs), `git`
+//!   (the monorepo's history), `ci` (which CI system);
+//! - stages: `detect` (which projects), `key` (build keys and reuse) -> `plan` (the central [`contract::Plan`]) ->
 //!   `matrix` (CI jobs) | `build` (one job) | `manifest` (one index per project);
 //! - shared I/O below the stages: `source` (upstream fetch), `registry` and `store`
 //!   (where images live: a registry or an OCI layout);
@@ -23,6 +24,7 @@ pub mod tls;
 
 mod ci;
 mod config;
+mod dockerfile;
 mod git;
 
 mod registry;
@@ -30,6 +32,7 @@ pub mod source;
 mod store;
 
 mod detect;
+mod key;
 mod plan;
 
 mod build;
@@ -41,6 +44,9 @@ mod run;
 pub mod cli;
 mod commands;
 pub mod logging;
+
+#[cfg(test)]
+mod fuzz;
 
 pub use commands::Error;
 pub use contract::exit_code;

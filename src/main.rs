@@ -21,10 +21,7 @@ fn main() {
     let code = match monoarch::run(cli, env) {
         Ok(code) => code,
         Err(e) => {
-            // One `error:` line per problem, so each stands alone in a CI log.
-            for line in e.to_string().lines() {
-                eprintln!("error: {line}");
-            }
+            eprint!("{}", e.log_lines());
             e.exit_code()
         }
     };

@@ -4,13 +4,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::contract::{BuildRecord, RECORD_FORMAT_VERSION};
-use crate::contract::{JobPlan, Plan, Platform, ProjectPlan, image_name};
+use crate::contract::{JobPlan, KeySource, Plan, Platform, ProjectPlan, image_name};
 use crate::env::Env;
 
 use super::builder::{BuildSpec, BuilderKind, Runner, Step, resolve_args};
+use super::keyed::{self, Keyed};
 use super::paths::{self, Kind};
-use super::verify::{Pushed, VerifyError, verify};
-use super::{BuildError, guard, output, registry_auth};
+use super::verify::{Pushed, VerifyError, verify, verify_key};
+use super::{BuildError, guard, output, pulls, registry_auth};
 use crate::ci::{Ci, Console};
 use crate::registry::Registry;
 use crate::source;
@@ -100,6 +101,11 @@ pub fn run_job(
         Kind::File,
     )?;
     let context = paths::resolve(name, &root, "context_path", &project.context, Kind::Dir)?;
+    let key_source = match &upstream_commit {
+        Some(commit) => Ok(KeySource::Commit(commit.clone())),
+        None => in_repo_source(opts.repo_root, &project.path),
+    };
+    let keyed = keyed::make(plan, project, job, key_source, &dockerfile, opts, env);
 
     let mut args = resolve_args(name, &project.build_args, env)?;
     if !args.secrets.is_empty() {
@@ -141,6 +147,7 @@ pub fn run_job(
     let push_to = opts
         .layout
         .map(|dir| format!("oci:{}:{}", dir.display(), job.tag));
+    let pull_insecure = pulls::insecure_hosts(keyed.as_ref(), project, job, &dockerfile, opts, env);
     let spec = BuildSpec {
         context,
         dockerfile,
@@ -157,6 +164,10 @@ pub fn run_job(
             .filter(|_| opts.builder == BuilderKind::Buildah)
             .map(|a| a.path.clone()),
         push_to: push_to.clone(),
+        annotations: keyed.as_ref().map(Keyed::annotations).unwrap_or_default(),
+        pull_insecure,
+        cache: pulls::cache(project, job, opts, env),
+        pull_always: keyed.is_some(),
     };
     let runner = Runner {
         project: name,
@@ -189,7 +200,16 @@ pub fn run_job(
         image: push_to.clone().unwrap_or_else(|| image.clone()),
         source,
     })?;
-    opts.runtime.block_on(verify(&store, &pushed))?;
+    match &keyed {
+        // buildah's --layers (the cache) may record an intermediate image as the base.
+        Some(keyed) => opts.runtime.block_on(verify_key(
+            &store,
+            &pushed,
+            &keyed.inputs.key(),
+            spec.cache.is_none(),
+        ))?,
+        None => opts.runtime.block_on(verify(&store, &pushed))?,
+    }
     drop(layout_turn);
     let image = push_to.unwrap_or(image);
     tracing::info!(
@@ -208,17 +228,29 @@ pub fn run_job(
         builder: opts.builder.name().to_string(),
         duration_seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         plan_commit: plan.commit.clone(),
+        key: keyed.as_ref().map(|k| k.inputs.key()),
+        planned_key: keyed.as_ref().and_then(|k| k.planned.clone()),
+        key_inputs: keyed.map(|k| k.inputs),
     };
     let path = output::write_record(opts.records_dir, &record)?;
     opts.ci.set_outputs(&output::step_outputs(&record))?;
-    opts.console.out(&format!(
-        "built {name} {}: {}@{} (record: {})\n",
+    let built = format!(
+        "built {name} {}: {}@{} (record: {})",
         job.platform,
         record.image,
         record.digest,
         path.display()
-    ));
+    );
+    opts.console
+        .out(&format!("{}\n", crate::ci::escape::text(&built)));
     Ok(record)
+}
+
+/// An in-repo project's source identity: its folder's tree at HEAD, if clean.
+fn in_repo_source(root: &Path, path: &str) -> Result<KeySource, String> {
+    let git = crate::git::Git::discover(root).map_err(|e| e.to_string())?;
+    let head = git.head().map_err(|e| e.to_string())?;
+    crate::key::folder_source(&git, head, path)
 }
 
 /// Where the image was pushed: the layout of `monoarch run`, else the registry.
@@ -240,7 +272,9 @@ fn prepare_dir(dir: &Path) -> Result<PathBuf, BuildError> {
         path: dir.to_path_buf(),
         message: e.to_string(),
     })?;
-    // A digest file left by an earlier run must not pass for this one's.
+    // A digest file left by an earlier run must not pass for this one's, and
+    // credentials left by a run that was killed outright go now.
     let _ = std::fs::remove_file(dir.join("digest"));
+    let _ = std::fs::remove_dir_all(dir.join("auth"));
     Ok(dir.to_path_buf())
 }

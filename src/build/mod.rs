@@ -8,8 +8,10 @@
 pub mod builder;
 pub mod guard;
 pub mod job;
+mod keyed;
 pub mod output;
 pub mod paths;
+mod pulls;
 pub mod registry_auth;
 pub mod verify;
 

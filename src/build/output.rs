@@ -63,6 +63,9 @@ mod tests {
             builder: "buildah".into(),
             duration_seconds: 1.5,
             plan_commit: "d".repeat(40),
+            key: None,
+            key_inputs: None,
+            planned_key: None,
         }
     }
 

@@ -1,17 +1,25 @@
 //! Hands `MONOARCH_REGISTRY_USERNAME` / `_PASSWORD` to the builder as an auth
-//! file, so push and read-back use the same credentials and none is on a command line.
+//! file, so push and read-back use the same credentials and none is on a
+//! command line. The file lives only as long as its job: it is removed when
+//! the job ends, whatever the outcome, and by [`remove_live`] when the
+//! process is stopped by a signal.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::env::Env;
 use crate::registry::{PASSWORD_VAR, USERNAME_VAR};
 
 use super::BuildError;
 
-/// Credentials from the environment, written for the builder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Auth files of the jobs running now, for [`remove_live`].
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Credentials from the environment, written for the builder; the file is
+/// removed when this value is dropped (the job's end, on every path).
+#[derive(Debug, PartialEq, Eq)]
 pub struct AuthFile {
     /// A docker-config-format file (`{"auths": {...}}`), readable by the owner only.
     pub path: PathBuf,
@@ -19,9 +27,35 @@ pub struct AuthFile {
     pub password: String,
 }
 
+impl Drop for AuthFile {
+    fn drop(&mut self) {
+        remove(&self.path);
+        LIVE.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|p| p != &self.path);
+    }
+}
+
+/// Removes the auth file of every job still running: the process is being
+/// stopped (SIGTERM from a cancelled CI job) and no `Drop` will run.
+pub fn remove_live() {
+    for path in LIVE.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        remove(&path);
+    }
+}
+
+/// Removes an auth file and its folder (which holds nothing else).
+fn remove(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
 /// `{"auths":{"<host>":{"auth":"<base64 user:password>"}}}`.
 pub fn auth_json(host: &str, username: &str, password: &str) -> String {
-    let auth = base64_encode(format!("{username}:{password}").as_bytes());
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
     serde_json::json!({ "auths": { host: { "auth": auth } } }).to_string()
 }
 
@@ -32,6 +66,14 @@ pub fn write(dir: &Path, host: &str, env: &Env) -> Result<Option<AuthFile>, Buil
         return Ok(None);
     };
     let path = dir.join("config.json");
+    // Registered before it exists: a signal in between still removes it.
+    LIVE.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(path.clone());
+    let auth = AuthFile {
+        path: path.clone(),
+        password: password.to_string(),
+    };
     let err = |e: std::io::Error| BuildError::Output {
         what: "registry auth file",
         path: path.clone(),
@@ -47,46 +89,12 @@ pub fn write(dir: &Path, host: &str, env: &Env) -> Result<Option<AuthFile>, Buil
         .map_err(err)?;
     file.write_all(auth_json(host, username, password).as_bytes())
         .map_err(err)?;
-    Ok(Some(AuthFile {
-        path,
-        password: password.to_string(),
-    }))
-}
-
-/// Standard base64 with padding (the docker config `auth` field).
-fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    Ok(Some(auth))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_the_standard() {
-        assert_eq!(base64_encode(b""), "");
-        assert_eq!(base64_encode(b"f"), "Zg==");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert_eq!(base64_encode(b"foo"), "Zm9v");
-        assert_eq!(base64_encode(b"user:pass"), "dXNlcjpwYXNz");
-    }
 
     #[test]
     fn written_only_with_both_variables_and_private() {
@@ -109,5 +117,15 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+        drop(auth);
+        assert!(
+            !dir.path().join("config.json").exists(),
+            "removed with its job"
+        );
+        let again = write(&dir.path().join("auth"), "r:5000", &env)
+            .expect("ok")
+            .expect("written");
+        remove_live();
+        assert!(!again.path.exists(), "removed when the process is stopped");
     }
 }

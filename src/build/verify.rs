@@ -30,6 +30,10 @@ pub enum VerifyError {
         expected: Platform,
         found: String,
     },
+    #[error(
+        "{image}: the pushed image's build key cannot be trusted: {message}; run the job again"
+    )]
+    Key { image: String, message: String },
     #[error("{image}: cannot read the pushed image back: {source}")]
     Read {
         image: String,
@@ -52,6 +56,47 @@ pub struct Pushed<'a> {
 /// index there (BuildKit with attestations) must hold an image of the job's
 /// platform, by the rule of [`pick`].
 pub async fn verify(store: &Store, pushed: &Pushed<'_>) -> Result<(), VerifyError> {
+    verified_image(store, pushed).await.map(|_| ())
+}
+
+/// [`verify`], then the key the image carries must be `key`, and (when
+/// `check_base`: a build without buildah's `--layers`) the base the builder
+/// recorded one the key was made with.
+pub async fn verify_key(
+    store: &Store,
+    pushed: &Pushed<'_>,
+    key: &str,
+    check_base: bool,
+) -> Result<(), VerifyError> {
+    let image = verified_image(store, pushed).await?;
+    let reference = store.reference(pushed.repository, pushed.tag);
+    let found = crate::key::image::read(store, pushed.repository, &image, pushed.platform)
+        .await
+        .map_err(|message| VerifyError::Key {
+            image: reference.clone(),
+            message,
+        })?;
+    if found.key != key {
+        return Err(VerifyError::Key {
+            image: reference,
+            message: format!("it carries {}, the build made {key}", found.key),
+        });
+    }
+    if check_base {
+        found
+            .base_consistent()
+            .map_err(|message| VerifyError::Key {
+                image: reference,
+                message,
+            })?;
+    }
+    Ok(())
+}
+
+async fn verified_image(
+    store: &Store,
+    pushed: &Pushed<'_>,
+) -> Result<crate::registry::FetchedManifest, VerifyError> {
     let image = store.reference(pushed.repository, pushed.tag);
     let top = store
         .fetch(pushed.repository, pushed.tag)
@@ -68,7 +113,7 @@ pub async fn verify(store: &Store, pushed: &Pushed<'_>) -> Result<(), VerifyErro
         });
     }
     match pick::platform_image(store, pushed.repository, &top, pushed.platform).await {
-        Ok(_) => Ok(()),
+        Ok((image, _)) => Ok(image),
         Err(PickError::Store(source)) => Err(VerifyError::Read { image, source }),
         Err(PickError::NotInIndex { expected, found }) => Err(VerifyError::NoPlatformEntry {
             image,

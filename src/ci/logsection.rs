@@ -1,5 +1,7 @@
 //! Collapsible log sections: GitHub `::group::`, GitLab section markers, or a plain heading.
 
+use super::escape;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogStyle {
     GitHub,
@@ -10,14 +12,16 @@ pub enum LogStyle {
 impl LogStyle {
     /// The line that opens a section. `id` must be unique in the job log;
     /// `unix_time` is when it starts (GitLab shows the section's duration).
+    /// The title is a value (it names the project): it stays one inert line.
     pub fn start(self, id: &str, title: &str, unix_time: i64) -> String {
         match self {
-            LogStyle::GitHub => format!("::group::{title}"),
+            LogStyle::GitHub => format!("::group::{}", escape::command_data(title)),
             LogStyle::GitLab => format!(
-                "\x1b[0Ksection_start:{unix_time}:{}[collapsed=true]\r\x1b[0K{title}",
-                section_id(id)
+                "\x1b[0Ksection_start:{unix_time}:{}[collapsed=true]\r\x1b[0K{}",
+                section_id(id),
+                escape::text(title)
             ),
-            LogStyle::Plain => format!("==> {title}"),
+            LogStyle::Plain => format!("==> {}", escape::text(title)),
         }
     }
 
@@ -88,5 +92,15 @@ mod tests {
             Some(("::stop-commands::t0k".to_string(), "::t0k::".to_string()))
         );
         assert_eq!(LogStyle::GitLab.pause_commands("t0k"), None);
+        // A title (a project name) cannot end the group or start a command.
+        assert_eq!(
+            LogStyle::GitHub.start("x", "a\n::endgroup::", 1),
+            "::group::a%0A::endgroup::"
+        );
+        assert!(
+            !LogStyle::GitLab
+                .start("x", "a\r\x1b[0Kb", 1)
+                .ends_with("\x1b[0Kb")
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! outputs and summary go, and the console that every line for people passes.
 
 mod console;
+pub mod escape;
 mod logsection;
 
 use std::io::Write;

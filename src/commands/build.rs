@@ -175,6 +175,7 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
     };
     let repo_root = args.repo.clone().unwrap_or_else(discover_repo_root);
     let runtime = super::runtime()?;
+    super::signals::remove_secrets_on_signal(&runtime)?;
     let options = JobOptions {
         builder,
         registry_host: &registry_host,
@@ -208,7 +209,7 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
             }
             Err(e) if jobs.len() == 1 => return Err(e.into()),
             Err(e) => {
-                eprintln!("error: {e}");
+                super::output::say("error: ", &e);
                 outcomes.push(Outcome::Failed(build_code(&e)));
             }
         }
@@ -336,6 +337,14 @@ fn select_jobs<'p>(
                     archs.join(", ")
                 ))
             })?;
+            if let Some(reuse) = &job.reuse {
+                return Err(BuildError::Plan(format!(
+                    "project `{name}` {arch} is not built in {}: it reuses {} ({}), which `monoarch manifest` tags; plan with --rebuild to build it",
+                    origin.display(),
+                    reuse.digest,
+                    job.why.as_deref().unwrap_or("same key")
+                )));
+            }
             Ok((project, job))
         })
         .collect()

@@ -59,13 +59,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error as it goes to the log: one `error:` line per problem, so each
+    /// stands alone in a CI log, and no echoed value can forge a CI command.
+    pub fn log_lines(&self) -> String {
+        crate::ci::escape::lines("error: ", &self.to_string())
+    }
+
     /// The exit code of this error: the one table.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PlanFile(_) => INVALID_PLAN,
             Error::MakePlan(MakePlanError::Git(e)) => git_code(e),
             Error::MakePlan(MakePlanError::Config(_)) | Error::Invalid(_) => INVALID_CONFIG,
-            Error::MakePlan(MakePlanError::UnknownProjects(_)) => USAGE,
+            Error::MakePlan(MakePlanError::Usage(_)) => USAGE,
             Error::Matrix(
                 MatrixError::NoGithubRunner { .. }
                 | MatrixError::TooFewJobs { .. }
@@ -94,7 +100,9 @@ fn git_code(e: &GitError) -> i32 {
 fn manifest_code(e: &ManifestError) -> i32 {
     match e {
         ManifestError::UnknownProject { .. } => INVALID_PLAN,
-        ManifestError::NoTarget | ManifestError::BadTarget(_) => USAGE,
+        ManifestError::NoTarget
+        | ManifestError::BadTarget(_)
+        | ManifestError::BadSetting { .. } => USAGE,
         ManifestError::Registry(_) | ManifestError::Layout(_) => REGISTRY,
         ManifestError::Write { .. } => FAILURE,
     }
@@ -128,7 +136,8 @@ pub fn build_code(e: &BuildError) -> i32 {
         BuildError::Verify(
             VerifyError::DigestMismatch { .. }
             | VerifyError::PlatformMismatch { .. }
-            | VerifyError::NoPlatformEntry { .. },
+            | VerifyError::NoPlatformEntry { .. }
+            | VerifyError::Key { .. },
         ) => VERIFY,
         BuildError::Plan(_) => INVALID_PLAN,
         BuildError::Output { .. } | BuildError::Ci(_) => FAILURE,
@@ -141,9 +150,14 @@ pub fn stitch_code(f: &Failure) -> i32 {
         Failure::Problem(_)
         | Failure::Record { .. }
         | Failure::Missing { .. }
-        | Failure::Incomplete { .. } => VERIFY,
+        | Failure::Incomplete { .. }
+        | Failure::Reused { .. } => VERIFY,
         Failure::Read { source, .. } | Failure::Tag { source, .. } => store_code(source),
-        Failure::NoTags { .. } | Failure::NotInPlan { .. } => INVALID_PLAN,
+        Failure::TagHeld { .. } | Failure::ForeignTag { .. } => VERIFY,
+        Failure::Immutable { .. } => REGISTRY,
+        Failure::NoTags { .. } | Failure::NoPlatforms { .. } | Failure::NotInPlan { .. } => {
+            INVALID_PLAN
+        }
         Failure::Internal(_) => FAILURE,
     }
 }

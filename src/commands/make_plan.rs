@@ -1,20 +1,25 @@
 //! Making a plan from a repository: the git and file I/O around detection and
 //! the pure [`crate::plan::assemble`].
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use super::Context;
 use super::load_projects::load_projects;
-use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig};
-use crate::contract::{Plan, PublishMode, Reason, RemovedProject, Selection, SelectionMode};
+use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project};
+use crate::contract::limits::{CONFIG_CAP, ReadError, read_in};
+use crate::contract::{
+    Plan, ProjectPlan, PublishMode, Reason, RemovedProject, ReuseSettings, Selection,
+    SelectionMode, registry_host_problem,
+};
 use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
 use crate::git::{Git, GitError, Oid};
-use crate::plan::{PlanInputs, assemble};
-use crate::plan::{RunBranch, decide_publish};
+use crate::plan::collide::{self, TagSpans};
+use crate::plan::{PlanInputs, RunBranch, assemble, decide_publish, project_plan};
 
 #[derive(Debug, Error)]
 pub enum MakePlanError {
@@ -23,7 +28,7 @@ pub enum MakePlanError {
     #[error("{0}")]
     Config(Problems),
     #[error("{0}")]
-    UnknownProjects(Problems),
+    Usage(Problems),
 }
 
 /// Selected projects with reasons, removed folders, the mode, and the base commit.
@@ -43,6 +48,8 @@ pub struct PlanRequest {
     pub deepen: bool,
     /// Overrides the registry of `monoarch.yaml` and the environment.
     pub registry: Option<String>,
+    /// `--rebuild`: make keys but reuse nothing.
+    pub rebuild: bool,
 }
 
 /// A made plan and the repository facts later steps need.
@@ -68,22 +75,23 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     let root = git.root().to_path_buf();
     let mut repo = RepoConfig::load(&root, env).map_err(MakePlanError::Config)?;
     if let Some(registry) = &request.registry {
+        if let Some(why) = registry_host_problem(registry) {
+            let mut p = FileProblems::new("--registry");
+            p.add(0, 0, "", why);
+            return Err(MakePlanError::Usage(p.problems));
+        }
         repo.registry = registry.clone();
     }
     let created = created_at(env, ctx.now)?;
     let head = git.head()?;
-    let hints = detect::default_branch_candidates(env);
+    let asked =
+        detect::request(&request.flags, ctx.ci.system, env).map_err(MakePlanError::Config)?;
     let options = BaseOptions {
         default_branch: repo.default_branch.as_deref(),
-        branch_hints: &hints,
+        branch_hints: &asked.branch_hints,
         deepen: request.deepen,
     };
-    let resolved = detect::resolve(
-        &detect::request(&request.flags, ctx.ci.system, env),
-        &git,
-        head,
-        &options,
-    )?;
+    let resolved = detect::resolve(&asked.request, &git, head, &options)?;
     let dir = repo.projects_dir.clone();
 
     let (chosen, removed, mode, base): Chosen = match &resolved.choice {
@@ -128,9 +136,14 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
         }
         Choice::Schedule => {
             let file = repo.schedule_file.clone();
-            let text = std::fs::read_to_string(root.join(&file)).map_err(|e| {
+            let text = read_in(&root, &file, CONFIG_CAP).map_err(|e| {
                 let mut p = FileProblems::new(&file);
-                p.add(0, 0, "", format!("cannot read the schedule file ({e}); create it with one project name or glob per line"));
+                let fix = "the schedule file lists one project name or glob per line";
+                let message = match e {
+                    ReadError::NotFound => format!("does not exist; create it: {fix}"),
+                    other => other.to_string(),
+                };
+                p.add(0, 0, "", message);
                 MakePlanError::Config(p.problems)
             })?;
             let matched = detect::match_patterns(
@@ -153,7 +166,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
                 .collect();
             (chosen, Vec::new(), SelectionMode::Schedule, None)
         }
-        Choice::Named(patterns) => {
+        Choice::Named(patterns, origin) => {
             let patterns: Vec<Pattern> = patterns
                 .iter()
                 .map(|p| Pattern {
@@ -161,12 +174,9 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
                     text: p.clone(),
                 })
                 .collect();
-            let matched = detect::match_patterns(
-                &patterns,
-                &detect::list_projects(&root, &dir),
-                "--projects",
-            )
-            .map_err(MakePlanError::UnknownProjects)?;
+            let matched =
+                detect::match_patterns(&patterns, &detect::list_projects(&root, &dir), origin)
+                    .map_err(MakePlanError::Usage)?;
             let chosen = matched
                 .into_iter()
                 .map(|(name, p)| (name, vec![detect::reason("named", vec![p.text])]))
@@ -177,6 +187,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
 
     let mut problems = Problems::default();
     let mut projects: Vec<(ProjectConfig, Vec<Reason>)> = Vec::new();
+    let mut spans = TagSpans::default();
     let mut removed = removed;
     let chose_in = git_started.elapsed();
     let count = chosen.len();
@@ -188,7 +199,10 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     );
     for (name, reasons, config) in loaded {
         match config {
-            Ok(Some(config)) => projects.push((config, reasons)),
+            Ok(Some(config)) => {
+                spans.add(&config);
+                projects.push((config, reasons));
+            }
             // A changed folder without its config: deleted or renamed away.
             Ok(None) if mode == SelectionMode::Changes => removed.push(name),
             // `--all` lists folders; one without a config is no project.
@@ -220,12 +234,33 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             })
             .collect(),
     });
-    let (branch, ci_default) = detect::run_branch(ctx.ci.system, env);
+    let collisions = tag_collisions(&plan, &root, &repo, spans);
+    if !collisions.is_empty() {
+        return Err(MakePlanError::Config(collisions));
+    }
+    let branch = detect::run_branch(ctx.ci.system, env);
     let at = RunBranch {
         branch: branch.as_deref(),
-        default_branch: repo.default_branch.as_deref().or(ci_default.as_deref()),
+        default_branch: repo
+            .default_branch
+            .as_deref()
+            .or(asked.default_branch.as_deref()),
     };
     plan.publish = decide_publish(&repo.publish, plan.selection.trigger, &at);
+    if repo.reuse.enabled {
+        plan.reuse = Some(ReuseSettings {
+            // The templates' builders: Kaniko's image on GitLab, buildah elsewhere.
+            builder: repo.reuse.builder.clone().unwrap_or_else(|| {
+                match ctx.ci.system {
+                    crate::ci::System::GitLab => "kaniko",
+                    _ => "buildah",
+                }
+                .to_string()
+            }),
+            rebuild: request.rebuild,
+            unchanged: repo.reuse.unchanged,
+        });
+    }
     if plan.publish.mode == PublishMode::DateSha {
         // The date-sha tag comes first; additional and floating tags stay where they are.
         for project in &mut plan.projects {
@@ -250,18 +285,46 @@ fn missing_config(dir: &str, name: &str) -> Problems {
     p.problems
 }
 
+/// Tags of the plan's projects that another project publishes too, checked
+/// against exactly the unselected projects that could publish them.
+fn tag_collisions(plan: &Plan, root: &Path, repo: &RepoConfig, mut spans: TagSpans) -> Problems {
+    let dir = &repo.projects_dir;
+    let all = detect::list_projects(root, dir);
+    let mut others = Vec::new();
+    for name in collide::candidates(&plan.projects, &all, repo.naming) {
+        // An unselected project with a broken config is `validate`'s business.
+        if let Ok(config) = load_project(root, dir, &name, repo) {
+            spans.add(&config);
+            others.push(project_plan(
+                config,
+                Vec::new(),
+                repo,
+                &plan.date,
+                &plan.sha7,
+            ));
+        }
+    }
+    let everything: Vec<&ProjectPlan> = plan.projects.iter().chain(&others).collect();
+    let selected: HashSet<&str> = plan.projects.iter().map(|p| p.name.as_str()).collect();
+    collide::problems(&everything, repo.naming, dir, &spans, |name| {
+        selected.contains(name)
+    })
+}
+
 /// The plan's instant: `SOURCE_DATE_EPOCH` when set (reproducible builds), else `now`.
 fn created_at(env: &Env, now: DateTime<Utc>) -> Result<DateTime<Utc>, MakePlanError> {
     let Some(raw) = env.get("SOURCE_DATE_EPOCH") else {
         return Ok(now);
     };
+    // Years 1970 to 9999 only: the date is part of every tag, as `YYYYMMDD`.
     raw.trim()
         .parse::<i64>()
         .ok()
+        .filter(|secs| (0..=253_402_300_799).contains(secs))
         .and_then(|secs| DateTime::from_timestamp(secs, 0))
         .ok_or_else(|| {
             let mut p = FileProblems::new("SOURCE_DATE_EPOCH");
-            p.add(0, 0, "", format!("`{raw}` is not a Unix timestamp in seconds; unset it or set e.g. `$(git log -1 --format=%ct)`"));
+            p.add(0, 0, "", format!("`{}` is not a Unix timestamp in seconds between 1970 and 9999; unset it or set e.g. `$(git log -1 --format=%ct)`", crate::config::shown(raw)));
             MakePlanError::Config(p.problems)
         })
 }

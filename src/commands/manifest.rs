@@ -11,7 +11,7 @@ use super::{Context, Error};
 use crate::contract::exit_code;
 use crate::contract::{self, Chunk, DEFAULT_RECORDS_DIR, Plan};
 use crate::env::Env;
-use crate::manifest::{self, ManifestError, Options, report};
+use crate::manifest::{self, ExistingTag, ManifestError, Options, report};
 use crate::registry::Registry;
 use crate::store::Store;
 use crate::store::layout::Layout;
@@ -26,15 +26,25 @@ date-sha tag first, additional tags next, floating tags (`latest`) last; a tag a
 not written again. A project with a missing architecture gets no tag, unless `--allow-partial`, which \
 sets only the date-sha tag.
 
+Tags never move backwards: an additional or floating tag that holds an index of a newer commit (by the \
+history of --repo when it has both commits, else by the indexes' `created` time) stays there (status \
+`kept newer`, exit 0). The date-sha tag never moves from a complete index to a partial one; holding \
+another index (a rerun the same day) it is overwritten, naming the old digest, or with \
+`--existing-tag fail` kept and the project failed. No tag moves to an index without images, or to \
+another project's.
+
 Writes: the index and tags (registry, or `index.json` of `--target oci:PATH`); a summary table on stdout; \
 Markdown to $GITHUB_STEP_SUMMARY and `digest=`/`digests=` to $GITHUB_OUTPUT when set; `--summary-json`.
 
 Credentials: MONOARCH_REGISTRY_USERNAME/MONOARCH_REGISTRY_PASSWORD, else the docker config \
-($DOCKER_CONFIG or ~/.docker/config.json: auths, credHelpers, credsStore). Plain HTTP only for \
-`--insecure-registry` hosts and MONOARCH_INSECURE_REGISTRIES (comma-separated).
+($DOCKER_CONFIG or ~/.docker/config.json: credHelpers, credsStore, auths). Plain HTTP only for \
+`--insecure-registry` hosts and MONOARCH_INSECURE_REGISTRIES (comma-separated). Each registry request, \
+retries included, ends by MONOARCH_REGISTRY_TIMEOUT seconds (default 120).
 
-Exit codes: 0 all published, 9 registry failure, 10 verification failure (wrong platform, missing \
-architecture, digest or record mismatch), 12 some projects failed or were published partially.
+Exit codes: 0 all published, 6 a project without platforms, 9 registry failure (after retries, by \
+deadline, a refused tag move), 10 verification failure (wrong platform, missing architecture, digest or \
+record mismatch, a tag held by another index or project), 12 some projects failed or were published \
+partially.
 
 Example: monoarch manifest --plan plan.json --project kaniko-executor --summary-json manifest.json
          monoarch manifest --plan plan.json --registry 127.0.0.1:5000 --insecure-registry 127.0.0.1:5000
@@ -83,6 +93,18 @@ pub struct ManifestArgs {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
 
+    /// When the date-sha tag already holds another index (a rerun the same day):
+    /// `overwrite` it and name the old digest in the summary (default), or `fail`.
+    /// Also MONOARCH_EXISTING_TAG.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub existing_tag: Option<ExistingTag>,
+
+    /// The monorepo clone whose history orders commits, so `latest` never moves
+    /// back to an older commit (default: the git repository around the current folder;
+    /// without one, or in a shallow clone, the indexes' `created` times decide).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+
     /// With one --project: also write the index digest to DIR/digest, as Tekton task
     /// results are (`--results-dir /tekton/results`); nothing when the project failed.
     #[arg(long, value_name = "DIR")]
@@ -97,6 +119,8 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
     let options = Options {
         allow_partial: args.allow_partial,
         records_dir: Some(args.records.clone()),
+        existing_tag: existing_tag(args.existing_tag, env)?,
+        lineage: super::lineage::lineage(&args.repo),
     };
     let runtime = super::runtime()?;
     let target = Arc::new(target);
@@ -113,10 +137,10 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
 
     for r in &reports {
         for e in &r.failures {
-            eprintln!("error: {e}");
+            super::output::say("error: ", e);
         }
         for n in &r.notes {
-            eprintln!("note: {n}");
+            super::output::say("note: ", n);
         }
     }
     print!("{}", report::table(&reports));
@@ -141,6 +165,25 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
         reports.iter().map(|r| r.outcome(stitch_code)),
     ))
 }
+
+/// `--existing-tag`, else `MONOARCH_EXISTING_TAG`, else `overwrite`.
+fn existing_tag(flag: Option<ExistingTag>, env: &Env) -> Result<ExistingTag, ManifestError> {
+    use clap::ValueEnum;
+    match (flag, env.get(EXISTING_TAG_VAR)) {
+        (Some(policy), _) => Ok(policy),
+        (None, None) => Ok(ExistingTag::default()),
+        (None, Some(value)) => {
+            ExistingTag::from_str(value, true).map_err(|_| ManifestError::BadSetting {
+                var: EXISTING_TAG_VAR,
+                value: value.to_string(),
+                allowed: "overwrite or fail",
+            })
+        }
+    }
+}
+
+/// Env var: the default of `--existing-tag`.
+const EXISTING_TAG_VAR: &str = "MONOARCH_EXISTING_TAG";
 
 fn project_names(plan: &Plan, args: &ManifestArgs) -> Result<Vec<String>, ManifestError> {
     if let Some(chunk) = args.chunk {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::keys::{LookIn, apply_keys};
 use super::output::emit;
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
@@ -32,7 +33,7 @@ pub struct MatrixArgs {
     pub format: MatrixFormat,
 
     /// Read this plan instead of making one.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["base", "all", "schedule", "projects", "deepen", "registry"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["base", "all", "schedule", "projects", "deepen", "registry", "rebuild"])]
     pub plan: Option<PathBuf>,
 
     /// Also write the plan made here to this file (for the build and manifest jobs).
@@ -73,7 +74,14 @@ pub fn run(args: MatrixArgs, ctx: &Context) -> Result<i32, Error> {
             (plan, repo)
         }
         None => {
-            let made = plan_from_flags(&args.select, ctx)?;
+            let mut made = plan_from_flags(&args.select, ctx)?;
+            apply_keys(
+                &mut made,
+                LookIn::Registry {
+                    insecure: Vec::new(),
+                },
+                ctx,
+            )?;
             if let Some(path) = &args.write_plan {
                 write_plan(path, &made.plan)?;
             }
@@ -89,10 +97,22 @@ pub fn run(args: MatrixArgs, ctx: &Context) -> Result<i32, Error> {
             } else {
                 "true"
             };
-            let count = plan.job_count().to_string();
+            let count = plan
+                .projects
+                .iter()
+                .map(|p| p.build_jobs().count())
+                .sum::<usize>()
+                .to_string();
+            // Projects whose jobs are all reused still need their manifest job.
+            let has_projects = if plan.projects.is_empty() || !plan.publish.builds() {
+                "false"
+            } else {
+                "true"
+            };
             ctx.ci.set_outputs(&[
                 ("matrix", json.as_str()),
                 ("has_jobs", has_jobs),
+                ("has_projects", has_projects),
                 ("job_count", &count),
             ])?;
             json + "\n"

@@ -3,6 +3,8 @@
 pub mod build;
 mod context;
 mod error;
+mod keys;
+mod lineage;
 mod load_projects;
 mod make_plan;
 pub mod manifest;
@@ -13,6 +15,7 @@ mod resolve;
 mod results;
 pub mod run;
 mod select;
+mod signals;
 pub mod validate;
 
 pub use context::Context;

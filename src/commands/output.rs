@@ -1,9 +1,16 @@
-//! Where command output goes: stdout or `--output FILE`.
+//! Where command output goes: stdout or `--output FILE`; log lines to stderr.
 
 use std::io::Write;
 use std::path::Path;
 
 use super::Error;
+use crate::ci::escape;
+
+/// Writes `message` to stderr as `prefix`ed lines (`error: `, `note: `), every
+/// echoed value in it made inert for the CI log.
+pub fn say(prefix: &str, message: &dyn std::fmt::Display) {
+    eprint!("{}", escape::lines(prefix, &message.to_string()));
+}
 
 /// Writes `text` to `path`, or to stdout when `path` is `None` or `-`.
 pub fn emit(path: Option<&Path>, text: &str) -> Result<(), Error> {

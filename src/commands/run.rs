@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::error::run_code;
+use super::keys::{LookIn, apply_keys};
 use super::select::SelectArgs;
 use super::select::plan_from_flags;
 use super::{Context, Error};
@@ -65,12 +66,7 @@ pub const DEFAULT_LAYOUT: &str = "oci-layout";
 
 pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
     let env = &ctx.env;
-    let made = plan_from_flags(&args.select, ctx)?;
-    let plan = made.plan;
-    if plan.projects.is_empty() {
-        println!("nothing to build: {}", plan.selection.reason);
-        return Ok(exit_code::SUCCESS);
-    }
+    let mut made = plan_from_flags(&args.select, ctx)?;
     let target = match &args.select.registry {
         Some(host) => RunTarget::Registry {
             host: host.clone(),
@@ -80,6 +76,28 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
             args.layout.as_deref().unwrap_or(Path::new(DEFAULT_LAYOUT)),
         )?),
     };
+    let look_in = match &target {
+        RunTarget::Registry { insecure, .. } => LookIn::Registry {
+            insecure: insecure.clone(),
+        },
+        RunTarget::Layout(dir) => LookIn::Layout(dir.clone()),
+    };
+    apply_keys(&mut made, look_in, ctx)?;
+    let plan = made.plan;
+    for unchanged in &plan.unchanged {
+        println!(
+            "unchanged, left alone: {} ({})",
+            unchanged.name,
+            crate::ci::escape::text(&unchanged.reason)
+        );
+    }
+    if plan.projects.is_empty() {
+        println!(
+            "nothing to build: {}",
+            crate::ci::escape::text(&plan.selection.reason)
+        );
+        return Ok(exit_code::SUCCESS);
+    }
     if let (RunTarget::Layout(dir), Some((tag, first, second))) = (&target, shared_tag(&plan)) {
         return Err(Error::SharedLayoutTag {
             tag,
@@ -123,14 +141,19 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
         plan.projects.len(),
         plan.job_count(),
         match &target {
-            RunTarget::Registry { host, .. } => host.clone(),
-            RunTarget::Layout(dir) => format!("oci:{}", dir.display()),
+            RunTarget::Registry { host, .. } => crate::ci::escape::text(host).into_owned(),
+            RunTarget::Layout(dir) => format!(
+                "oci:{}",
+                crate::ci::escape::text(&dir.display().to_string())
+            ),
         }
     );
     let runtime = super::runtime()?;
+    super::signals::remove_secrets_on_signal(&runtime)?;
     let options = RunOptions {
         target,
         repo_root: &made.root,
+        lineage: super::lineage::lineage(&made.root),
         workdir: &workdir,
         records_dir: &args.records,
         host: Platform::host(),
@@ -147,10 +170,10 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
     println!();
     for r in &outcome.projects {
         for e in &r.failures {
-            eprintln!("error: {e}");
+            super::output::say("error: ", e);
         }
         for n in &r.notes {
-            eprintln!("note: {n}");
+            super::output::say("note: ", n);
         }
     }
     print!("{}", report::table(&outcome.projects));

@@ -17,12 +17,14 @@ pub fn plan_from_flags(args: &SelectArgs, ctx: &Context) -> Result<Made, Error> 
         start: args.repo.clone(),
         flags: Flags {
             base: args.base.clone(),
+            before: args.before.clone(),
             all: args.all,
             schedule: args.schedule,
             projects: args.projects.clone(),
         },
         deepen: args.deepen,
         registry: args.registry.clone(),
+        rebuild: args.rebuild,
     };
     let made = make_plan(&request, ctx)?;
     require_registry(&made)?;
@@ -54,6 +56,18 @@ fn require_registry(made: &Made) -> Result<(), Error> {
     Err(Error::Invalid(problems.problems))
 }
 
+/// `--before`: a full sha, all zeros, or empty.
+fn parse_before(value: &str) -> Result<String, String> {
+    if value.is_empty() || crate::detect::is_full_sha(value) {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not a commit sha (40 or 64 hex digits); pass the full sha of the previous tip, or all zeros for a new branch",
+            crate::config::shown(value)
+        ))
+    }
+}
+
 /// How the projects of a plan are chosen; shared by `plan`, `matrix` and `run`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SelectArgs {
@@ -64,6 +78,12 @@ pub struct SelectArgs {
     /// Compare HEAD with this commit or ref instead of the one the CI environment implies.
     #[arg(long, value_name = "REF", conflicts_with_all = ["all", "schedule", "projects"])]
     pub base: Option<String>,
+
+    /// Select as a push whose branch pointed at SHA before (all zeros or empty: a new branch,
+    /// tag or repository), the way a CI push is selected; for CI systems whose events monoarch
+    /// does not read (Tekton triggers).
+    #[arg(long, value_name = "SHA", value_parser = parse_before, conflicts_with_all = ["base", "all", "schedule", "projects"])]
+    pub before: Option<String>,
 
     /// Select every project.
     #[arg(long, conflicts_with_all = ["schedule", "projects"])]
@@ -84,4 +104,9 @@ pub struct SelectArgs {
     /// Registry host for the images (default: `monoarch.yaml`, then `$ECR_REGISTRY`, then `$REGISTRY`).
     #[arg(long, value_name = "HOST")]
     pub registry: Option<String>,
+
+    /// With `reuse:` on: build every job even when an image with its key exists
+    /// (keys are still made and recorded).
+    #[arg(long)]
+    pub rebuild: bool,
 }

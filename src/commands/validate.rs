@@ -8,9 +8,12 @@ use super::make_plan::MakePlanError;
 use super::{Context, Error};
 use crate::ci::Console;
 use crate::config::{FileProblems, PROJECT_CONFIG_FILE, Problems, RepoConfig, load_project};
-use crate::contract::exit_code;
+use crate::contract::limits::{CONFIG_CAP, read_in};
+use crate::contract::{ProjectPlan, exit_code};
 use crate::detect::{list_projects, match_patterns, parse_schedule};
 use crate::git::Git;
+use crate::plan::collide::{self, TagSpans};
+use crate::plan::{date_and_sha7, project_plan};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -21,10 +24,8 @@ pub struct ValidateArgs {
 
 pub fn run(args: ValidateArgs, ctx: &Context) -> Result<i32, Error> {
     let start = args.repo.unwrap_or_else(|| PathBuf::from("."));
-    let root = Git::discover(&start)
-        .map_err(MakePlanError::from)?
-        .root()
-        .to_path_buf();
+    let git = Git::discover(&start).map_err(MakePlanError::from)?;
+    let root = git.root().to_path_buf();
     let repo = match RepoConfig::load(&root, &ctx.env) {
         Ok(repo) => repo,
         // Project checks depend on the repo config (runners); report its problems alone.
@@ -32,11 +33,32 @@ pub fn run(args: ValidateArgs, ctx: &Context) -> Result<i32, Error> {
     };
     let mut problems = Problems::default();
     let projects = list_projects(&root, &repo.projects_dir);
+    // Tags as a plan made now would publish them (a repository without a
+    // commit yet: a placeholder sha).
+    let commit = git
+        .head()
+        .map(|h| h.to_string())
+        .unwrap_or_else(|_| "0".repeat(40));
+    let (date, sha7) = date_and_sha7(ctx.now, &commit);
+    let mut spans = TagSpans::default();
+    let mut plans = Vec::new();
     for name in &projects {
-        if let Err(p) = load_project(&root, &repo.projects_dir, name, &repo) {
-            problems.extend(p);
+        match load_project(&root, &repo.projects_dir, name, &repo) {
+            Ok(config) => {
+                spans.add(&config);
+                plans.push(project_plan(config, Vec::new(), &repo, &date, &sha7));
+            }
+            Err(p) => problems.extend(p),
         }
     }
+    let all: Vec<&ProjectPlan> = plans.iter().collect();
+    problems.extend(collide::problems(
+        &all,
+        repo.naming,
+        &repo.projects_dir,
+        &spans,
+        |_| true,
+    ));
     // Folders without a config are not projects; say so, since it is usually a mistake.
     if let Ok(entries) = std::fs::read_dir(root.join(&repo.projects_dir)) {
         let mut strays: Vec<String> = entries
@@ -52,16 +74,16 @@ pub fn run(args: ValidateArgs, ctx: &Context) -> Result<i32, Error> {
             problems.extend(p.problems);
         }
     }
-    match std::fs::read_to_string(root.join(&repo.schedule_file)) {
+    match read_in(&root, &repo.schedule_file, CONFIG_CAP) {
         Ok(text) => {
             if let Err(p) = match_patterns(&parse_schedule(&text), &projects, &repo.schedule_file) {
                 problems.extend(p);
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) if e.is_not_found() => {}
         Err(e) => {
             let mut p = FileProblems::new(&repo.schedule_file);
-            p.add(0, 0, "", format!("cannot read: {e}"));
+            p.add(0, 0, "", e.to_string());
             problems.extend(p.problems);
         }
     }

@@ -1,22 +1,30 @@
 //! Configuration: `monoarch.yaml` at the root, `build-config.yaml` per project.
 
+mod build_arg;
 mod gitlab;
+mod glob;
 mod paths;
+mod platforms;
 mod problem;
 mod project;
 mod publish;
 mod repo;
+mod reuse;
 mod suggest;
-mod tag;
 mod tekton;
 pub(crate) mod url;
 mod yaml;
 
+pub use crate::contract::shown;
 pub use gitlab::GitlabSettings;
-pub use problem::{FileProblems, Problems};
+pub use glob::{build_set, parse_glob};
+pub use platforms::Runner;
+pub use problem::{FileProblems, Problem, Problems};
+#[cfg(test)]
+pub use project::parse_project;
 pub use project::{PROJECT_CONFIG_FILE, ProjectConfig, load_project, load_project_if_present};
 pub use publish::{Elsewhere, PublishRule};
-pub use repo::{REPO_CONFIG_FILE, RepoConfig, Runner};
+pub use repo::{REPO_CONFIG_FILE, RepoConfig};
 pub use suggest::closest;
 #[cfg(test)]
 pub use tekton::TektonRunner;

@@ -16,18 +16,32 @@ pub struct Problem {
     pub message: String,
 }
 
+/// One problem is one line of a CI log, whatever a config value held: a
+/// control character is shown escaped, so no value can start a line.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        write!(f, "{}", one_line(&self.file.display().to_string()))?;
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.column)?;
         }
-        if self.field.is_empty() {
-            write!(f, ": {}", self.message)
-        } else {
-            write!(f, ": {}: {}", self.field, self.message)
+        if !self.field.is_empty() {
+            write!(f, ": {}", one_line(&self.field))?;
         }
+        write!(f, ": {}", one_line(&self.message))
     }
+}
+
+fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// Every problem found; validation reports them all at once.

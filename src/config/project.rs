@@ -1,16 +1,20 @@
 //! `projects/<name>/build-config.yaml`: how one image is built.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::paths::relative_setting;
+use super::platforms::platform_list;
 use super::problem::{FileProblems, Problems};
-use super::repo::{RepoConfig, unknown_platform};
-use super::tag::{MAX_TAG_LEN, is_valid_tag};
+use super::repo::RepoConfig;
 use super::yaml;
-use crate::contract::{BuildArg, Platform};
+use crate::contract::limits::{CONFIG_CAP, read_in};
+use crate::contract::shown;
+use crate::contract::{BuildArg, NamingScheme, Platform, SecretInKey, is_variable_name};
+use crate::contract::{MAX_REPOSITORY_LEN, MAX_TAG_LEN, is_valid_repository, is_valid_tag};
 
 pub const PROJECT_CONFIG_FILE: &str = "build-config.yaml";
 
@@ -30,22 +34,23 @@ struct RawProjectConfig {
     build_args: Option<Vec<Spanned<RawBuildArg>>>,
     platforms: Option<Vec<Spanned<String>>>,
     additional_tags: Option<Vec<Spanned<String>>>,
+    cache: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawBuildArg {
+/// One `build_args` item: `NAME=value`, or a mapping (read in `build_arg.rs`).
+#[derive(Debug)]
+pub(super) enum RawBuildArg {
     Pair(String),
     Map(RawBuildArgMap),
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBuildArgMap {
-    name: String,
-    value: Option<String>,
-    from_env: Option<String>,
-    secret: Option<bool>,
+#[derive(Debug, Default)]
+pub(super) struct RawBuildArgMap {
+    pub name: String,
+    pub value: Option<String>,
+    pub from_env: Option<String>,
+    pub secret: Option<bool>,
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,14 +73,34 @@ pub struct ProjectConfig {
     pub platforms: Vec<Platform>,
     /// As written (`v1.25.3`, `latest`); the plan expands them.
     pub additional_tags: Vec<String>,
+    /// Line and column of each of `additional_tags`, for messages.
+    pub additional_tag_at: Vec<(u64, u64)>,
+    /// The project's `cache:`; `None`: the repo-wide setting.
+    pub cache: Option<bool>,
 }
 
-/// Validates a project folder name: it becomes part of image tags.
-pub fn check_project_name(name: &str) -> Result<(), String> {
+/// Validates a project folder name: it names files and work folders, and
+/// becomes part of image tags (one repository) or the repository path (one
+/// repository per project).
+pub fn check_project_name(name: &str, repo: &RepoConfig) -> Result<(), String> {
+    let name = &name.escape_debug().to_string();
     if !is_valid_tag(name) {
         return Err(format!(
             "folder name `{name}` cannot be used in an image tag; rename it using letters, digits, `_`, `.` and `-` (not starting with `.` or `-`)"
         ));
+    }
+    if repo.naming == NamingScheme::PerProject {
+        let repository = format!("{}/{name}", repo.repository);
+        if !is_valid_repository(&repository) {
+            return Err(format!(
+                "folder name `{name}` cannot be a repository name (`naming: per-project` makes `{repository}`); rename it using lowercase letters and digits, separated by single `.`, `_` or `-`"
+            ));
+        }
+        if repository.len() > MAX_REPOSITORY_LEN {
+            return Err(format!(
+                "folder name `{name}` makes the repository path `{repository}` longer than {MAX_REPOSITORY_LEN} characters; shorten it"
+            ));
+        }
     }
     if name.len() + DATE_SHA_LEN + ARCH_SUFFIX_RESERVE > MAX_TAG_LEN {
         return Err(format!(
@@ -96,8 +121,12 @@ pub fn load_project(
     load_project_if_present(root, dir, name, repo)?.ok_or_else(|| {
         let rel = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
         let mut p = FileProblems::new(&rel);
-        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
-        p.add(0, 0, "", format!("cannot read: {missing}"));
+        p.add(
+            0,
+            0,
+            "",
+            crate::contract::limits::ReadError::NotFound.to_string(),
+        );
         p.problems
     })
 }
@@ -111,12 +140,12 @@ pub fn load_project_if_present(
     repo: &RepoConfig,
 ) -> Result<Option<ProjectConfig>, Problems> {
     let rel = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
-    match std::fs::read_to_string(root.join(&rel)) {
+    match read_in(root, &rel, CONFIG_CAP) {
         Ok(text) => parse_project(name, &format!("{dir}/{name}"), &rel, &text, repo).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => {
             let mut p = FileProblems::new(&rel);
-            p.add(0, 0, "", format!("cannot read: {e}"));
+            p.add(0, 0, "", e.to_string());
             Err(p.problems)
         }
     }
@@ -131,7 +160,7 @@ pub fn parse_project(
     repo: &RepoConfig,
 ) -> Result<ProjectConfig, Problems> {
     let mut p = FileProblems::new(file);
-    if let Err(why) = check_project_name(name) {
+    if let Err(why) = check_project_name(name, repo) {
         p.add(0, 0, "", why);
     }
     let Some(raw) = yaml::parse::<Option<RawProjectConfig>>(text, &mut p) else {
@@ -189,17 +218,31 @@ pub fn parse_project(
     let build_args = build_args(raw.build_args.unwrap_or_default(), &mut p);
     let platforms = platforms(raw.platforms, repo, &mut p);
     let mut additional_tags: Vec<String> = Vec::new();
+    let mut additional_tag_at: Vec<(u64, u64)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for tag in raw.additional_tags.unwrap_or_default() {
-        let expanded = format!("{name}-{}", tag.value);
-        if !is_valid_tag(&expanded) {
-            p.at(&tag, "additional_tags", format!("`{expanded}` is not a valid OCI tag; use letters, digits, `_`, `.` and `-`, at most {MAX_TAG_LEN} characters"));
-        } else if additional_tags.contains(&tag.value) {
+        // The tag as published: with the project prefix in one shared repository.
+        let published = match repo.naming {
+            NamingScheme::SingleRepository => format!("{name}-{}", tag.value),
+            NamingScheme::PerProject => tag.value.clone(),
+        };
+        if tag.value.trim().is_empty() {
+            p.at(
+                &tag,
+                "additional_tags",
+                "is empty; write the tag or remove the item",
+            );
+        } else if !is_valid_tag(&published) {
+            let shown = shown(&published);
+            p.at(&tag, "additional_tags", format!("`{shown}` is not a valid OCI tag; use letters, digits, `_`, `.` and `-`, not starting with `.` or `-`, at most {MAX_TAG_LEN} characters"));
+        } else if !seen.insert(tag.value.clone()) {
             p.at(
                 &tag,
                 "additional_tags",
                 format!("`{}` is listed twice; remove one", tag.value),
             );
         } else {
+            additional_tag_at.push((tag.referenced.line(), tag.referenced.column()));
             additional_tags.push(tag.value);
         }
     }
@@ -215,6 +258,8 @@ pub fn parse_project(
         build_args,
         platforms,
         additional_tags,
+        additional_tag_at,
+        cache: raw.cache,
     })
 }
 
@@ -233,16 +278,9 @@ fn check_repo_url(url: &Spanned<String>, p: &mut FileProblems) {
     }
 }
 
-fn is_arg_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 fn build_args(raw: Vec<Spanned<RawBuildArg>>, p: &mut FileProblems) -> Vec<BuildArg> {
     let mut args: Vec<BuildArg> = Vec::new();
+    let mut names: HashSet<String> = HashSet::new();
     for item in raw {
         let arg = match &item.value {
             RawBuildArg::Pair(pair) => match pair.split_once('=') {
@@ -256,15 +294,36 @@ fn build_args(raw: Vec<Spanned<RawBuildArg>>, p: &mut FileProblems) -> Vec<Build
                 }
             },
             RawBuildArg::Map(map) => match (&map.value, &map.from_env) {
+                (Some(_), None) if map.key.is_some() => {
+                    p.at(&item, "build_args", format!("`{}`: `key` is for secret args read with `from_env`; a plain value enters the key as it is", map.name));
+                    continue;
+                }
                 (Some(value), None) => BuildArg::Value {
                     name: map.name.clone(),
                     value: value.clone(),
                 },
-                (None, Some(var)) => BuildArg::FromEnv {
-                    name: map.name.clone(),
-                    from_env: var.clone(),
-                    secret: map.secret.unwrap_or(true),
-                },
+                (None, Some(var)) => {
+                    let secret = map.secret.unwrap_or(true);
+                    let key = match (map.key.as_deref(), secret) {
+                        (None, _) => None,
+                        (Some("name"), true) => Some(SecretInKey::Name),
+                        (Some("hmac"), true) => Some(SecretInKey::Hmac),
+                        (Some(_), false) => {
+                            p.at(&item, "build_args", format!("`{}`: `key` is for secret args; a non-secret one enters the key by its value", map.name));
+                            continue;
+                        }
+                        (Some(other), true) => {
+                            p.at(&item, "build_args", format!("`{}`: unknown key mode `{other}`; use `name` (the value does not change the image) or `hmac` (it does: needs MONOARCH_KEY_SALT)", map.name));
+                            continue;
+                        }
+                    };
+                    BuildArg::FromEnv {
+                        name: map.name.clone(),
+                        from_env: var.clone(),
+                        secret,
+                        key,
+                    }
+                }
                 _ => {
                     p.at(
                         &item,
@@ -275,7 +334,7 @@ fn build_args(raw: Vec<Spanned<RawBuildArg>>, p: &mut FileProblems) -> Vec<Build
                 }
             },
         };
-        if !is_arg_name(arg.name()) {
+        if !is_variable_name(arg.name()) {
             p.at(
                 &item,
                 "build_args",
@@ -285,14 +344,14 @@ fn build_args(raw: Vec<Spanned<RawBuildArg>>, p: &mut FileProblems) -> Vec<Build
                 ),
             );
         } else if let BuildArg::FromEnv { from_env, .. } = &arg
-            && !is_arg_name(from_env)
+            && !is_variable_name(from_env)
         {
             p.at(
                 &item,
                 "build_args",
                 format!("`{from_env}` is not a valid environment variable name"),
             );
-        } else if args.iter().any(|a| a.name() == arg.name()) {
+        } else if !names.insert(arg.name().to_string()) {
             p.at(
                 &item,
                 "build_args",
@@ -310,31 +369,8 @@ fn platforms(
     repo: &RepoConfig,
     p: &mut FileProblems,
 ) -> Vec<Platform> {
-    let Some(list) = raw else {
-        return repo.default_platforms.clone();
-    };
-    if list.is_empty() {
-        p.add(
-            0,
-            0,
-            "platforms",
-            "is empty; list at least one platform or remove the key for the default",
-        );
+    match raw {
+        None => repo.default_platforms.clone(),
+        Some(list) => platform_list(&list, |platform| repo.runner(platform).is_some(), p),
     }
-    let mut platforms: Vec<Platform> = Vec::new();
-    for item in list {
-        match Platform::parse(&item.value) {
-            None => p.at(&item, "platforms", unknown_platform(&item.value)),
-            Some(platform) if platforms.contains(&platform) => {
-                p.at(&item, "platforms", format!("`{}` is listed twice (as `{platform}`); remove one", item.value));
-            }
-            Some(platform) if repo.runner(platform).is_none() => p.at(
-                &item,
-                "platforms",
-                format!("`{platform}` has no runner configured; add `runners: {{ {}: {{ github: LABEL, gitlab_tags: [TAG] }} }}` to monoarch.yaml", platform.arch()),
-            ),
-            Some(platform) => platforms.push(platform),
-        }
-    }
-    platforms
 }

@@ -3,13 +3,15 @@
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::problem::FileProblems;
+use super::glob::{build_set, parse_glob};
+use super::problem::{FileProblems, Problem};
+use crate::contract::shown;
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPublish {
-    branches: Option<Vec<String>>,
+    branches: Option<Vec<Spanned<String>>>,
     elsewhere: Option<Spanned<String>>,
 }
 
@@ -50,25 +52,47 @@ impl PublishRule {
                 }
             },
         };
-        let branches = match env.get("MONOARCH_PUBLISH_BRANCHES") {
-            Some(list) => list
-                .split(',')
-                .map(str::trim)
-                .filter(|b| !b.is_empty())
-                .map(str::to_string)
-                .collect(),
-            None => raw.branches.unwrap_or_default(),
+        // Checked as the plan will match them, so a glob that would panic
+        // globset, or silently match nothing, is an error here.
+        let check = |branch: &str| {
+            parse_glob(branch).and_then(|glob| {
+                build_set(&[glob])
+                    .map(drop)
+                    .map_err(|faults| faults.into_iter().map(|(_, why)| why).collect())
+            })
         };
-        for branch in &branches {
-            if let Err(e) = globset::Glob::new(branch) {
-                p.add(
-                    0,
-                    0,
-                    "publish.branches",
-                    format!("invalid branch glob `{branch}`: {}", e.kind()),
-                );
+        let branches = match env.get("MONOARCH_PUBLISH_BRANCHES") {
+            Some(list) => {
+                let branches: Vec<String> = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|b| !b.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                for branch in &branches {
+                    if let Err(why) = check(branch) {
+                        p.problems.push(Problem {
+                            file: "MONOARCH_PUBLISH_BRANCHES".into(),
+                            line: 0,
+                            column: 0,
+                            field: String::new(),
+                            message: format!("`{}` {why}", shown(branch)),
+                        });
+                    }
+                }
+                branches
             }
-        }
+            None => {
+                let spanned = raw.branches.unwrap_or_default();
+                for branch in &spanned {
+                    if let Err(why) = check(&branch.value) {
+                        let message = format!("`{}` {why}", shown(&branch.value));
+                        p.at(branch, "publish.branches", message);
+                    }
+                }
+                spanned.into_iter().map(|s| s.value).collect()
+            }
+        };
         PublishRule {
             branches,
             elsewhere,

@@ -3,18 +3,22 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::gitlab::{GitlabSettings, RawGitlab};
+use super::glob::{Globs, build_set, parse_glob};
 use super::paths::relative_setting;
-use super::problem::{FileProblems, Problems};
+use super::platforms::{RawRunner, Runner, platform_list, runners};
+use super::problem::{FileProblems, Problem, Problems};
 use super::publish::{PublishRule, RawPublish};
-use super::tag::is_valid_repository;
-use super::tekton::{RawTekton, RawTektonRunner, TektonRunner, TektonSettings};
+use super::reuse::{CacheConfig, RawCache, RawReuse, ReuseConfig, resolve_cache, resolve_reuse};
+use super::tekton::{RawTekton, TektonSettings};
 use super::yaml;
-use crate::contract::{DEFAULT_PLATFORMS, NamingScheme, PLATFORMS, Platform};
+use crate::contract::limits::{CONFIG_CAP, read_in};
+use crate::contract::{
+    DEFAULT_PLATFORMS, NamingScheme, Platform, is_valid_repository, registry_host_problem, shown,
+};
 use crate::env::Env;
 
 pub const REPO_CONFIG_FILE: &str = "monoarch.yaml";
@@ -36,36 +40,8 @@ struct RawRepoConfig {
     gitlab: Option<RawGitlab>,
     publish: Option<RawPublish>,
     tekton: Option<RawTekton>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRunner {
-    github: Option<String>,
-    gitlab_tags: Option<Vec<String>>,
-    tekton: Option<RawTektonRunner>,
-}
-
-/// Where a platform's jobs run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Runner {
-    /// GitHub `runs-on` label; empty when none is configured.
-    pub github: String,
-    pub gitlab_tags: Vec<String>,
-    /// Extra node labels and tolerations for Tekton build tasks; `None`: only the arch pin.
-    pub tekton: Option<TektonRunner>,
-}
-
-/// A list of globs compiled into one set.
-#[derive(Debug, Clone)]
-pub struct Globs {
-    set: GlobSet,
-}
-
-impl Globs {
-    pub fn is_match(&self, path: &str) -> bool {
-        self.set.is_match(path)
-    }
+    reuse: Option<Spanned<RawReuse>>,
+    cache: Option<Spanned<RawCache>>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +63,8 @@ pub struct RepoConfig {
     pub gitlab: GitlabSettings,
     pub publish: PublishRule,
     pub tekton: TektonSettings,
+    pub reuse: ReuseConfig,
+    pub cache: CacheConfig,
 }
 
 pub const DEFAULT_IGNORE: &[&str] = &["**/*.md"];
@@ -95,20 +73,25 @@ pub const DEFAULT_REBUILD_ALL: &[&str] = &[REPO_CONFIG_FILE];
 impl RepoConfig {
     /// Reads `monoarch.yaml` at `root` if present; defaults otherwise.
     pub fn load(root: &Path, env: &Env) -> Result<RepoConfig, Problems> {
-        let path = root.join(REPO_CONFIG_FILE);
-        let mut problems = FileProblems::new(REPO_CONFIG_FILE);
-        let raw = match std::fs::read_to_string(&path) {
-            Ok(text) => match yaml::parse::<Option<RawRepoConfig>>(&text, &mut problems) {
-                Some(raw) => raw.unwrap_or_default(),
-                None => return Err(problems.problems),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => RawRepoConfig::default(),
+        match read_in(root, REPO_CONFIG_FILE, CONFIG_CAP) {
+            Ok(text) => RepoConfig::parse(&text, root, env),
+            Err(e) if e.is_not_found() => RepoConfig::parse("", root, env),
             Err(e) => {
-                problems.add(0, 0, "", format!("cannot read: {e}"));
-                return Err(problems.problems);
+                let mut problems = FileProblems::new(REPO_CONFIG_FILE);
+                problems.add(0, 0, "", e.to_string());
+                Err(problems.problems)
             }
+        }
+    }
+
+    /// Validates the text of a `monoarch.yaml` (empty: every default) for the
+    /// repository at `root`.
+    pub fn parse(text: &str, root: &Path, env: &Env) -> Result<RepoConfig, Problems> {
+        let mut problems = FileProblems::new(REPO_CONFIG_FILE);
+        let Some(raw) = yaml::parse::<Option<RawRepoConfig>>(text, &mut problems) else {
+            return Err(problems.problems);
         };
-        let config = resolve(raw, root, env, &mut problems);
+        let config = resolve(raw.unwrap_or_default(), root, env, &mut problems);
         problems.sort();
         problems.problems.into_result(config)
     }
@@ -120,13 +103,41 @@ impl RepoConfig {
 
 fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> RepoConfig {
     let registry = match &raw.registry {
-        Some(spanned) => expand_var(spanned, "registry", env, p),
-        None => env
-            .get("ECR_REGISTRY")
-            .or_else(|| env.get("REGISTRY"))
-            .unwrap_or_default()
-            .to_string(),
+        Some(spanned) => {
+            let value = expand_var(spanned, "registry", env, p);
+            if let Some(why) = (!value.is_empty())
+                .then(|| registry_host_problem(&value))
+                .flatten()
+            {
+                p.at(spanned, "registry", why);
+            }
+            value
+        }
+        None => {
+            let from_env = ["ECR_REGISTRY", "REGISTRY"]
+                .into_iter()
+                .find_map(|var| env.get(var).map(|value| (var, value)));
+            match from_env {
+                Some((var, value)) => {
+                    if let Some(why) = registry_host_problem(value) {
+                        // The value comes from the environment, not the file.
+                        p.problems.push(Problem {
+                            file: var.into(),
+                            line: 0,
+                            column: 0,
+                            field: String::new(),
+                            message: format!(
+                                "{why}; fix the variable or set `registry:` in monoarch.yaml"
+                            ),
+                        });
+                    }
+                    value.to_string()
+                }
+                None => String::new(),
+            }
+        }
     };
+
     let registry_setting = match raw.registry.as_ref().map(|s| s.value.trim()) {
         Some(value) if value.starts_with('$') => format!(
             "the variable `{}` (monoarch.yaml has `registry: {value}`)",
@@ -175,16 +186,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
             .iter()
             .filter_map(|s| Platform::parse(s))
             .collect(),
-        Some(list) => list
-            .iter()
-            .filter_map(|s| match Platform::parse(&s.value) {
-                Some(platform) => Some(platform),
-                None => {
-                    p.at(s, "platforms", unknown_platform(&s.value));
-                    None
-                }
-            })
-            .collect(),
+        Some(list) => platform_list(&list, |platform| runners.contains_key(&platform), p),
     };
     let default_tags = default_platforms
         .first()
@@ -194,6 +196,8 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
     let gitlab = GitlabSettings::resolve(raw.gitlab, &default_tags);
     let publish = PublishRule::resolve(raw.publish, env, p);
     let tekton = super::tekton::resolve_settings(raw.tekton, p);
+    let reuse = resolve_reuse(raw.reuse, p);
+    let cache = resolve_cache(raw.cache, p);
     RepoConfig {
         registry,
         registry_setting,
@@ -210,14 +214,9 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         gitlab,
         publish,
         tekton,
+        reuse,
+        cache,
     }
-}
-
-pub fn unknown_platform(value: &str) -> String {
-    format!(
-        "unknown platform `{value}`; known platforms: {}",
-        Platform::known().join(", ")
-    )
 }
 
 /// `$VAR` or `${VAR}` as the whole value reads the environment variable.
@@ -295,67 +294,33 @@ fn globs(
             })
             .collect(),
     };
-    let mut builder = GlobSetBuilder::new();
+    let mut globs = Vec::new();
+    let mut kept: Vec<&Spanned<String>> = Vec::new();
     for pattern in &patterns {
-        match Glob::new(&pattern.value) {
+        match parse_glob(&pattern.value) {
             Ok(glob) => {
-                builder.add(glob);
+                globs.push(glob);
+                kept.push(pattern);
             }
-            Err(e) => p.at(
-                pattern,
-                field,
-                format!("invalid glob `{}`: {}", pattern.value, e.kind()),
-            ),
+            Err(why) => p.at(pattern, field, format!("`{}` {why}", shown(&pattern.value))),
         }
     }
-    let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
-    Globs { set }
-}
-
-fn runners(
-    raw: Option<BTreeMap<String, Spanned<RawRunner>>>,
-    p: &mut FileProblems,
-) -> BTreeMap<Platform, Runner> {
-    let mut runners: BTreeMap<Platform, Runner> = PLATFORMS
-        .iter()
-        .filter_map(|facts| {
-            let platform = Platform::parse(facts.canonical)?;
-            let github = facts.github_runner.unwrap_or_default().to_string();
-            let gitlab_tags: Vec<String> =
-                facts.gitlab_tags.iter().map(|t| t.to_string()).collect();
-            (!github.is_empty() || !gitlab_tags.is_empty()).then_some((
-                platform,
-                Runner {
-                    github,
-                    gitlab_tags,
-                    tekton: None,
-                },
-            ))
-        })
-        .collect();
-    for (arch, spanned) in raw.unwrap_or_default() {
-        let Some(platform) = Platform::from_arch(&arch) else {
-            p.at(
-                &spanned,
-                &format!("runners.{arch}"),
-                unknown_platform(&arch),
-            );
-            continue;
-        };
-        let entry = runners.entry(platform).or_insert(Runner {
-            github: String::new(),
-            gitlab_tags: Vec::new(),
-            tekton: None,
-        });
-        if let Some(github) = &spanned.value.github {
-            entry.github = github.clone();
+    // A set that cannot be built is an error, never an empty set: an empty
+    // `ignore` would build on every README change, an empty `rebuild_all`
+    // would miss global changes.
+    let set = build_set(&globs).unwrap_or_else(|faults| {
+        for (index, why) in faults {
+            match index.and_then(|i| kept.get(i)) {
+                Some(pattern) => p.at(pattern, field, format!("`{}` {why}", shown(&pattern.value))),
+                None => p.add(
+                    0,
+                    0,
+                    field,
+                    format!("these {} globs together {why}", kept.len()),
+                ),
+            }
         }
-        if let Some(tags) = &spanned.value.gitlab_tags {
-            entry.gitlab_tags = tags.clone();
-        }
-        if let Some(tekton) = super::tekton::resolve_runner(&spanned.value.tekton, &arch, p) {
-            entry.tekton = Some(tekton);
-        }
-    }
-    runners
+        globset::GlobSet::empty()
+    });
+    Globs::new(set)
 }

@@ -3,8 +3,12 @@
 /// The candidate closest to `input`, if it is close enough to be a typo.
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let input = input.to_ascii_lowercase();
+    let len = input.chars().count();
     candidates
         .into_iter()
+        // A typo changes the length by a third at most; skipping the rest
+        // keeps the quadratic distance off long inputs.
+        .filter(|c| c.len().abs_diff(len) <= c.len().max(len) / 3 + 1)
         .map(|c| (edit_distance(&input, &c.to_ascii_lowercase()), c))
         .filter(|(d, c)| *d <= (c.len().max(input.len()) / 3).max(1))
         .min_by_key(|(d, _)| *d)

@@ -6,17 +6,19 @@ use serde_saphyr::Error as YamlError;
 use super::problem::FileProblems;
 use super::suggest::closest;
 
-/// Parses `text`; a parse or shape error becomes one problem in `problems`.
+/// Parses `text`; a parse or shape error becomes one problem in `problems`,
+/// in words a config author knows (never serde's or the YAML crate's).
 pub fn parse<T: DeserializeOwned>(text: &str, problems: &mut FileProblems) -> Option<T> {
     match serde_saphyr::from_str::<T>(text) {
         Ok(value) => Some(value),
         Err(err) => {
-            let err = err.without_snippet();
+            let err = unwrap(err.without_snippet());
             let (line, column) = err
                 .location()
                 .map(|l| (l.line(), l.column()))
                 .unwrap_or((0, 0));
-            match err {
+            let owner = || key_at_line(text, line).unwrap_or_default();
+            let (field, message) = match err {
                 YamlError::SerdeUnknownField {
                     field, expected, ..
                 } => {
@@ -24,19 +26,155 @@ pub fn parse<T: DeserializeOwned>(text: &str, problems: &mut FileProblems) -> Op
                         Some(near) => format!("did you mean `{near}`?"),
                         None => format!("the known keys are {}", list(expected)),
                     };
-                    problems.add(line, column, field, format!("unknown key; {hint}"));
+                    (field.to_string(), format!("unknown key; {hint}"))
                 }
                 YamlError::SerdeMissingField { field, .. } => {
-                    problems.add(line, column, field, "required key is missing; add it");
+                    (field.to_string(), "required key is missing; add it".into())
                 }
-                other => {
-                    let field = key_at_line(text, line).unwrap_or_default();
-                    problems.add(line, column, &field, clean_message(&other.to_string()));
-                }
-            }
+                YamlError::DuplicateMappingKey { key, .. } => match key {
+                    Some(key) => (
+                        shown_key(key),
+                        "appears twice in the same mapping; keep one".into(),
+                    ),
+                    None => (
+                        owner(),
+                        "a key appears twice in the same mapping; keep one".into(),
+                    ),
+                },
+                other => (owner(), words(other)),
+            };
+            problems.add(line, column, &field, message);
             None
         }
     }
+}
+
+/// The error an alias wraps is the one that matters.
+fn unwrap(err: &YamlError) -> &YamlError {
+    match err {
+        YamlError::AliasError { error, .. } => unwrap(error),
+        other => other,
+    }
+}
+
+fn shown_key(key: &str) -> String {
+    let key: String = key.escape_debug().collect();
+    key.chars().take(60).collect()
+}
+
+/// What went wrong, in a config author's words.
+fn words(err: &YamlError) -> String {
+    let message = match err {
+        YamlError::Budget { breach, .. } => budget(breach),
+        YamlError::AliasReplayCounterOverflow { .. }
+        | YamlError::AliasReplayLimitExceeded { .. }
+        | YamlError::AliasExpansionLimitExceeded { .. }
+        | YamlError::AliasReplayStackDepthExceeded { .. } => ALIASES.to_string(),
+        YamlError::NullIntoString { .. } => "has no value; write one or remove the key".into(),
+        YamlError::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        }
+        | YamlError::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => format!(
+            "expected {}, found {}",
+            expected_words(expected),
+            found_words(unexpected)
+        ),
+        YamlError::Unexpected { expected, .. } => format!("expected {}", expected_words(expected)),
+        YamlError::InvalidScalar { ty, .. } => format!("expected {}", expected_words(ty)),
+        YamlError::SerdeInvalidLength { expected, .. } => {
+            format!("expected {}", expected_words(expected))
+        }
+        YamlError::InvalidBooleanStrict { .. } => "expected `true` or `false`".into(),
+        YamlError::Eof { .. } => {
+            "the file ends in the middle of a value; close the open quote or bracket".into()
+        }
+        YamlError::MultipleDocuments { .. } => {
+            "holds several YAML documents (`---`); keep one".into()
+        }
+        YamlError::UnsupportedTag { .. }
+        | YamlError::TaggedScalarCannotDeserializeIntoString { .. } => {
+            "YAML tags (`!name`) are not used here; remove the tag".into()
+        }
+        YamlError::UnknownAnchor { .. } => {
+            "`*name` refers to no `&name` defined above it; define the anchor first".into()
+        }
+        YamlError::InvalidUtf8Input => "is not UTF-8 text".into(),
+        other => clean_message(&other.to_string()),
+    };
+    if is_jargon(&message) {
+        "is not valid here; check this line's YAML against the README".to_string()
+    } else {
+        message
+    }
+}
+
+const ALIASES: &str = "expands YAML aliases (`*name`) too often; write the values out";
+
+fn budget(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Depth { .. } => "nests lists or mappings too deep for a config file; flatten it".into(),
+        B::Aliases { .. }
+        | B::Anchors { .. }
+        | B::AliasAnchorRatio { .. }
+        | B::RecordedAnchorEvents { .. }
+        | B::RecordedAnchorBytes { .. } => ALIASES.into(),
+        _ => "has more values than a config file may hold; shorten it".into(),
+    }
+}
+
+/// serde's "expected ..." phrases as YAML words.
+fn expected_words(expected: &str) -> String {
+    match expected {
+        e if e.starts_with("struct ") || e == "a map" || e.contains("mapping") => {
+            "keys and values (`key: value` lines)".into()
+        }
+        e if e.contains("sequence") => "a list: one `- item` per line, or `[a, b]`".into(),
+        "a string" | "string scalar" | "a borrowed string" | "string" => "a single value".into(),
+        "a boolean" | "bool" | "boolean" => "`true` or `false`".into(),
+        e if e.starts_with('u') || e.starts_with('i') || e.contains("integer") => {
+            "a whole number".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// serde's description of what it found, without quoting the value.
+fn found_words(unexpected: &str) -> &'static str {
+    match unexpected.split([' ', '`']).next().unwrap_or_default() {
+        "string" | "char" => "text",
+        "integer" | "floating" => "a number",
+        "boolean" => "`true`/`false`",
+        "sequence" => "a list",
+        "map" => "keys and values",
+        "unit" | "null" => "nothing",
+        _ => "another kind of value",
+    }
+}
+
+/// Words that only make sense to a Rust programmer.
+fn is_jargon(message: &str) -> bool {
+    [
+        "Option<",
+        "struct ",
+        "enum ",
+        "Options",
+        "deserializ",
+        "budget",
+        "variant",
+        "internal",
+        "Raw",
+        "serde",
+        "borrow",
+    ]
+    .iter()
+    .any(|word| message.contains(word))
 }
 
 fn list(keys: &[&str]) -> String {

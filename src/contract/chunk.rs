@@ -85,8 +85,9 @@ impl Chunk {
 
 /// The jobs of a project that CI builds: the one place that decides it, for the
 /// job lists and for the build jobs that read their share back.
+/// A reused job is not built: `manifest` tags the image the plan found.
 pub fn built_jobs(project: &ProjectPlan) -> impl Iterator<Item = &JobPlan> {
-    project.jobs.iter()
+    project.build_jobs()
 }
 
 /// The architectures a plan builds, in first-seen order.

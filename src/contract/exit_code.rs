@@ -56,12 +56,12 @@ pub const TABLE: &[Documented] = &[
     Documented {
         code: USAGE,
         short: "usage",
-        meaning: "usage error (bad flag, `--projects` name that matches nothing)",
+        meaning: "usage error (bad flag, `--projects` or `$MONOARCH_PROJECTS` name that matches nothing, `--registry` that is no host)",
     },
     Documented {
         code: INVALID_CONFIG,
         short: "invalid config",
-        meaning: "invalid configuration (`build-config.yaml`, `monoarch.yaml`, schedule file, `SOURCE_DATE_EPOCH`; in CI, a run that builds without a registry)",
+        meaning: "invalid configuration (`build-config.yaml`, `monoarch.yaml`, schedule file, `SOURCE_DATE_EPOCH`, registry variables; two projects publishing one tag; the CI event file or a base sha the CI system sent; in CI, a run that builds without a registry)",
     },
     Documented {
         code: GIT,
@@ -76,7 +76,7 @@ pub const TABLE: &[Documented] = &[
     Documented {
         code: INVALID_PLAN,
         short: "invalid plan",
-        meaning: "invalid plan file (unreadable, other format version, unknown project or arch)",
+        meaning: "invalid plan file (unreadable, over 64 MiB, other format version, a field `monoarch plan` would not write, unknown project or arch)",
     },
     Documented {
         code: SOURCE,

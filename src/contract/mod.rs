@@ -1,27 +1,45 @@
 //! The contracts every stage shares: the plan (`plan.json`), the build record,
-//! the exit codes and the platform table.
+//! the exit codes, the platform table, the OCI name grammar and the size caps
+//! on what monoarch reads.
 //!
 //! A leaf: nothing here imports another module of the crate, so any stage may
 //! use it without bending the flow detect -> plan -> matrix | build | manifest.
 
 mod chunk;
 pub mod exit_code;
+pub mod key;
+pub mod limits;
 mod plan;
+mod plan_check;
 mod plan_file;
 mod platform;
+mod published;
+mod quote;
 mod record;
+mod relpath;
 #[cfg(test)]
 mod schema;
+mod tag;
 
 pub use chunk::{Chunk, archs, build_entries, built_jobs, fit};
+pub use key::{KeyArg, KeyBase, KeyInputs, KeySource};
 pub use plan::{
-    BuildArg, FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, Publish, PublishMode,
-    Reason, RegistryTarget, RemovedProject, Selection, SelectionMode, Trigger, Upstream,
-    image_name,
+    BuildArg, FORMAT_VERSION, JobPlan, MovedBase, NamingScheme, Plan, ProjectPlan, Publish,
+    PublishMode, Reason, RegistryTarget, RemovedProject, Reuse, ReuseSettings, SecretInKey,
+    Selection, SelectionMode, Trigger, Unchanged, UnchangedProject, Upstream, image_name,
 };
+pub use plan_check::{check_plan, is_variable_name};
+#[cfg(test)]
+pub use plan_file::parse_plan;
 pub use plan_file::{PlanFileError, read_plan, to_json, write_json, write_plan};
 pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
+pub use published::{Collision, Source, find_collisions};
+pub use quote::shown;
 pub use record::{
     BuildRecord, DEFAULT_RECORDS_DIR, RECORD_FORMAT_VERSION, RecordError, RecordMismatch,
     cross_check, read_record,
+};
+pub use relpath::check_relative;
+pub use tag::{
+    MAX_REPOSITORY_LEN, MAX_TAG_LEN, is_valid_repository, is_valid_tag, registry_host_problem,
 };

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::key::KeyInputs;
 use super::platform::Platform;
 
 /// Version of the `plan.json` format. Readers refuse any other value.
@@ -42,6 +43,46 @@ pub struct Plan {
     /// the field publish everything, as before it existed.
     #[serde(default)]
     pub publish: Publish,
+    /// Build keys and reuse (`reuse:` in `monoarch.yaml`); absent: off, no job has a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reuse: Option<ReuseSettings>,
+    /// Scheduled projects left out because every job's key is unchanged
+    /// (`reuse.unchanged: skip`): nothing is built or tagged for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchanged: Vec<UnchangedProject>,
+}
+
+/// How this plan's keys were made and used, decided once with the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ReuseSettings {
+    /// The builder the keys assume (`reuse.builder`); a build job with another
+    /// builder makes another key and says so.
+    pub builder: String,
+    /// `--rebuild`: keys are made and recorded, nothing is reused.
+    #[serde(default)]
+    pub rebuild: bool,
+    /// What a scheduled run does with a project whose every key is unchanged.
+    pub unchanged: Unchanged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Unchanged {
+    /// New date-sha (and additional) tags on an index of the same arch images.
+    Retag,
+    /// Nothing: the project is left out of the plan.
+    Skip,
+}
+
+/// A scheduled project that needs nothing this time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct UnchangedProject {
+    pub name: String,
+    /// Which published index holds the same images ("same key as alpha-20261116-1a2b3c4").
+    pub reason: String,
 }
 
 /// What a run may publish, decided once with the plan.
@@ -159,6 +200,13 @@ pub struct ProjectPlan {
     pub tags: Vec<String>,
     /// One job per platform, in the order of the project's `platforms`.
     pub jobs: Vec<JobPlan>,
+    /// With reuse on: the tag that always points at the project's last published
+    /// index (`{project}-monoarch-last`), where the next plan looks for keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_tag: Option<String>,
+    /// Repository of the builder's registry layer cache (`cache:`); absent: no cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,7 +252,21 @@ pub enum BuildArg {
         name: String,
         from_env: String,
         secret: bool,
+        /// How a secret's value enters the build key; absent: it cannot, so the job is never reused.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<SecretInKey>,
     },
+}
+
+/// How a secret build arg takes part in the build key (`key:` on the arg).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretInKey {
+    /// Only its name: its value does not change the image (a download token).
+    Name,
+    /// HMAC-SHA256 of its value under `$MONOARCH_KEY_SALT`: a new value, a new key.
+    Hmac,
 }
 
 impl BuildArg {
@@ -227,6 +289,42 @@ pub struct JobPlan {
     pub gitlab_tags: Vec<String>,
     /// Tag of the single-arch image this job pushes.
     pub tag: String,
+    /// The build key, when reuse is on and every input was known to the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// What the key was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_inputs: Option<KeyInputs>,
+    /// Set when an image with this key is already published: the job is not
+    /// built; `manifest` tags that image as this job's arch image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reuse: Option<Reuse>,
+    /// With reuse on: why the job is built or reused, one line for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// Base images whose digest changed since the image found for this job.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<MovedBase>,
+}
+
+/// The published arch image a job reuses (same repository, found by its key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Reuse {
+    pub digest: String,
+    pub media_type: String,
+    pub size: u64,
+    /// The version (date-sha tag) of the index it was found in.
+    pub from: String,
+}
+
+/// A base image that moved: what the last image was built on, what the tag names now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct MovedBase {
+    pub name: String,
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,6 +337,15 @@ pub struct RemovedProject {
 impl Plan {
     pub fn job_count(&self) -> usize {
         self.projects.iter().map(|p| p.jobs.len()).sum()
+    }
+
+    /// Jobs the plan reuses (an identical image is published): not built.
+    pub fn reused_count(&self) -> usize {
+        self.projects
+            .iter()
+            .flat_map(|p| &p.jobs)
+            .filter(|j| j.reuse.is_some())
+            .count()
     }
 
     pub fn project(&self, name: &str) -> Option<&ProjectPlan> {
@@ -263,6 +370,11 @@ pub fn image_name(host: &str, repository: &str) -> String {
 impl ProjectPlan {
     pub fn job(&self, arch: &str) -> Option<&JobPlan> {
         self.jobs.iter().find(|j| j.arch == arch)
+    }
+
+    /// The jobs that are built (not reused): what CI matrices run.
+    pub fn build_jobs(&self) -> impl Iterator<Item = &JobPlan> {
+        self.jobs.iter().filter(|j| j.reuse.is_none())
     }
 
     /// The date-sha tag: the one tag every successful run sets.

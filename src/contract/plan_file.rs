@@ -5,17 +5,16 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::limits::{PLAN_CAP, read_capped};
 use super::plan::{FORMAT_VERSION, Plan};
+use super::plan_check::check_plan;
 
 #[derive(Debug, Error)]
 pub enum PlanFileError {
     #[error(
-        "cannot read plan {path}: {source}; make it with `monoarch plan --format json > plan.json`"
+        "cannot read plan {path}: {reason}; make it with `monoarch plan --format json > plan.json`"
     )]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, reason: String },
     #[error("cannot write plan {path}: {source}")]
     Write {
         path: PathBuf,
@@ -32,7 +31,16 @@ pub enum PlanFileError {
         "{origin} has plan format version {found}, this monoarch reads version {FORMAT_VERSION}; make the plan and run the jobs with the same monoarch release"
     )]
     Version { origin: String, found: u64 },
+    /// One line per problem, so each stands alone in a CI log.
+    #[error("{}", problems.iter().map(|p| format!("{origin}: {p}; {REMAKE}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        origin: String,
+        problems: Vec<String>,
+    },
 }
+
+const REMAKE: &str =
+    "the plan is not as `monoarch plan` writes it: make it again and pass it on unchanged";
 
 /// The `format_version` of a versioned JSON contract (plan or build record) whose
 /// text did not parse as the current shape: 0 when absent, `None` when the text is
@@ -58,25 +66,59 @@ pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
         origin: origin.to_string(),
         found,
     };
-    match serde_json::from_str::<Plan>(text) {
-        Ok(plan) if plan.format_version == FORMAT_VERSION => Ok(plan),
-        Ok(plan) => Err(version_error(u64::from(plan.format_version))),
-        Err(e) => match format_version_of(text) {
-            Some(found) if found != u64::from(FORMAT_VERSION) => Err(version_error(found)),
-            _ => Err(PlanFileError::Parse {
-                origin: origin.to_string(),
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            }),
-        },
+    let plan = match serde_json::from_str::<Plan>(text) {
+        Ok(plan) if plan.format_version == FORMAT_VERSION => plan,
+        Ok(plan) => return Err(version_error(u64::from(plan.format_version))),
+        Err(e) => {
+            return Err(match format_version_of(text) {
+                Some(found) if found != u64::from(FORMAT_VERSION) => version_error(found),
+                // JSON of this version in the wrong shape: the message in JSON's words.
+                Some(_) => PlanFileError::Parse {
+                    origin: origin.to_string(),
+                    line: e.line(),
+                    column: e.column(),
+                    message: plain(&e),
+                },
+                // No JSON at all.
+                None => PlanFileError::Parse {
+                    origin: origin.to_string(),
+                    line: e.line(),
+                    column: e.column(),
+                    message: e.to_string(),
+                },
+            });
+        }
+    };
+    let problems = check_plan(&plan);
+    if problems.is_empty() {
+        Ok(plan)
+    } else {
+        Err(PlanFileError::Invalid {
+            origin: origin.to_string(),
+            problems,
+        })
+    }
+}
+
+/// serde_json's message in JSON's words, without its location suffix (ours
+/// goes in front).
+fn plain(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let text = text.split(" at line ").next().unwrap_or(&text);
+    if text.contains("untagged enum") {
+        return "a value has the wrong shape (a build arg is `{name, value}` or `{name, from_env, secret}`)".into();
+    }
+    let text = text.replace("unknown variant", "unknown value");
+    match text.find("struct ") {
+        Some(i) => format!("{}an object", &text[..i]),
+        None => text,
     }
 }
 
 pub fn read_plan(path: &Path) -> Result<Plan, PlanFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
+    let text = read_capped(path, PLAN_CAP).map_err(|e| PlanFileError::Read {
         path: path.to_path_buf(),
-        source,
+        reason: e.to_string(),
     })?;
     parse_plan(&text, &path.display().to_string())
 }

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::key::KeyInputs;
 use super::platform::Platform;
 
 pub const RECORD_FORMAT_VERSION: u32 = 1;
@@ -31,6 +32,16 @@ pub struct BuildRecord {
     pub duration_seconds: f64,
     /// The monorepo commit of the plan this build belongs to.
     pub plan_commit: String,
+    /// The build key of what was built, made just before the build (reuse on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// What `key` was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_inputs: Option<KeyInputs>,
+    /// The plan's key for this job when it differs from `key`: an input moved
+    /// between plan and build (a base image, an upstream branch, the builder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_key: Option<String>,
 }
 
 impl BuildRecord {
@@ -64,9 +75,9 @@ pub fn read_record(
     arch: &str,
 ) -> Result<Option<BuildRecord>, RecordError> {
     let path = dir.join(BuildRecord::file_name(project, arch));
-    let text = match std::fs::read_to_string(&path) {
+    let text = match super::limits::read_capped(&path, super::limits::RECORD_CAP) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => {
             return Err(RecordError::Read {
                 path,
@@ -192,6 +203,9 @@ mod tests {
             builder: "buildah".into(),
             duration_seconds: 1.0,
             plan_commit: plan_commit.into(),
+            key: None,
+            key_inputs: None,
+            planned_key: None,
         }
     }
 

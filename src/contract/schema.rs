@@ -155,6 +155,16 @@ fn defs(schema: &Value) -> Map<String, Value> {
 }
 
 fn compare(at: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
+    // Alternatives (`anyOf` of an untagged enum) grow like objects do, one by one.
+    if let (Some(old), Some(new)) = (old.as_array(), new.as_array())
+        && old.len() == new.len()
+        && old.iter().any(Value::is_object)
+    {
+        for (i, (o, n)) in old.iter().zip(new).enumerate() {
+            compare(&format!("{at}/{i}"), o, n, out);
+        }
+        return;
+    }
     let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
         if old != new {
             out.push(format!("{at}: {old} became {new}"));
@@ -221,6 +231,21 @@ fn growing_is_compatible_and_everything_else_is_not() {
     grown["properties"]["a"]["description"] = "now documented".into();
     grown["$defs"]["C"] = serde_json::json!({"type": "string"});
     assert_eq!(breaking_changes(&old, &grown), Vec::<String>::new());
+
+    // A new optional field inside one alternative of an untagged enum grows it too.
+    let alternatives = serde_json::json!({"anyOf": [
+        {"type": "object", "required": ["n"], "properties": {"n": {"type": "string"}}},
+        {"type": "object", "required": ["m"], "properties": {"m": {"type": "string"}}}
+    ]});
+    let mut grown_alternative = alternatives.clone();
+    grown_alternative["anyOf"][1]["properties"]["k"] = serde_json::json!({"type": "string"});
+    assert_eq!(
+        breaking_changes(&alternatives, &grown_alternative),
+        Vec::<String>::new()
+    );
+    let mut narrowed = alternatives.clone();
+    narrowed["anyOf"][1]["required"] = serde_json::json!(["m", "k"]);
+    assert_eq!(breaking_changes(&alternatives, &narrowed).len(), 1);
 
     let mut broken = old.clone();
     broken["required"] = serde_json::json!(["a", "b"]);

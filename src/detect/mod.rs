@@ -1,13 +1,17 @@
 //! The detect stage: which projects a run builds, and why.
 
 mod base;
+mod event;
 mod projects;
 mod request;
 mod schedule;
 mod select;
 
 pub use base::{BaseOptions, Choice, resolve};
+pub use event::is_full_sha;
+#[cfg(test)]
+pub use event::parse_payload;
 pub use projects::{list_folders, list_projects};
-pub use request::{Flags, default_branch_candidates, request, run_branch};
+pub use request::{Flags, request, run_branch};
 pub use schedule::{Pattern, match_patterns, parse_schedule};
 pub use select::{reason, select_changes};

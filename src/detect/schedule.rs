@@ -1,8 +1,6 @@
 //! The schedule file (`rebuild-weekly.txt`) and `--projects` patterns: names or globs.
 
-use globset::Glob;
-
-use crate::config::{FileProblems, Problems, closest};
+use crate::config::{FileProblems, Problems, build_set, closest, parse_glob, shown};
 
 /// One pattern and the line it came from (0 for the command line).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,53 +23,85 @@ pub fn parse_schedule(text: &str) -> Vec<Pattern> {
         .collect()
 }
 
-/// Matches patterns against project names; a pattern matching nothing is a problem.
-/// Returns the selected names (sorted, unique) with the pattern that chose each.
+/// Suggestions ("did you mean") for at most this many unmatched patterns:
+/// each costs an edit distance against every project.
+const MAX_HINTS: usize = 20;
+
+/// Matches patterns against project names; a pattern matching nothing, or one
+/// that is no usable glob, is a problem. Returns the selected names (sorted,
+/// unique), each with the first pattern that chose it. One glob set matches
+/// every name once: linear in names plus patterns.
 pub fn match_patterns(
     patterns: &[Pattern],
     projects: &[String],
     file: &str,
 ) -> Result<Vec<(String, Pattern)>, Problems> {
     let mut problems = FileProblems::new(file);
-    let mut selected: Vec<(String, Pattern)> = Vec::new();
+    let mut globs = Vec::new();
+    let mut usable: Vec<&Pattern> = Vec::new();
     for pattern in patterns {
-        let matcher = match Glob::new(&pattern.text) {
-            Ok(glob) => glob.compile_matcher(),
-            Err(e) => {
-                problems.add(
-                    pattern.line,
-                    1,
-                    "",
-                    format!(
-                        "`{}` is not a valid name or glob: {}",
-                        pattern.text,
-                        e.kind()
-                    ),
-                );
-                continue;
+        match parse_glob(&pattern.text) {
+            Ok(glob) => {
+                globs.push(glob);
+                usable.push(pattern);
             }
-        };
-        let mut matched = false;
-        for name in projects.iter().filter(|n| matcher.is_match(n.as_str())) {
-            matched = true;
-            if !selected.iter().any(|(n, _)| n == name) {
-                selected.push((name.clone(), pattern.clone()));
-            }
-        }
-        if !matched {
-            let hint = match closest(&pattern.text, projects.iter().map(String::as_str)) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => "remove the line or fix the name".to_string(),
-            };
-            problems.add(
+            Err(why) => problems.add(
                 pattern.line,
                 1,
                 "",
-                format!("`{}` matches no project; {hint}", pattern.text),
-            );
+                format!("`{}` {why}", shown(&pattern.text)),
+            ),
         }
     }
+    let set = match build_set(&globs) {
+        Ok(set) => set,
+        Err(faults) => {
+            for (index, why) in faults {
+                match index.and_then(|i| usable.get(i)) {
+                    Some(p) => problems.add(p.line, 1, "", format!("`{}` {why}", shown(&p.text))),
+                    None => problems.add(
+                        0,
+                        0,
+                        "",
+                        format!("these {} patterns together {why}", usable.len()),
+                    ),
+                }
+            }
+            problems.sort();
+            return Err(problems.problems);
+        }
+    };
+    let mut matched = vec![false; usable.len()];
+    let mut selected: Vec<(String, Pattern)> = Vec::new();
+    for name in projects {
+        let hits = set.matches(name.as_str());
+        if let Some(&first) = hits.iter().min() {
+            selected.push((name.clone(), usable[first].clone()));
+        }
+        for i in hits {
+            matched[i] = true;
+        }
+    }
+    let mut hints = 0;
+    for (pattern, _) in usable.iter().zip(&matched).filter(|(_, m)| !**m) {
+        hints += 1;
+        let near = (hints <= MAX_HINTS)
+            .then(|| closest(&pattern.text, projects.iter().map(String::as_str)))
+            .flatten();
+        let hint = match near {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "remove the line or fix the name".to_string(),
+        };
+        problems.add(
+            pattern.line,
+            1,
+            "",
+            format!("`{}` matches no project; {hint}", shown(&pattern.text)),
+        );
+    }
     selected.sort_by(|a, b| a.0.cmp(&b.0));
+    selected.dedup_by(|a, b| a.0 == b.0);
+    problems.sort();
     problems.problems.into_result(selected)
 }
 

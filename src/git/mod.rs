@@ -7,6 +7,7 @@ use gix::diff::tree::recorder::Change;
 use gix::objs::tree::EntryMode;
 use thiserror::Error;
 
+mod folder;
 pub mod remote;
 pub mod ssh;
 
@@ -226,7 +227,7 @@ impl Git {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::process::Command;
 
     use super::*;
@@ -240,7 +241,7 @@ mod tests {
         assert!(err.to_string().contains("pass --repo"), "{err}");
     }
 
-    fn git(root: &Path, args: &[&str]) -> String {
+    pub(crate) fn git(root: &Path, args: &[&str]) -> String {
         let out = Command::new("git")
             .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
             .args(["-c", "commit.gpgsign=false"])
@@ -259,7 +260,7 @@ mod tests {
     }
 
     /// Commits the work tree as it is (additions, changes, deletions, modes).
-    fn commit_all(root: &Path, message: &str) -> Oid {
+    pub(crate) fn commit_all(root: &Path, message: &str) -> Oid {
         git(root, &["add", "-A"]);
         git(root, &["commit", "-q", "--allow-empty", "-m", message]);
         Oid::from_hex(git(root, &["rev-parse", "HEAD"]).as_bytes()).expect("sha")

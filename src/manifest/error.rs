@@ -20,6 +20,12 @@ pub enum ManifestError {
     NoTarget,
     #[error("--target `{0}` is not understood; use oci:PATH (an OCI image layout folder)")]
     BadTarget(String),
+    #[error("{var}=`{value}` is not understood; set it to {allowed}, or unset it")]
+    BadSetting {
+        var: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
     #[error(transparent)]
     Registry(#[from] RegistryError),
     #[error(transparent)]

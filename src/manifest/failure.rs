@@ -1,6 +1,7 @@
 //! Why one project was not (fully) published; `commands` maps each to its exit code.
 
 use crate::contract::{Platform, RecordError};
+use crate::registry::RegistryError;
 use crate::store::StoreError;
 
 use super::verify::Problem;
@@ -39,12 +40,51 @@ pub enum Failure {
     },
     #[error("{project}: the plan lists no tags for this project; make the plan again")]
     NoTags { project: String },
+    #[error(
+        "{project}: the plan lists no platforms, so there is no image to publish (an empty index is never published); give the project platforms in monoarch.yaml or its build-config.yaml and make the plan again"
+    )]
+    NoPlatforms { project: String },
+    #[error(
+        "{project}: {tag} already points at another index, {old}, and --existing-tag is fail; later tags left as they were; publish a new commit, or pass --existing-tag overwrite to replace it"
+    )]
+    TagHeld {
+        project: String,
+        tag: String,
+        old: String,
+    },
+    #[error(
+        "{project}: {tag} holds project {other}'s index ({digest}); two projects publish the same tag: give one of them other tags (`monoarch validate` reports such clashes); later tags left as they were"
+    )]
+    ForeignTag {
+        project: String,
+        tag: String,
+        other: String,
+        digest: String,
+    },
+    #[error(
+        "{project}: the registry refused to move {tag} from {old} ({source}); a repository with immutable tags refuses this: publish a new commit (a new date-sha tag), allow tag overwrites for this repository, or pass --existing-tag fail to stop before writing; later tags left as they were"
+    )]
+    Immutable {
+        project: String,
+        tag: String,
+        old: String,
+        #[source]
+        source: RegistryError,
+    },
     #[error("{project}: setting tag {tag} failed, later tags left as they were: {source}")]
     Tag {
         project: String,
         tag: String,
         #[source]
         source: StoreError,
+    },
+    /// A reused arch image that could not be placed under the job's arch tag.
+    #[error("{project}: {platform}: cannot reuse {image}: {message}")]
+    Reused {
+        project: String,
+        platform: Platform,
+        image: String,
+        message: String,
     },
     #[error("{project}: not in the plan")]
     NotInPlan { project: String },

@@ -138,6 +138,8 @@ pub(crate) mod tests {
             projects: vec![project],
             removed: vec![],
             publish: Default::default(),
+            reuse: None,
+            unchanged: vec![],
         }
     }
 
@@ -148,6 +150,11 @@ pub(crate) mod tests {
             github_runner: "r".into(),
             gitlab_tags: vec![],
             tag: format!("app-20261120-abc1234-{arch}"),
+            key: None,
+            key_inputs: None,
+            reuse: None,
+            why: None,
+            moved: vec![],
         };
         ProjectPlan {
             name: "app".into(),
@@ -165,6 +172,8 @@ pub(crate) mod tests {
             repository: "monoarch".into(),
             tags: vec!["app-20261120-abc1234".into(), "app-latest".into()],
             jobs: vec![job("arm64"), job("amd64")],
+            last_tag: None,
+            cache: None,
         }
     }
 

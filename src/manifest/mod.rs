@@ -10,8 +10,11 @@
 pub mod error;
 mod failure;
 pub mod index;
+pub mod publish;
 pub mod report;
+mod reuse;
 pub mod stitch;
+mod tagging;
 pub mod tags;
 pub mod verify;
 
@@ -22,6 +25,7 @@ use crate::store::Store;
 
 pub use error::ManifestError;
 pub use failure::Failure;
+pub use publish::{ExistingTag, Lineage};
 pub use report::ProjectReport;
 pub use stitch::Options;
 

@@ -5,6 +5,7 @@ use std::fmt::Display;
 
 use serde::{Serialize, Serializer};
 
+use crate::ci::escape;
 use crate::contract::Platform;
 use crate::contract::exit_code::{self, Outcome};
 
@@ -18,8 +19,28 @@ pub enum ProjectStatus {
     Published,
     /// `--allow-partial`: the date-sha tag points at an index lacking some architectures.
     Partial,
+    /// Published, but a moving tag (`latest`) was left on an index of a
+    /// newer commit: tags never move backwards.
+    KeptNewer,
     /// Nothing (or not every tag) was published; see `errors`.
     Failed,
+}
+
+/// A tag left where it was, on purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeptTag {
+    pub tag: String,
+    /// The index it still points at.
+    pub digest: String,
+    /// `newer` (built from a newer commit) or `more complete`.
+    pub reason: String,
+}
+
+/// A tag moved from another index to this run's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplacedTag {
+    pub tag: String,
+    pub old_digest: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +97,10 @@ pub struct ProjectReport<F = Failure> {
     pub tags_unchanged: Vec<String>,
     /// Planned tags this run did not point at the index.
     pub tags_not_set: Vec<String>,
+    /// Tags left on another index on purpose (newer, or more complete).
+    pub tags_kept: Vec<KeptTag>,
+    /// Tags in `tags_set` that pointed at another index before.
+    pub tags_replaced: Vec<ReplacedTag>,
     /// Planned platforms without an image.
     pub missing: Vec<String>,
     pub children: Vec<ChildReport>,
@@ -100,6 +125,8 @@ impl<F> ProjectReport<F> {
             tags_set: Vec::new(),
             tags_unchanged: Vec::new(),
             tags_not_set: Vec::new(),
+            tags_kept: Vec::new(),
+            tags_replaced: Vec::new(),
             missing: Vec::new(),
             children: Vec::new(),
             failures: Vec::new(),
@@ -117,7 +144,7 @@ impl<F> ProjectReport<F> {
     /// counts, its code given by `code_of` (the one table, in `commands`).
     pub fn outcome(&self, code_of: impl Fn(&F) -> i32) -> Outcome {
         match self.status {
-            ProjectStatus::Published => Outcome::Done,
+            ProjectStatus::Published | ProjectStatus::KeptNewer => Outcome::Done,
             ProjectStatus::Partial => Outcome::Partial,
             ProjectStatus::Failed => {
                 Outcome::Failed(self.failures.first().map_or(exit_code::FAILURE, code_of))
@@ -136,6 +163,8 @@ impl<F> ProjectReport<F> {
             tags_set: self.tags_set,
             tags_unchanged: self.tags_unchanged,
             tags_not_set: self.tags_not_set,
+            tags_kept: self.tags_kept,
+            tags_replaced: self.tags_replaced,
             missing: self.missing,
             children: self.children,
             failures: self.failures.into_iter().map(wrap).collect(),
@@ -165,6 +194,15 @@ fn index_status<F>(r: &ProjectReport<F>) -> String {
             r.missing.join(", ")
         ),
         ProjectStatus::Published => format!("published: {}", tag_summary(r)),
+        ProjectStatus::KeptNewer => format!(
+            "kept newer: {}; {} left on a newer index",
+            tag_summary(r),
+            r.tags_kept
+                .iter()
+                .map(|k| k.tag.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -223,7 +261,8 @@ pub fn table<F>(reports: &[ProjectReport<F>]) -> String {
             .zip(widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        out.push_str(text.join("  ").trim_end());
+        // One inert line: cells echo project names, tags and references.
+        out.push_str(&escape::text(text.join("  ").trim_end()));
         out.push('\n');
     };
     line(HEADER);
@@ -239,12 +278,18 @@ pub fn markdown<F: Display>(reports: &[ProjectReport<F>]) -> String {
         "### monoarch manifest\n\n| Project | Platform | Digest | Size | Status |\n|---|---|---|---|---|\n",
     );
     for row in rows(reports) {
-        let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| escape::text(c).replace('|', "\\|"))
+            .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     for r in reports {
         for e in &r.failures {
-            out.push_str(&format!("\n- :x: {}", e.to_string().replace('\n', " ")));
+            out.push_str(&format!("\n- :x: {}", escape::text(&e.to_string())));
+        }
+        for n in &r.notes {
+            out.push_str(&format!("\n- {}", escape::text(n)));
         }
     }
     out.push('\n');

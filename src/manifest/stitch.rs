@@ -1,23 +1,30 @@
 //! Stitching one project: resolve and verify its arch images, push the index, set tags.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use crate::contract::{self, BuildRecord, JobPlan, Plan, ProjectPlan};
+use crate::contract::{self, BuildRecord, JobPlan, Plan, Platform, ProjectPlan};
 use crate::store::pick::{self, PickError};
 use crate::store::{Store, StoreError};
 
 use super::failure::Failure;
 use super::index::{self, Child};
+use super::publish::{ExistingTag, Lineage, Ours};
 use super::report::{ChildReport, ProjectReport, ProjectStatus};
-use super::tags::{Completeness, tags_to_set};
+use super::tagging;
+use super::tags::tags_to_set;
 use super::verify::{self, Problem, Resolved};
 
 /// What the command line asks of every project.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     pub allow_partial: bool,
     /// Folder of build records; `None` or a missing folder: no record checks.
     pub records_dir: Option<std::path::PathBuf>,
+    /// What to do when the date-sha tag holds another index.
+    pub existing_tag: ExistingTag,
+    /// Orders monorepo commits, so moving tags never go backwards.
+    pub lineage: Arc<dyn Lineage>,
 }
 
 enum JobFailure {
@@ -89,7 +96,8 @@ fn read_records(
         return Vec::new();
     };
     let mut records = Vec::new();
-    for job in &project.jobs {
+    // A reused job was not built by this plan: a record of it is an older run's.
+    for job in project.build_jobs() {
         match contract::read_record(dir, &project.name, &job.arch) {
             Ok(Some(r)) => records.push(r),
             Ok(None) => {}
@@ -112,6 +120,15 @@ pub async fn stitch_project(
 ) -> ProjectReport {
     let image_name = target.reference(&project.repository, "");
     let mut report = ProjectReport::new(&project.name, image_name.trim_end_matches(':'));
+    if project.jobs.is_empty() {
+        report.fail(Failure::NoPlatforms {
+            project: project.name.clone(),
+        });
+        return report;
+    }
+    for failure in super::reuse::place(project, target).await {
+        report.fail(failure);
+    }
     let mut resolved = Vec::new();
     let mut missing = Vec::new();
     let mut absent: Vec<Failure> = Vec::new();
@@ -150,6 +167,9 @@ pub async fn stitch_project(
     report.missing = missing.clone();
 
     let records = read_records(options.records_dir.as_deref(), project, &mut report);
+    report
+        .notes
+        .extend(super::reuse::key_notes(project, &records));
     let record_refs: Vec<&BuildRecord> = records.iter().collect();
     for p in verify::check_children(&project.name, &resolved, &record_refs) {
         report.fail(p);
@@ -166,11 +186,8 @@ pub async fn stitch_project(
             }
         };
 
-    let completeness = if missing.is_empty() {
-        Completeness::Complete
-    } else if options.allow_partial && !resolved.is_empty() {
-        Completeness::Partial
-    } else {
+    let publishable = missing.is_empty() || (options.allow_partial && !resolved.is_empty());
+    if !publishable {
         let hint = if resolved.is_empty() {
             "no architecture is present"
         } else {
@@ -187,7 +204,7 @@ pub async fn stitch_project(
             hint,
         });
         return report;
-    };
+    }
     if report.status == ProjectStatus::Failed {
         report
             .notes
@@ -198,9 +215,10 @@ pub async fn stitch_project(
     let children: Vec<Child> = resolved.into_iter().map(|r| r.child).collect();
     let annotations = index::annotations(plan, project, upstream_commit.as_deref());
     let (bytes, digest) = index::assemble(&children, &annotations);
-    report.index_digest = Some(digest.clone());
+    report.index_digest = Some(digest);
     report.index_size = Some(bytes.len() as u64);
-    let tags = tags_to_set(project, completeness);
+    let present: Vec<Platform> = children.iter().map(|c| c.platform).collect();
+    let tags = tags_to_set(project, &present);
     if tags.is_empty() {
         report.fail(Failure::NoTags {
             project: project.name.clone(),
@@ -208,46 +226,40 @@ pub async fn stitch_project(
         return report;
     }
     report.tags_not_set = project.tags[tags.len()..].to_vec();
-    for (i, tag) in tags.iter().enumerate() {
-        match set_tag(target, &project.repository, tag, &bytes, &digest).await {
-            Ok(true) => report.tags_set.push(tag.clone()),
-            Ok(false) => report.tags_unchanged.push(tag.clone()),
-            Err(source) => {
-                report.tags_not_set.splice(0..0, tags[i..].iter().cloned());
-                report.fail(Failure::Tag {
-                    project: project.name.clone(),
-                    tag: tag.clone(),
-                    source,
-                });
-                return report;
-            }
-        }
+    let planned: Vec<Platform> = project.jobs.iter().map(|j| j.platform).collect();
+    let ours = Ours {
+        project: &project.name,
+        revision: &plan.commit,
+        created: &plan.created,
+        platforms: &present,
+        planned: &planned,
+    };
+    tagging::set_tags(
+        target,
+        &project.repository,
+        &bytes,
+        &tags,
+        &ours,
+        options,
+        &mut report,
+    )
+    .await;
+    // `last_tag` follows the floating tags: only a complete index that moved them.
+    if missing.is_empty()
+        && report.status == ProjectStatus::Published
+        && let Some(digest) = report.index_digest.clone()
+        && let Some(note) = super::reuse::set_last(project, target, &bytes, &digest).await
+    {
+        report.notes.push(note);
     }
-    if completeness == Completeness::Partial {
+    if !missing.is_empty() && report.status != ProjectStatus::Failed {
         report.status = ProjectStatus::Partial;
         report.notes.push(format!(
             "{}: published {} without {}; other tags not moved",
             project.name,
-            tags.join(", "),
+            tags[0].0,
             missing.join(", ")
         ));
     }
     report
-}
-
-/// Points `tag` at the index unless it already does; `Ok(true)` if it wrote.
-async fn set_tag(
-    target: &Store,
-    repository: &str,
-    tag: &str,
-    bytes: &[u8],
-    digest: &str,
-) -> Result<bool, StoreError> {
-    if target.tag_digest(repository, tag).await?.as_deref() == Some(digest) {
-        return Ok(false);
-    }
-    target
-        .put(repository, tag, crate::registry::OCI_INDEX, bytes)
-        .await?;
-    Ok(true)
 }

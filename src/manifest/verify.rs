@@ -126,6 +126,9 @@ mod tests {
             builder: "buildah".into(),
             duration_seconds: 0.0,
             plan_commit: "p".into(),
+            key: None,
+            key_inputs: None,
+            planned_key: None,
         }
     }
 

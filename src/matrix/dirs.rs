@@ -5,6 +5,7 @@ use crate::contract::Plan;
 pub fn dirs(plan: &Plan) -> String {
     plan.projects
         .iter()
-        .map(|p| format!("{}\n", p.path))
+        // One line per folder: a name with a line break is escaped, never split.
+        .map(|p| format!("{}\n", crate::ci::escape::text(&p.path)))
         .collect()
 }

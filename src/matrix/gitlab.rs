@@ -183,6 +183,7 @@ fn render(
     }
     for project in &plan.projects {
         let mut build_jobs = Vec::new();
+        // A reused job gets no build job; the manifest job tags the image the plan found.
         for job in built_jobs(project) {
             let name = format!("build:{}:{}", project.name, job.arch);
             build_jobs.push(name.clone());

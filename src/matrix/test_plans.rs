@@ -29,9 +29,16 @@ pub fn plan(projects: usize, archs: &[&str]) -> Plan {
                         github_runner: format!("runner-{a}"),
                         gitlab_tags: Vec::new(),
                         tag: format!("p{i:04}-20260101-abcdef0-{a}"),
+                        key: None,
+                        key_inputs: None,
+                        reuse: None,
+                        why: None,
+                        moved: Vec::new(),
                     }
                 })
                 .collect(),
+            last_tag: None,
+            cache: None,
         })
         .collect();
     Plan {
@@ -55,6 +62,8 @@ pub fn plan(projects: usize, archs: &[&str]) -> Plan {
         projects,
         removed: Vec::new(),
         publish: Default::default(),
+        reuse: None,
+        unchanged: Vec::new(),
     }
 }
 

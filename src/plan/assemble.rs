@@ -1,5 +1,7 @@
 //! Pure plan assembly: configs, reasons, date and sha in; the [`Plan`] out.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
 use crate::config::{ProjectConfig, RepoConfig};
@@ -25,10 +27,17 @@ pub fn is_floating(tag: &str) -> bool {
     !tag.chars().any(|c| c.is_ascii_digit())
 }
 
+/// `YYYYMMDD` and the short sha of a plan made at `created` for `commit`.
+pub fn date_and_sha7(created: DateTime<Utc>, commit: &str) -> (String, String) {
+    (
+        created.format("%Y%m%d").to_string(),
+        commit.chars().take(7).collect(),
+    )
+}
+
 pub fn assemble(inputs: PlanInputs) -> Plan {
     let repo = inputs.repo;
-    let date = inputs.created.format("%Y%m%d").to_string();
-    let sha7: String = inputs.commit.chars().take(7).collect();
+    let (date, sha7) = date_and_sha7(inputs.created, &inputs.commit);
     let mut projects: Vec<ProjectPlan> = inputs
         .projects
         .into_iter()
@@ -53,10 +62,13 @@ pub fn assemble(inputs: PlanInputs) -> Plan {
         projects,
         removed,
         publish: Publish::default(),
+        reuse: None,
+        unchanged: Vec::new(),
     }
 }
 
-fn project_plan(
+/// One project's part of the plan: its repository, tags and jobs.
+pub fn project_plan(
     config: ProjectConfig,
     reasons: Vec<Reason>,
     repo: &RepoConfig,
@@ -75,9 +87,10 @@ fn project_plan(
     let (floating, fixed): (Vec<&String>, Vec<&String>) =
         config.additional_tags.iter().partition(|t| is_floating(t));
     let mut tags = vec![primary.clone()];
+    let mut seen: HashSet<String> = HashSet::from([primary.clone()]);
     for tag in fixed.into_iter().chain(floating) {
         let full = format!("{prefix}{tag}");
-        if !tags.contains(&full) {
+        if seen.insert(full.clone()) {
             tags.push(full);
         }
     }
@@ -92,9 +105,19 @@ fn project_plan(
                 github_runner: runner.map(|r| r.github.clone()).unwrap_or_default(),
                 gitlab_tags: runner.map(|r| r.gitlab_tags.clone()).unwrap_or_default(),
                 tag: format!("{primary}-{}", platform.arch()),
+                key: None,
+                key_inputs: None,
+                reuse: None,
+                why: None,
+                moved: Vec::new(),
             }
         })
         .collect();
+    let cache = repo.cache.repository_for(&repository, config.cache);
+    let last_tag = repo
+        .reuse
+        .enabled
+        .then(|| crate::key::last_tag(repo.naming, &config.name));
     ProjectPlan {
         name: config.name,
         path: config.path,
@@ -111,6 +134,8 @@ fn project_plan(
         repository,
         tags,
         jobs,
+        last_tag,
+        cache,
     }
 }
 

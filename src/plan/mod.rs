@@ -6,9 +6,11 @@
 //! [`Plan`]: crate::contract::Plan
 
 mod assemble;
+pub mod collide;
+mod keys_view;
 mod publish;
 mod table;
 
-pub use assemble::{PlanInputs, assemble};
+pub use assemble::{PlanInputs, assemble, date_and_sha7, project_plan};
 pub use publish::{RunBranch, decide as decide_publish};
 pub use table::{RunnerColumn, render_table};

@@ -3,9 +3,7 @@
 //! Pure: the trigger and branch names come in, the decision goes into the plan, so
 //! every later job (and the preview) follows the one decision.
 
-use globset::Glob;
-
-use crate::config::{Elsewhere, PublishRule};
+use crate::config::{Elsewhere, PublishRule, build_set, parse_glob};
 use crate::contract::{Publish, PublishMode, Trigger};
 
 /// Where the run is, as the CI system says.
@@ -61,9 +59,9 @@ pub fn decide(rule: &PublishRule, trigger: Trigger, at: &RunBranch) -> Publish {
 
 /// A branch glob; an invalid one (reported by config validation) matches only itself.
 fn matches(pattern: &str, branch: &str) -> bool {
-    match Glob::new(pattern) {
-        Ok(glob) => glob.compile_matcher().is_match(branch),
-        Err(_) => pattern == branch,
+    match parse_glob(pattern).map(|glob| build_set(&[glob])) {
+        Ok(Ok(set)) => set.is_match(branch),
+        _ => pattern == branch,
     }
 }
 

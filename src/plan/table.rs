@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::ci::System;
+use crate::ci::{System, escape};
 use crate::contract::{BuildArg, JobPlan, Plan, PublishMode};
 use crate::env::Env;
 
@@ -39,11 +39,20 @@ impl RunnerColumn<'_> {
     }
 }
 
+/// Appends one line of the preview, made inert ([`escape`]): its values
+/// (reasons, refs, file names, build args) cannot start a CI command.
+macro_rules! put {
+    ($out:expr, $($arg:tt)*) => {{
+        $out.push_str(&escape::text(&format!($($arg)*)));
+        $out.push('\n');
+    }};
+}
+
 /// Renders the plan as a table for a person; deterministic for a given plan.
 pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
     let mut out = String::new();
     let jobs = plan.job_count();
-    let _ = writeln!(
+    put!(
         out,
         "monoarch plan: {} project(s), {} job(s); date {}, commit {}",
         plan.projects.len(),
@@ -51,23 +60,27 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
         plan.date,
         plan.sha7
     );
-    let _ = writeln!(out, "selected by: {}", plan.selection.reason);
+    put!(out, "selected by: {}", plan.selection.reason);
     let host = if plan.registry.host.is_empty() {
         "(none set: pass --registry or set REGISTRY)".to_string()
     } else {
         plan.registry.host.clone()
     };
-    let _ = writeln!(out, "registry: {host}");
+    put!(out, "registry: {host}");
     if !plan.publish.reason.is_empty() {
         let what = match plan.publish.mode {
             PublishMode::All => "every tag",
             PublishMode::DateSha => "date-sha tags only",
             PublishMode::None => "nothing (preview only)",
         };
-        let _ = writeln!(out, "publishes: {what}; {}", plan.publish.reason);
+        put!(out, "publishes: {what}; {}", plan.publish.reason);
+    }
+    if let Some(line) = super::keys_view::summary(plan) {
+        let _ = writeln!(out, "{line}");
     }
     if plan.projects.is_empty() {
-        let _ = writeln!(out, "\nNothing to build.");
+        put!(out, "");
+        put!(out, "Nothing to build.");
     } else {
         let rows: Vec<[String; 4]> = plan
             .projects
@@ -83,7 +96,12 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
                         },
                         j.platform.to_string(),
                         runner,
-                        format!("{}:{}", plan.image_name(p), j.tag),
+                        format!(
+                            "{}:{}{}",
+                            plan.image_name(p),
+                            j.tag,
+                            if j.reuse.is_some() { " (reused)" } else { "" }
+                        ),
                     ]
                 })
             })
@@ -117,14 +135,15 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
             }
             s.trim_end().to_string()
         };
-        let _ = writeln!(out, "\n{}", line(header));
+        put!(out, "");
+        put!(out, "{}", line(header));
         for row in &rows {
-            let _ = writeln!(out, "{}", line([&row[0], &row[1], &row[2], &row[3]]));
+            put!(out, "{}", line([&row[0], &row[1], &row[2], &row[3]]));
         }
-        let _ = writeln!(out);
+        put!(out, "");
         for p in &plan.projects {
-            let _ = writeln!(out, "{}:", p.name);
-            let _ = writeln!(out, "  index tags: {}", p.tags.join(", "));
+            put!(out, "{}:", p.name);
+            put!(out, "  index tags: {}", p.tags.join(", "));
             let source = match &p.upstream {
                 Some(u) => format!(
                     "{} @ {}{}",
@@ -142,10 +161,11 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
                 .as_deref()
                 .map(|t| format!(", target {t}"))
                 .unwrap_or_default();
-            let _ = writeln!(
+            put!(
                 out,
                 "  source: {source}; dockerfile {}, context {}{target}",
-                p.dockerfile, p.context
+                p.dockerfile,
+                p.context
             );
             if !p.build_args.is_empty() {
                 let args: Vec<String> = p
@@ -157,16 +177,19 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
                             name,
                             from_env,
                             secret: true,
+                            ..
                         } => format!("{name}=<secret from ${from_env}>"),
                         BuildArg::FromEnv {
                             name,
                             from_env,
                             secret: false,
+                            ..
                         } => format!("{name}=<from ${from_env}>"),
                     })
                     .collect();
-                let _ = writeln!(out, "  build args: {}", args.join(" "));
+                put!(out, "  build args: {}", args.join(" "));
             }
+            out.push_str(&super::keys_view::project_lines(p));
             for reason in &p.reasons {
                 let more = if reason.more > 0 {
                     format!(" (+{} more)", reason.more)
@@ -174,9 +197,9 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
                     String::new()
                 };
                 if reason.files.is_empty() {
-                    let _ = writeln!(out, "  why: {}", reason.rule);
+                    put!(out, "  why: {}", reason.rule);
                 } else {
-                    let _ = writeln!(
+                    put!(
                         out,
                         "  why: {}: {}{more}",
                         reason.rule,
@@ -186,10 +209,13 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
             }
         }
     }
+    out.push_str(&super::keys_view::unchanged(plan));
     if !plan.removed.is_empty() {
         let names: Vec<&str> = plan.removed.iter().map(|r| r.path.as_str()).collect();
-        let _ = writeln!(out, "\nremoved, not built: {}", names.join(", "));
+        put!(out, "");
+        put!(out, "removed, not built: {}", names.join(", "));
     }
-    let _ = writeln!(out, "\nPreview only: nothing was built or pushed.");
+    put!(out, "");
+    put!(out, "Preview only: nothing was built or pushed.");
     out
 }

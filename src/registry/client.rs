@@ -2,9 +2,11 @@
 
 use reqwest::{Method, StatusCode, header};
 
+use super::body::MAX_DOCUMENT;
 use super::credentials;
 use super::error::RegistryError;
-use super::transport::{Transport, header_str, read_limited};
+use super::retry::{RetryPolicy, TIMEOUT_VAR};
+use super::transport::{Call, Transport};
 use super::types::{ACCEPT, FetchedManifest, parse_config_platform, parse_manifest, sha256_digest};
 use crate::env::Env;
 
@@ -32,6 +34,12 @@ impl Registry {
     /// helper if the docker config names one), before any request.
     /// `insecure` lists hosts to reach over plain HTTP; `MONOARCH_INSECURE_REGISTRIES` adds more.
     pub fn new(host: &str, insecure: &[String], env: &Env) -> Result<Registry, RegistryError> {
+        let retry = RetryPolicy::with_timeout(env.get(TIMEOUT_VAR)).map_err(|message| {
+            RegistryError::Client {
+                host: host.to_string(),
+                message,
+            }
+        })?;
         let credentials = credentials::resolve(host, env)?;
         let scheme = if is_insecure(host, insecure, env) {
             "http"
@@ -47,7 +55,13 @@ impl Registry {
         tracing::debug!(host, credentials = %credentials.describe(), "registry client");
         Ok(Registry {
             host: host.to_string(),
-            transport: Transport::new(host, format!("{scheme}://{host}"), credentials, roots)?,
+            transport: Transport::new(
+                host,
+                format!("{scheme}://{host}"),
+                credentials,
+                retry,
+                roots,
+            )?,
         })
     }
 
@@ -99,22 +113,22 @@ impl Registry {
         reference: &str,
     ) -> Result<FetchedManifest, RegistryError> {
         let name = self.reference(repository, reference);
-        let path = format!("/v2/{repository}/manifests/{reference}");
-        let resp = self
+        let answer = self
             .transport
-            .send(
-                Method::GET,
-                &path,
+            .send(&Call {
+                method: Method::GET,
+                path: format!("/v2/{repository}/manifests/{reference}"),
                 repository,
-                false,
-                Some(ACCEPT),
-                None,
-                &name,
-            )
+                push: false,
+                accept: Some(ACCEPT),
+                body: None,
+                reference: &name,
+                limit: MAX_DOCUMENT,
+            })
             .await?;
-        let resp = self.transport.check(resp, &name, "read").await?;
-        let header_type = header_str(&resp, header::CONTENT_TYPE);
-        let raw = read_limited(resp, &name).await?;
+        let answer = self.transport.check(answer, &name, "read")?;
+        let header_type = answer.header(header::CONTENT_TYPE);
+        let raw = answer.body;
         let digest = sha256_digest(&raw);
         if reference.starts_with("sha256:") && reference != digest {
             return Err(RegistryError::Invalid {
@@ -145,24 +159,24 @@ impl Registry {
         reference: &str,
     ) -> Result<Option<String>, RegistryError> {
         let name = self.reference(repository, reference);
-        let path = format!("/v2/{repository}/manifests/{reference}");
-        let resp = self
+        let answer = self
             .transport
-            .send(
-                Method::HEAD,
-                &path,
+            .send(&Call {
+                method: Method::HEAD,
+                path: format!("/v2/{repository}/manifests/{reference}"),
                 repository,
-                false,
-                Some(ACCEPT),
-                None,
-                &name,
-            )
+                push: false,
+                accept: Some(ACCEPT),
+                body: None,
+                reference: &name,
+                limit: 0,
+            })
             .await?;
-        if resp.status() == StatusCode::NOT_FOUND {
+        if answer.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let resp = self.transport.check(resp, &name, "read").await?;
-        match header_str(&resp, "docker-content-digest") {
+        let answer = self.transport.check(answer, &name, "read")?;
+        match answer.header("docker-content-digest") {
             Some(digest) => Ok(Some(digest)),
             // Some registries omit the header on HEAD; hash the body instead.
             None => Ok(Some(
@@ -183,15 +197,22 @@ impl Registry {
         bytes: &[u8],
     ) -> Result<String, RegistryError> {
         let name = self.reference(repository, reference);
-        let path = format!("/v2/{repository}/manifests/{reference}");
-        let body = Some((media_type, bytes));
-        let resp = self
+        let answer = self
             .transport
-            .send(Method::PUT, &path, repository, true, None, body, &name)
+            .send(&Call {
+                method: Method::PUT,
+                path: format!("/v2/{repository}/manifests/{reference}"),
+                repository,
+                push: true,
+                accept: None,
+                body: Some((media_type, bytes)),
+                reference: &name,
+                limit: MAX_DOCUMENT,
+            })
             .await?;
-        let resp = self.transport.check(resp, &name, "push to").await?;
+        let answer = self.transport.check(answer, &name, "push to")?;
         let digest = sha256_digest(bytes);
-        if let Some(answered) = header_str(&resp, "docker-content-digest")
+        if let Some(answered) = answer.header("docker-content-digest")
             && answered != digest
         {
             return Err(RegistryError::Invalid {
@@ -205,13 +226,20 @@ impl Registry {
     /// Reads a (small) blob such as an image config and checks its digest.
     pub async fn blob(&self, repository: &str, digest: &str) -> Result<Vec<u8>, RegistryError> {
         let name = self.reference(repository, digest);
-        let path = format!("/v2/{repository}/blobs/{digest}");
-        let resp = self
+        let answer = self
             .transport
-            .send(Method::GET, &path, repository, false, None, None, &name)
+            .send(&Call {
+                method: Method::GET,
+                path: format!("/v2/{repository}/blobs/{digest}"),
+                repository,
+                push: false,
+                accept: None,
+                body: None,
+                reference: &name,
+                limit: MAX_DOCUMENT,
+            })
             .await?;
-        let resp = self.transport.check(resp, &name, "read").await?;
-        let raw = read_limited(resp, &name).await?;
+        let raw = self.transport.check(answer, &name, "read")?.body;
         if sha256_digest(&raw) != digest {
             return Err(RegistryError::Invalid {
                 reference: name,

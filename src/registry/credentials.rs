@@ -4,11 +4,11 @@
 //! the same credentials and an error can say where they came from.
 
 use std::fmt;
-use std::path::PathBuf;
-
-use docker_credential::{CredentialRetrievalError, DockerCredential};
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use super::error::RegistryError;
+use super::helper;
 use crate::env::Env;
 
 pub const USERNAME_VAR: &str = "MONOARCH_REGISTRY_USERNAME";
@@ -72,8 +72,9 @@ pub fn docker_config_path(env: &Env) -> Option<PathBuf> {
 }
 
 /// Resolves the credentials for `host`: `MONOARCH_REGISTRY_USERNAME` and
-/// `MONOARCH_REGISTRY_PASSWORD` first, then the docker config. Runs a
-/// credential helper when the config names one.
+/// `MONOARCH_REGISTRY_PASSWORD` first, then the docker config as the docker
+/// CLI reads it: `credHelpers` for the host, else `credsStore`, else the
+/// `auths` entry. A helper answering "credentials not found" means anonymous.
 pub fn resolve(host: &str, env: &Env) -> Result<Credentials, RegistryError> {
     match (env.get(USERNAME_VAR), env.get(PASSWORD_VAR)) {
         (Some(username), Some(password)) => {
@@ -89,7 +90,7 @@ pub fn resolve(host: &str, env: &Env) -> Result<Credentials, RegistryError> {
             return Err(RegistryError::Credentials {
                 host: host.to_string(),
                 source_desc: format!("{USERNAME_VAR}/{PASSWORD_VAR}"),
-                message: "set both variables or neither".into(),
+                message: "only one of the two is set".into(),
             });
         }
         (None, None) => {}
@@ -99,72 +100,126 @@ pub fn resolve(host: &str, env: &Env) -> Result<Credentials, RegistryError> {
             "neither DOCKER_CONFIG nor HOME is set",
         ));
     };
-    let Ok(text) = std::fs::read(&path) else {
-        return Ok(Credentials::anonymous(&format!("no {}", path.display())));
+    let shown = path.display().to_string();
+    let Some(text) = read_config(&path) else {
+        return Ok(Credentials::anonymous(&format!("no {shown}")));
     };
     let config: serde_json::Value =
         serde_json::from_slice(&text).map_err(|e| RegistryError::Credentials {
             host: host.to_string(),
-            source_desc: path.display().to_string(),
+            source_desc: shown.clone(),
             message: format!("not valid JSON: {e}"),
         })?;
-    let source = describe_source(&config, host, &path.display().to_string());
-    match docker_credential::get_credential_from_reader(text.as_slice(), host) {
-        Ok(DockerCredential::UsernamePassword(username, password)) => Ok(Credentials {
-            secret: Some(Secret::Basic { username, password }),
-            source,
-        }),
-        Ok(DockerCredential::IdentityToken(token)) => Ok(Credentials {
-            secret: Some(Secret::IdentityToken(token)),
-            source,
-        }),
-        Err(CredentialRetrievalError::NoCredentialConfigured) => Ok(Credentials::anonymous(
-            &format!("no entry for {host} in {}", path.display()),
-        )),
-        Err(e) => Err(RegistryError::Credentials {
-            host: host.to_string(),
-            source_desc: source,
-            message: helper_message(e),
-        }),
-    }
-}
-
-/// A helper's stdout may hold a secret, so only its stderr is shown.
-fn helper_message(e: CredentialRetrievalError) -> String {
-    match e {
-        CredentialRetrievalError::HelperFailure { helper, stderr, .. } => {
-            format!("`{helper} get` failed: {}", stderr.trim())
-        }
-        CredentialRetrievalError::HelperCommunicationError => {
-            "the credential helper could not be run; is `docker-credential-<name>` on PATH?".into()
-        }
-        other => other.to_string(),
-    }
-}
-
-/// Names the config entry docker would use for `host` (same order as the
-/// `docker_credential` crate: credHelpers, auths, credsStore).
-fn describe_source(config: &serde_json::Value, host: &str, path: &str) -> String {
-    let find = |section: &str| {
-        config
-            .get(section)?
-            .as_object()?
-            .iter()
-            .find_map(|(key, value)| {
-                (normalize_key(key) == normalize_key(host)).then_some(value.clone())
-            })
+    let error = |source_desc: String, message: String| RegistryError::Credentials {
+        host: host.to_string(),
+        source_desc,
+        message,
     };
-    if let Some(helper) = find("credHelpers").and_then(|v| v.as_str().map(str::to_string)) {
-        return format!("credHelpers entry `{helper}` (docker-credential-{helper}) in {path}");
+    let helper = entry(&config, "credHelpers", host)
+        .and_then(|v| v.as_str().map(|h| (h.to_string(), "credHelpers entry")))
+        .or_else(|| {
+            let store = config.get("credsStore")?.as_str()?;
+            (!store.is_empty()).then(|| (store.to_string(), "credsStore"))
+        });
+    if let Some((name, section)) = helper {
+        let source = format!("{section} `{name}` (docker-credential-{name}) in {shown}");
+        return match helper::get(&name, &server_address(host), env) {
+            Ok(helper::Answer::Found { username, secret }) => Ok(Credentials {
+                secret: Some(if username == "<token>" {
+                    Secret::IdentityToken(secret)
+                } else {
+                    Secret::Basic {
+                        username,
+                        password: secret,
+                    }
+                }),
+                source,
+            }),
+            Ok(helper::Answer::NotFound) => Ok(Credentials::anonymous(&format!(
+                "{source} has no credentials for {host}"
+            ))),
+            Err(message) => Err(error(source, message)),
+        };
     }
-    let auth_entry = find("auths").filter(|v| v.as_object().is_some_and(|o| !o.is_empty()));
-    if auth_entry.is_some() {
-        return format!("the auths entry for {host} in {path}");
+    let source = format!("the auths entry for {host} in {shown}");
+    match entry(&config, "auths", host) {
+        Some(auth) => auth_entry(auth)
+            .map(|secret| Credentials {
+                secret,
+                source: source.clone(),
+            })
+            .map_err(|message| error(source, message)),
+        None => Ok(Credentials::anonymous(&format!(
+            "no entry for {host} in {shown}"
+        ))),
     }
-    if let Some(store) = config.get("credsStore").and_then(|v| v.as_str()) {
-        return format!("credsStore `{store}` (docker-credential-{store}) in {path}");
+}
+
+/// The config's bytes; `None` when there is no such file. A config is a few
+/// KiB: reading stops at 4 MiB, which then fails as invalid JSON.
+fn read_config(path: &Path) -> Option<Vec<u8>> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut text = Vec::new();
+    file.take(4 * 1024 * 1024).read_to_end(&mut text).ok()?;
+    Some(text)
+}
+
+/// The entry for `host` in a config section, by exact key first, then by
+/// host name (docker accepts `https://host/v1/` keys).
+fn entry<'a>(
+    config: &'a serde_json::Value,
+    section: &str,
+    host: &str,
+) -> Option<&'a serde_json::Value> {
+    let map = config.get(section)?.as_object()?;
+    map.get(host).or_else(|| {
+        map.iter()
+            .find(|(key, _)| normalize_key(key) == normalize_key(host))
+            .map(|(_, value)| value)
+    })
+}
+
+/// An `auths` entry: `auth` (base64 `user:password`), `identitytoken`, or
+/// `username`/`password`; `None` for an empty entry (a credsStore leftover).
+fn auth_entry(entry: &serde_json::Value) -> Result<Option<Secret>, String> {
+    let field = |name: &str| {
+        entry
+            .get(name)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+    };
+    if let Some(token) = field("identitytoken") {
+        return Ok(Some(Secret::IdentityToken(token.to_string())));
     }
-    path.to_string()
+    if let Some(auth) = field("auth") {
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(auth.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or("its `auth` is not base64 of `user:password`; log in again (`docker login`)")?;
+        let (username, password) = decoded
+            .split_once(':')
+            .ok_or("its `auth` holds no `user:password`; log in again (`docker login`)")?;
+        return Ok(Some(Secret::Basic {
+            username: username.to_string(),
+            password: password.to_string(),
+        }));
+    }
+    Ok(field("username")
+        .zip(field("password"))
+        .map(|(u, p)| Secret::Basic {
+            username: u.to_string(),
+            password: p.to_string(),
+        }))
+}
+
+/// What a helper is asked for: the host, or Docker Hub's historical address.
+fn server_address(host: &str) -> String {
+    match normalize_key(host) {
+        "index.docker.io" => "https://index.docker.io/v1/".to_string(),
+        _ => host.to_string(),
+    }
 }
 
 fn normalize_key(key: &str) -> &str {
@@ -230,15 +285,27 @@ mod tests {
     }
 
     #[test]
-    fn helper_names_are_described() {
-        let config: serde_json::Value = serde_json::from_str(
-            r#"{"credsStore":"desktop","credHelpers":{"ecr.example":"ecr-login"}}"#,
-        )
-        .expect("json");
-        assert!(describe_source(&config, "ecr.example", "c.json").contains("ecr-login"));
-        assert!(
-            describe_source(&config, "other.example", "c.json").contains("credsStore `desktop`")
+    fn auths_entries_as_docker_writes_them() {
+        let secret = |json: &str| auth_entry(&serde_json::from_str(json).expect("json"));
+        assert_eq!(secret("{}"), Ok(None));
+        assert_eq!(
+            secret(r#"{"identitytoken":"tok"}"#),
+            Ok(Some(Secret::IdentityToken("tok".into())))
         );
+        assert_eq!(
+            secret(r#"{"username":"u","password":"p"}"#),
+            Ok(Some(Secret::Basic {
+                username: "u".into(),
+                password: "p".into()
+            }))
+        );
+        assert!(secret(r#"{"auth":"!!"}"#).is_err());
+        let config: serde_json::Value =
+            serde_json::from_str(r#"{"auths":{"https://index.docker.io/v1/":{"auth":"YTpi"}}}"#)
+                .expect("json");
+        assert!(entry(&config, "auths", "docker.io").is_some());
+        assert_eq!(server_address("docker.io"), "https://index.docker.io/v1/");
+        assert_eq!(server_address("r.example:5000"), "r.example:5000");
     }
 
     #[test]

@@ -24,15 +24,19 @@
 //!   [`Registry::blob`] (a small blob, digest-checked).
 //!
 //! Every request retries 5xx, 429 (honouring `Retry-After`) and connection
-//! errors with bounded exponential backoff ([`RetryPolicy`]); other 4xx fail at
+//! errors with bounded exponential backoff ([`RetryPolicy`]), within one
+//! deadline for all its tries (`MONOARCH_REGISTRY_TIMEOUT`, default 120 s);
+//! every body is read with a cap while it streams. Other 4xx fail at
 //! once: 401/403 say which credentials were used and from where (never their
 //! value), 404 is [`RegistryError::NotFound`] (see `is_not_found`) so callers
 //! can add their own hint.
 
 mod auth;
+mod body;
 mod client;
 mod credentials;
 mod error;
+mod helper;
 mod retry;
 mod transport;
 mod types;

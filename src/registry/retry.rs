@@ -1,6 +1,10 @@
-//! Retry policy: bounded exponential backoff, honouring `Retry-After`.
+//! Retry policy: bounded exponential backoff, honouring `Retry-After`, and
+//! one deadline for a request with all its retries.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Env var: the deadline of one registry request, retries included, in seconds.
+pub const TIMEOUT_VAR: &str = "MONOARCH_REGISTRY_TIMEOUT";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -10,6 +14,10 @@ pub struct RetryPolicy {
     pub initial: Duration,
     /// No single wait is longer than this, whatever `Retry-After` asks for.
     pub max_wait: Duration,
+    /// One try, from connecting to the body's last byte, ends after this.
+    pub attempt_timeout: Duration,
+    /// All tries of one request (waits included) end by this deadline.
+    pub deadline: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -18,6 +26,8 @@ impl Default for RetryPolicy {
             attempts: 5,
             initial: Duration::from_millis(250),
             max_wait: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(60),
+            deadline: Duration::from_secs(120),
         }
     }
 }
@@ -29,6 +39,53 @@ impl RetryPolicy {
             .initial
             .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
         retry_after.unwrap_or(exp).min(self.max_wait)
+    }
+}
+
+impl RetryPolicy {
+    /// The default policy with the deadline from `MONOARCH_REGISTRY_TIMEOUT`
+    /// (whole seconds, at least 1), when set.
+    pub fn with_timeout(value: Option<&str>) -> Result<RetryPolicy, String> {
+        let mut policy = RetryPolicy::default();
+        if let Some(value) = value {
+            let secs = value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .ok_or_else(|| {
+                    format!(
+                        "{TIMEOUT_VAR}=`{value}` is not a whole number of seconds; set e.g. {TIMEOUT_VAR}=120, or unset it"
+                    )
+                })?;
+            policy.deadline = Duration::from_secs(secs);
+            policy.attempt_timeout = policy.attempt_timeout.min(policy.deadline);
+        }
+        Ok(policy)
+    }
+}
+
+/// The clock of one request: when its tries must stop.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    started: Instant,
+    total: Duration,
+}
+
+impl Deadline {
+    pub fn start(policy: &RetryPolicy) -> Deadline {
+        Deadline {
+            started: Instant::now(),
+            total: policy.deadline,
+        }
+    }
+
+    pub fn remaining(&self) -> Duration {
+        self.total.saturating_sub(self.started.elapsed())
+    }
+
+    pub fn total(&self) -> Duration {
+        self.total
     }
 }
 
@@ -53,6 +110,7 @@ mod tests {
             attempts: 6,
             initial: Duration::from_millis(100),
             max_wait: Duration::from_millis(500),
+            ..RetryPolicy::default()
         };
         let waits: Vec<u128> = (1..=5).map(|a| p.wait(a, None).as_millis()).collect();
         assert_eq!(waits, vec![100, 200, 400, 500, 500]);
@@ -68,6 +126,21 @@ mod tests {
         assert_eq!(p.wait(1, Some(Duration::from_secs(3600))), p.max_wait);
         assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn the_deadline_comes_from_the_environment() {
+        let p = RetryPolicy::with_timeout(Some("3")).expect("valid");
+        assert_eq!(p.deadline, Duration::from_secs(3));
+        assert_eq!(p.attempt_timeout, Duration::from_secs(3));
+        assert_eq!(
+            RetryPolicy::with_timeout(None).expect("default"),
+            RetryPolicy::default()
+        );
+        for bad in ["0", "-1", "2.5", "soon"] {
+            let e = RetryPolicy::with_timeout(Some(bad)).expect_err(bad);
+            assert!(e.contains(TIMEOUT_VAR), "{e}");
+        }
     }
 
     #[test]

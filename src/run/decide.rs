@@ -3,12 +3,13 @@
 use std::path::Path;
 
 use crate::build::paths::{self, Kind};
+use crate::contract::limits::{DOCKERFILE_CAP, read_capped};
 use crate::contract::{JobPlan, Platform, ProjectPlan};
 use crate::env::Env;
 use crate::source;
 
-use super::dockerfile::needs_execution;
 use super::emulation;
+use crate::dockerfile::needs_execution;
 
 /// How (or whether) one job is built here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,11 +22,13 @@ pub enum Decision {
     Emulated,
     /// Not built; the reason is shown to the user.
     Skip(String),
+    /// Not built: the plan found a published image with the same key.
+    Reused,
 }
 
 impl Decision {
     pub fn builds(&self) -> bool {
-        !matches!(self, Decision::Skip(_))
+        !matches!(self, Decision::Skip(_) | Decision::Reused)
     }
 }
 
@@ -102,7 +105,7 @@ fn read_dockerfile(project: &ProjectPlan, probe: &Probe<'_>) -> Result<String, S
         Kind::File,
     )
     .map_err(|e| e.to_string())?;
-    std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))
+    read_capped(&file, DOCKERFILE_CAP).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 #[cfg(test)]

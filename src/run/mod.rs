@@ -7,7 +7,6 @@
 
 mod buffered;
 pub mod decide;
-pub mod dockerfile;
 pub mod emulation;
 mod report;
 mod schedule;
@@ -63,6 +62,8 @@ pub struct RunOptions<'a> {
     pub runtime: &'a tokio::runtime::Runtime,
     /// Build jobs run at the same time (at least one).
     pub jobs: usize,
+    /// The monorepo's history, so moving tags never go backwards.
+    pub lineage: Arc<dyn manifest::Lineage>,
 }
 
 /// The first tag two projects share: one OCI layout names images by tag alone,
@@ -112,6 +113,15 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         .collect();
     let one_at_a_time = Mutex::new(());
     let build = |(project, job): &(&ProjectPlan, &JobPlan)| -> JobResult {
+        if let Some(reuse) = &job.reuse {
+            // `manifest` tags the image the plan found; nothing to build.
+            return JobResult {
+                project: project.name.clone(),
+                platform: job.platform,
+                decision: Decision::Reused,
+                outcome: Ok(reuse.digest.clone()),
+            };
+        }
         let decision = decide(project, job, &probe);
         let buffer = (opts.jobs > 1).then(Buffered::default);
         let console: &dyn Console = buffer.as_ref().map_or(opts.console, |b| b as &dyn Console);
@@ -243,6 +253,8 @@ fn stitch(
     let options = manifest::Options {
         allow_partial: false,
         records_dir: Some(opts.records_dir.to_path_buf()),
+        existing_tag: manifest::ExistingTag::Overwrite,
+        lineage: opts.lineage.clone(),
     };
     opts.runtime
         .block_on(manifest::stitch_all(

@@ -108,13 +108,21 @@ pub(super) fn jobs_table(jobs: &[JobResult]) -> String {
             Decision::NothingExecutes => "no RUN, cross",
             Decision::Emulated => "emulated",
             Decision::Skip(_) => "skipped",
+            Decision::Reused => "reused",
+        };
+        let verb = if job.decision == Decision::Reused {
+            "reused"
+        } else {
+            "built"
         };
         let result = match &job.outcome {
-            Ok(digest) => format!("built {}", digest.chars().take(19).collect::<String>()),
+            Ok(digest) => format!("{verb} {}", digest.chars().take(19).collect::<String>()),
             Err(failure) => failure.to_string(),
         };
         let name = format!("{} {}", job.project, job.platform);
-        out.push_str(&format!("{name:<40} {how:<17} {result}\n"));
+        let line = format!("{name:<40} {how:<17} {result}");
+        out.push_str(&crate::ci::escape::text(&line));
+        out.push('\n');
     }
     out
 }

@@ -1,13 +1,20 @@
 //! An OCI image layout directory as a target: arch images in, index and tags out.
 //!
 //! Tags are `org.opencontainers.image.ref.name` annotations in `index.json`, so
-//! `skopeo inspect oci:PATH:TAG` reads what monoarch wrote.
+//! `skopeo inspect oci:PATH:TAG` reads what monoarch wrote. Every change of
+//! `index.json` holds an exclusive lock on the layout folder ([`lock`](super::lock)),
+//! so concurrent monoarch processes writing one layout lose no tag.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::lock::{self, LockError};
 use crate::registry::{FetchedManifest, parse_config_platform, parse_manifest, sha256_digest};
+
+/// How long a writer waits for another to finish with `index.json`.
+const LOCK_DEADLINE: Duration = Duration::from_secs(60);
 
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
@@ -17,11 +24,13 @@ pub enum LayoutError {
     NotFound { path: PathBuf, reference: String },
     #[error("OCI layout {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 pub struct Layout {
     root: PathBuf,
-    /// Serializes read-modify-write of `index.json` across concurrent projects.
+    /// Serializes this process's projects; the folder lock serializes processes.
     lock: tokio::sync::Mutex<()>,
 }
 
@@ -65,7 +74,8 @@ impl Layout {
         Ok(self.root.join("blobs").join("sha256").join(hex))
     }
 
-    fn read_blob(&self, digest: &str) -> Result<Vec<u8>, LayoutError> {
+    /// A blob by digest, checked against it.
+    pub fn read_blob(&self, digest: &str) -> Result<Vec<u8>, LayoutError> {
         let path = self.blob_path(digest)?;
         let bytes =
             std::fs::read(&path).map_err(|e| self.invalid(format!("blob {digest}: {e}")))?;
@@ -116,20 +126,35 @@ impl Layout {
         })
     }
 
-    /// Writes the manifest blob, then points `tag` at it in `index.json`
-    /// (replacing the tag's old entry). Each file is replaced atomically.
-    pub async fn put(
+    /// Writes the manifest blob; then, under the layout's lock, shows
+    /// `decide` what `tag` points at now (see [`TagNow`](super::TagNow)) and,
+    /// if it says so, points the tag at `bytes` in `index.json` (replacing
+    /// the tag's old entry). No other writer can move the tag between the
+    /// read and the write; each file is replaced atomically.
+    pub async fn update_tag<T>(
         &self,
         tag: &str,
         media_type: &str,
         bytes: &[u8],
-    ) -> Result<String, LayoutError> {
+        decide: impl FnOnce(super::TagNow) -> (T, bool),
+    ) -> Result<T, LayoutError> {
         let digest = sha256_digest(bytes);
         let path = self.blob_path(&digest)?;
         if !path.is_file() {
             write_atomic(&path, bytes).map_err(|e| self.invalid(format!("write {digest}: {e}")))?;
         }
         let _guard = self.lock.lock().await;
+        let _folder = lock::exclusive(&self.root, LOCK_DEADLINE).await?;
+        let now = match self.tag_digest(tag)? {
+            None => super::TagNow::Absent,
+            Some(d) if d == digest => super::TagNow::Same,
+            // Unreadable or foreign content is still "something else".
+            Some(d) => super::TagNow::Other(self.fetch(&d).map_err(|_| d)),
+        };
+        let (answer, write) = decide(now);
+        if !write {
+            return Ok(answer);
+        }
         let mut index = self.read_index()?;
         let mut kept: Vec<Value> = entries(&index)
             .into_iter()
@@ -145,7 +170,7 @@ impl Layout {
         let text = serde_json::to_vec(&index).expect("JSON values always serialize");
         write_atomic(&self.root.join("index.json"), &text)
             .map_err(|e| self.invalid(format!("write index.json: {e}")))?;
-        Ok(digest)
+        Ok(answer)
     }
 }
 
@@ -209,15 +234,25 @@ pub(crate) mod tests {
         ));
 
         let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
-        let put = layout
-            .put("t", crate::registry::OCI_INDEX, index)
-            .await
-            .expect("put");
-        assert_eq!(layout.tag_digest("t").expect("read"), Some(put.clone()));
-        layout
-            .put("t", crate::registry::OCI_INDEX, index)
-            .await
-            .expect("again");
+        let put = |first: bool| {
+            let layout = &layout;
+            async move {
+                layout
+                    .update_tag("t", crate::registry::OCI_INDEX, index, |now| {
+                        let expected = if first { "Absent" } else { "Same" };
+                        assert_eq!(format!("{now:?}"), expected);
+                        ((), true)
+                    })
+                    .await
+                    .expect("put");
+            }
+        };
+        put(true).await;
+        assert_eq!(
+            layout.tag_digest("t").expect("read"),
+            Some(sha256_digest(index))
+        );
+        put(false).await;
         let all = layout.read_index().expect("index");
         assert_eq!(entries(&all).len(), 2, "retagging replaces the entry");
         assert!(layout.fetch("../../etc").is_err());

@@ -11,15 +11,17 @@ const LAYERS: &[&[&str]] = &[
     // Contracts and facts every layer may use.
     &["contract", "env", "tls"],
     // Inputs and the narrow I/O layers.
-    &["ci", "config", "git", "registry"],
+    &["ci", "config", "dockerfile", "git", "registry"],
     &["source", "store"],
-    // The stages, in flow order.
-    &["detect"],
+    // The stages, in flow order (keys and reuse beside detection).
+    &["detect", "key"],
     &["plan"],
     &["matrix", "build", "manifest"],
     // On top.
     &["run"],
     &["commands", "logging"],
+    // Tests only: the parsers' fuzzer.
+    &["fuzz"],
     &["cli"],
 ];
 

@@ -175,10 +175,13 @@ fn github_pull_request_uses_merge_base_with_base_branch() {
     repo.write("projects/alpha/hello.txt", "main moved on\n");
     repo.commit("main change");
     repo.git(&["checkout", "-q", "feature"]);
+    let event = repo.join(".event.json");
+    std::fs::write(&event, "{\"pull_request\": {\"number\": 1}}").expect("event file");
     let plan = plan_json(
         Monoarch::new(repo.path())
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", &event)
             .env("GITHUB_BASE_REF", "main")
             .args(["plan", "--format", "json"])
             .run(),

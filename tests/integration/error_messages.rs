@@ -158,3 +158,84 @@ fn an_unknown_flag() {
     let dir = tempfile::tempdir().expect("temp dir");
     insta::assert_snapshot!(transcript(dir.path(), &["plan", "--bogus"], &[]));
 }
+
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn plan_with_an_event_file_that_is_a_folder() {
+    let repo = monorepo();
+    let folder = repo.path().display().to_string();
+    insta::assert_snapshot!(transcript(
+        repo.path(),
+        &["plan"],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_EVENT_PATH", &folder)
+        ]
+    ));
+}
+
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn plan_with_a_before_sha_that_is_no_sha() {
+    let repo = monorepo();
+    insta::assert_snapshot!(transcript(
+        repo.path(),
+        &["plan"],
+        &[
+            ("GITLAB_CI", "true"),
+            ("CI_PIPELINE_SOURCE", "push"),
+            ("CI_COMMIT_BEFORE_SHA", "HEAD~1")
+        ]
+    ));
+}
+
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn plan_with_a_schedule_file_linked_out_of_the_repository() {
+    let repo = monorepo();
+    repo.symlink("rebuild-weekly.txt", std::path::Path::new("/etc/passwd"));
+    insta::assert_snapshot!(transcript(repo.path(), &["plan", "--schedule"], &[]));
+}
+
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn plan_with_a_deeply_nested_glob() {
+    let repo = monorepo();
+    let glob = format!("{}a{}", "{".repeat(20), "}".repeat(20));
+    repo.write("monoarch.yaml", &format!("ignore:\n  - \"{glob}\"\n"));
+    insta::assert_snapshot!(transcript(repo.path(), &["plan", "--all"], &[]));
+}
+
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn validate_with_two_projects_publishing_one_tag() {
+    let repo = monorepo();
+    repo.write(
+        "projects/alpha/build-config.yaml",
+        "additional_tags: [beta-latest]\n",
+    );
+    crate::support::fixture::add_project(&repo, "alpha-beta");
+    insta::assert_snapshot!(transcript(repo.path(), &["validate"], &[]));
+}
+
+#[test]
+fn build_of_a_plan_whose_project_name_leaves_the_work_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut project = plans::project("app", &["amd64"], &[]);
+    project.name = "../../app".into();
+    plans::write(dir.path(), &plans::plan("r.example", vec![project]));
+    insta::assert_snapshot!(transcript(
+        dir.path(),
+        &[
+            "build",
+            "--plan",
+            "plan.json",
+            "--project",
+            "../../app",
+            "--arch",
+            "amd64"
+        ],
+        &[]
+    ));
+}

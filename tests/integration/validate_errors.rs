@@ -44,7 +44,7 @@ fn reports_every_problem_with_file_line_field_and_fix() {
         "error: projects/beta/build-config.yaml:5:5: platforms: unknown platform `linux/mips`; known platforms: linux/amd64, linux/arm64, linux/arm/v7, linux/arm/v6, linux/386, linux/ppc64le, linux/s390x, linux/riscv64",
         "error: projects/beta/build-config.yaml:7:5: platforms: `linux/arm64` is listed twice (as `linux/arm64`); remove one",
         "error: projects/beta/build-config.yaml:8:5: platforms: `linux/arm/v7` has no runner configured; add `runners: { armv7: { github: LABEL, gitlab_tags: [TAG] } }` to monoarch.yaml",
-        "error: projects/beta/build-config.yaml:9:19: additional_tags: `beta-bad tag` is not a valid OCI tag; use letters, digits, `_`, `.` and `-`, at most 128 characters",
+        "error: projects/beta/build-config.yaml:9:19: additional_tags: `beta-bad tag` is not a valid OCI tag; use letters, digits, `_`, `.` and `-`, not starting with `.` or `-`, at most 128 characters",
         "error: projects/beta/build-config.yaml:11:5: build_args: `FOO` has no `=`; write `NAME=value`, or `{name: FOO, from_env: VARIABLE}` to read it from the environment",
         "error: projects/beta/build-config.yaml:13:5: build_args: `A` is set twice; keep one",
         "error: projects/gamma/build-config.yaml:1:12: platforms: expected a list: one `- item` per line, or `[a, b]`",

@@ -2,6 +2,18 @@
 
 use super::{BuildSpec, CommandLine, Step};
 
+/// Whether `buildah --version` output names a release with `--cache-from` /
+/// `--cache-to` (1.27 and later).
+pub fn supports_remote_cache(version: &str) -> bool {
+    let number = version
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap_or_default();
+    let mut parts = number.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (1, 27)
+}
+
 pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
     let mut bud = vec![
         "bud".to_string(),
@@ -20,6 +32,25 @@ pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
     for arg in &spec.build_args {
         bud.push("--build-arg".to_string());
         bud.push(arg.flag_value());
+    }
+    // buildah writes org.opencontainers.image.base.* itself, from the base it used.
+    for (key, value) in &spec.annotations {
+        bud.push(format!("--annotation={key}={value}"));
+        bud.push(format!("--label={key}={value}"));
+    }
+    if let Some(cache) = &spec.cache {
+        bud.push("--layers".to_string());
+        if cache.remote {
+            bud.push(format!("--cache-from={}", cache.repository));
+            bud.push(format!("--cache-to={}", cache.repository));
+        }
+    }
+    if spec.pull_always {
+        bud.push("--pull=always".to_string());
+    }
+    if !spec.pull_insecure.is_empty() {
+        // buildah has no per-host switch on its command line.
+        bud.push("--tls-verify=false".to_string());
     }
     bud.extend(["-t".to_string(), spec.image.clone()]);
     bud.push(spec.context.display().to_string());

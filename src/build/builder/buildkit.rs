@@ -17,6 +17,18 @@ pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
         args.push("--build-arg".to_string());
         args.push(arg.flag_value());
     }
+    for (key, value) in &spec.annotations {
+        args.push(format!("--annotation=manifest:{key}={value}"));
+        args.push(format!("--label={key}={value}"));
+    }
+    if spec.pull_always {
+        args.push("--pull".to_string());
+    }
+    if let Some(cache) = &spec.cache {
+        let reference = format!("{}:{}", cache.repository, cache.tag);
+        args.push(format!("--cache-from=type=registry,ref={reference}"));
+        args.push(format!("--cache-to=type=registry,ref={reference},mode=max"));
+    }
     args.push(format!("--metadata-file={}", spec.digest_file.display()));
     if spec.insecure {
         // `--push` cannot say "plain HTTP"; the image exporter can.

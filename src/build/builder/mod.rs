@@ -1,6 +1,6 @@
 //! Builder backends (Kaniko, buildah, BuildKit): pure command lines, then a live-streamed run.
 
-mod buildah;
+pub mod buildah;
 mod buildkit;
 mod kaniko;
 mod run;
@@ -124,6 +124,27 @@ pub struct BuildSpec {
     pub auth_file: Option<PathBuf>,
     /// Push here instead of `docker://{image}` (buildah only; `oci:PATH:TAG` for `monoarch run`).
     pub push_to: Option<String>,
+    /// Manifest annotations (the build key); Kaniko, which cannot annotate, gets them as labels.
+    pub annotations: Vec<(String, String)>,
+    /// Hosts other than the push host that the build pulls from over plain HTTP (bases, cache).
+    pub pull_insecure: Vec<String>,
+    /// The registry layer cache (`cache:`), when on.
+    pub cache: Option<Cache>,
+    /// Pull every base from its registry even when a local copy exists (a
+    /// keyed build: the key names the registry's digests). Kaniko always does.
+    pub pull_always: bool,
+}
+
+/// Where a builder keeps its layer cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cache {
+    /// `host/repository` of the cache.
+    pub repository: String,
+    /// BuildKit's cache tag in it (one per project and architecture).
+    pub tag: String,
+    /// Whether the cache is in a registry (`--cache-from/--cache-to`); `false`:
+    /// only the builder's local layers (buildah before 1.27, or an OCI layout run).
+    pub remote: bool,
 }
 
 /// A build argument as it appears on the command line.
@@ -171,6 +192,7 @@ pub fn resolve_args(
                 name,
                 from_env,
                 secret,
+                ..
             } => {
                 let value = env
                     .get(from_env)

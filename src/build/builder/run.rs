@@ -39,11 +39,12 @@ impl Runner<'_> {
         );
         let line = |text: &str| self.console.out(&format!("{text}\n"));
         line(&self.style.start(section_id, &title, (self.clock)()));
-        line(&format!("$ {}", shell_line(command)));
         let pause = self.style.pause_commands(&unguessable_token());
         if let Some((stop, _)) = &pause {
             line(stop);
         }
+        // Inside the pause too: the line echoes build args and names.
+        line(&format!("$ {}", shell_line(command)));
         let result = self.spawn_and_stream(command);
         if let Some((_, resume)) = &pause {
             line(resume);
@@ -156,16 +157,35 @@ pub fn shell_line(command: &CommandLine) -> String {
         .join(" ")
 }
 
+/// A shell word for the printed command line. A word with control
+/// characters gets bash's `$'...'` quoting: the line stays one line (no value
+/// can start another, see [`crate::ci::escape`]) and still pastes into a shell.
 fn quote(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@%+".contains(&b));
     if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
+        return word.to_string();
     }
+    if !word.chars().any(char::is_control) {
+        return format!("'{}'", word.replace('\'', r"'\''"));
+    }
+    let mut out = String::from("$'");
+    for c in word.chars() {
+        match c {
+            '\\' => out.push_str(r"\\"),
+            '\'' => out.push_str(r"\'"),
+            '\n' => out.push_str(r"\n"),
+            '\r' => out.push_str(r"\r"),
+            '\t' => out.push_str(r"\t"),
+            '\x1b' => out.push_str(r"\e"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 #[cfg(test)]
@@ -197,5 +217,7 @@ mod tests {
         assert_eq!(quote("a b"), "'a b'");
         assert_eq!(quote("it's"), r"'it'\''s'");
         assert_eq!(quote(""), "''");
+        assert_eq!(quote("a\n::warning::x"), r"$'a\n::warning::x'");
+        assert_eq!(quote("it's\r\x1b\u{85}"), r"$'it\'s\r\e\u0085'");
     }
 }

@@ -29,7 +29,54 @@ fn spec(insecure: bool) -> BuildSpec {
         work_dir: PathBuf::from("/work/out"),
         auth_file: None,
         push_to: None,
+        annotations: Vec::new(),
+        pull_insecure: Vec::new(),
+        cache: None,
+        pull_always: false,
     }
+}
+
+/// A keyed build with the layer cache on and a base on a plain-HTTP host.
+fn keyed_spec() -> BuildSpec {
+    let mut s = spec(false);
+    s.annotations = vec![
+        ("io.monoarch.key".to_string(), "sha256:0123".to_string()),
+        (
+            "io.monoarch.key.inputs".to_string(),
+            r#"{"v":1,"platform":"linux/arm64"}"#.to_string(),
+        ),
+    ];
+    s.pull_insecure = vec!["127.0.0.1:5001".to_string()];
+    s.pull_always = true;
+    s.cache = Some(Cache {
+        repository: "registry.example:5000/monoarch/cache".to_string(),
+        tag: "kaniko-executor-arm64".to_string(),
+        remote: true,
+    });
+    s
+}
+
+#[test]
+fn keyed_and_cached_command_lines() {
+    let all = [
+        BuilderKind::Kaniko,
+        BuilderKind::Buildah,
+        BuilderKind::Buildkit,
+    ]
+    .map(|kind| lines(kind, &keyed_spec()))
+    .join("\n");
+    insta::assert_snapshot!(all);
+}
+
+#[test]
+fn buildah_cache_support_follows_its_version() {
+    assert!(buildah::supports_remote_cache(
+        "buildah version 1.28.2 (image-spec 1.1.0-rc2, runtime-spec 1.0.2-dev)"
+    ));
+    assert!(buildah::supports_remote_cache("buildah version 1.33.7"));
+    assert!(buildah::supports_remote_cache("buildah version 2.0.0"));
+    assert!(!buildah::supports_remote_cache("buildah version 1.26.1"));
+    assert!(!buildah::supports_remote_cache("garbage"));
 }
 
 fn lines(kind: BuilderKind, spec: &BuildSpec) -> String {
@@ -107,6 +154,7 @@ fn env_args_carry_no_value_on_the_command_line() {
             name: "NPM_TOKEN".into(),
             from_env: "NPM_TOKEN_SECRET".into(),
             secret: true,
+            key: None,
         },
     ];
     let resolved = resolve_args("p", &args, &env).expect("resolves");
@@ -134,6 +182,7 @@ fn missing_env_for_an_arg_names_arg_and_variable() {
         name: "NPM_TOKEN".into(),
         from_env: "NPM_TOKEN_SECRET".into(),
         secret: true,
+        key: None,
     }];
     let err = resolve_args("web", &args, &Env::default()).expect_err("unset");
     assert_eq!(

@@ -71,7 +71,8 @@ pub enum Choice<Id = Oid> {
     },
     All,
     Schedule,
-    Named(Vec<String>),
+    /// Patterns, and where they came from (`--projects`, `MONOARCH_PROJECTS`).
+    Named(Vec<String>, &'static str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,10 +129,14 @@ fn resolve_once<H: History>(
     };
     match request {
         Request::All { trigger } => resolved(*trigger, Choice::All, "--all: every project".into()),
-        Request::Named { patterns, trigger } => resolved(
+        Request::Named {
+            patterns,
+            origin,
+            trigger,
+        } => resolved(
             *trigger,
-            Choice::Named(patterns.clone()),
-            format!("--projects {}", patterns.join(",")),
+            Choice::Named(patterns.clone(), origin),
+            format!("{origin} {}", patterns.join(",")),
         ),
         Request::Schedule { trigger, why } => resolved(
             *trigger,
@@ -168,13 +173,16 @@ fn resolve_once<H: History>(
             trigger,
             why,
         } => {
+            let Some(before) = before else {
+                return default_base(git, head, options, *trigger, why);
+            };
             if is_null_sha(before) {
                 return default_base(
                     git,
                     head,
                     options,
                     *trigger,
-                    &format!("{why} is all zeros (a new branch)"),
+                    &format!("{why} is all zeros (the first push of a repository, branch or tag)"),
                 );
             }
             let Some(base) = git.resolve(before) else {
@@ -188,7 +196,7 @@ fn resolve_once<H: History>(
                     head,
                     options,
                     *trigger,
-                    &format!("{why}: {before} is not in the clone (force push?)"),
+                    &format!("{why}: {} is not in the clone (force push?)", short(before)),
                 );
             };
             if git.is_ancestor(base, head) {
@@ -303,6 +311,16 @@ fn default_base<H: History>(
         });
     };
     match git.merge_base(branch, head) {
+        // HEAD is on the default branch (or behind it): a comparison with it
+        // would show nothing, whatever the push changed. Never select nothing
+        // for want of a base.
+        Some(mb) if mb == head => Ok(Resolved {
+            trigger,
+            choice: Choice::All,
+            reason: format!(
+                "{why}; HEAD is on {name}, so there is no earlier commit to compare with: every project"
+            ),
+        }),
         Some(mb) => Ok(Resolved {
             trigger,
             choice: Choice::Changes { base: mb },
@@ -322,8 +340,10 @@ fn default_base<H: History>(
     }
 }
 
+/// An unknown `--base`: a missing commit in a shallow clone may be history
+/// the clone lacks; a missing name is just unknown, shallow or not.
 fn missing<H: History>(git: &H, git_ref: &str) -> GitError {
-    if git.is_shallow() {
+    if git.is_shallow() && looks_like_sha(git_ref) {
         GitError::Shallow {
             what: format!("`{git_ref}`"),
         }
@@ -332,6 +352,11 @@ fn missing<H: History>(git: &H, git_ref: &str) -> GitError {
             git_ref: git_ref.to_string(),
         }
     }
+}
+
+/// 7 to 64 hex digits: what an abbreviated or full commit sha looks like.
+fn looks_like_sha(spec: &str) -> bool {
+    (7..=64).contains(&spec.len()) && spec.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 #[cfg(test)]

@@ -134,7 +134,7 @@ fn branched() -> Table {
 
 fn push(before: &str) -> Request {
     Request::PushBefore {
-        before: before.to_string(),
+        before: Some(before.to_string()),
         trigger: Trigger::Push,
         why: "push".into(),
     }
@@ -177,8 +177,16 @@ fn an_unknown_base_is_a_git_error_or_a_shallow_one() {
     };
     let full = resolve(&request, &branched(), "f2", &NO_OPTIONS);
     assert!(matches!(full, Err(GitError::UnknownRef { .. })), "{full:?}");
+    // A name the clone does not know is unknown, shallow clone or not; a
+    // missing sha may be history the shallow clone lacks.
     let shallow = branched().lacking(&["m1"]);
     let r = resolve(&request, &shallow, "f2", &NO_OPTIONS);
+    assert!(matches!(r, Err(GitError::UnknownRef { .. })), "{r:?}");
+    let sha = Request::Explicit {
+        git_ref: "deadbeef".into(),
+        trigger: Trigger::Local,
+    };
+    let r = resolve(&sha, &shallow, "f2", &NO_OPTIONS);
     assert!(matches!(r, Err(GitError::Shallow { .. })), "{r:?}");
 }
 
@@ -206,7 +214,11 @@ fn a_new_branch_compares_with_the_default_branch() {
     let zeros = "0000000000000000000000000000000000000000";
     let r = resolve(&push(zeros), &branched(), "f2", &NO_OPTIONS).expect("resolved");
     assert_eq!(base_of(&r), Some("m2"));
-    assert!(r.reason.contains("(a new branch)"), "{}", r.reason);
+    assert!(
+        r.reason.contains("all zeros (the first push of"),
+        "{}",
+        r.reason
+    );
     assert!(r.reason.contains("origin/main"), "{}", r.reason);
 
     let no_default = Table::new(&[("a", &[]), ("b", &["a"])]);
@@ -217,6 +229,34 @@ fn a_new_branch_compares_with_the_default_branch() {
         "{}",
         r.reason
     );
+}
+
+/// On the default branch a merge base with it is HEAD itself: an unknown
+/// base there selects every project, never nothing.
+#[test]
+fn an_unknown_base_on_the_default_branch_selects_every_project() {
+    let zeros = "0000000000000000000000000000000000000000";
+    let unknown = Request::PushBefore {
+        before: None,
+        trigger: Trigger::Push,
+        why: "push without before".into(),
+    };
+    for request in [push(zeros), push("gone"), unknown] {
+        let r = resolve(&request, &branched(), "m3", &NO_OPTIONS).expect("resolved");
+        assert_eq!(r.choice, Choice::All, "{request:?}");
+        assert!(
+            r.reason.contains("HEAD is on origin/main, so there is no earlier commit to compare with: every project"),
+            "{}",
+            r.reason
+        );
+    }
+    // Behind the default branch's tip (an older commit of main) is the same.
+    let r = resolve(&push(zeros), &branched(), "m2", &NO_OPTIONS).expect("resolved");
+    assert_eq!(r.choice, Choice::All);
+    // A first push of a repository: one commit, the default branch itself.
+    let first = Table::new(&[("c1", &[]), ("c2", &["c1"])]).refs(&[("origin/main", "c2")]);
+    let r = resolve(&push(zeros), &first, "c2", &NO_OPTIONS).expect("resolved");
+    assert_eq!(r.choice, Choice::All);
 }
 
 #[test]

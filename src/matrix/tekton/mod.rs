@@ -73,11 +73,12 @@ fn split(projects: &[ProjectPlan], max: usize) -> Vec<&[ProjectPlan]> {
     let mut groups = Vec::new();
     let (mut start, mut builds) = (0, 0);
     for (i, p) in projects.iter().enumerate() {
-        if builds > 0 && builds + p.jobs.len() > max {
+        let count = p.build_jobs().count();
+        if builds > 0 && builds + count > max {
             groups.push(&projects[start..i]);
             (start, builds) = (i, 0);
         }
-        builds += p.jobs.len();
+        builds += count;
     }
     groups.push(&projects[start..]);
     groups
@@ -150,7 +151,8 @@ fn pipeline_run(
         });
         let plan_value = format!("$(params.{plan_param})");
         let mut builds = Vec::new();
-        for job in &project.jobs {
+        // A reused job gets no build task; the manifest task tags the image the plan found.
+        for job in project.build_jobs() {
             let name = build_task_name(&project.name, &job.arch);
             let mut task_params = vec![
                 Param::string("plan", &plan_value),

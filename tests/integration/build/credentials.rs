@@ -186,10 +186,15 @@ fn a_pull_request_plan_offers_no_token_unless_allowed() {
     let repo = monorepo(&url);
     let ca = server.ca_file().display().to_string();
     let here = format!("https://{}", server.authority());
+    // GitHub writes the event of every run; a pull request's names its base.
+    let event = repo.join(".event.json");
+    std::fs::write(&event, "{\"pull_request\": {\"number\": 1}}").expect("event file");
+    let event = event.display().to_string();
     let pull_request = [
         ("MONOARCH_CA_FILE", ca.as_str()),
         ("GITHUB_ACTIONS", "true"),
         ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_EVENT_PATH", event.as_str()),
         ("GITHUB_BASE_REF", "main"),
         ("GITHUB_TOKEN", TOKEN),
         ("GITHUB_SERVER_URL", here.as_str()),

@@ -83,20 +83,25 @@ fn a_missing_builder_says_how_to_install_it() {
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
     let (host, _) = plans::host_and_foreign_arch();
-    for (dockerfile, context, expected) in [
+    // A `..` in the plan is refused when the plan is read (an invalid plan);
+    // a path that is missing in the source is a source error.
+    for (dockerfile, context, code, expected) in [
         (
             "../../../etc/passwd",
             ".",
-            "hello: dockerfile_path `../../../etc/passwd` leaves the source folder",
+            exit_code::INVALID_PLAN,
+            "plan.json: projects[0].dockerfile: `../../../etc/passwd` leaves the source root with `..`",
         ),
         (
             "Dockerfile",
             "..",
-            "hello: context_path `..` leaves the source folder",
+            exit_code::INVALID_PLAN,
+            "plan.json: projects[0].context: `..` leaves the source root with `..`",
         ),
         (
             "Dockerfile.missing",
             ".",
+            exit_code::SOURCE,
             "hello: dockerfile_path `Dockerfile.missing` not found in /",
         ),
     ] {
@@ -104,8 +109,7 @@ fn paths_that_leave_the_source_or_do_not_exist_are_source_errors() {
         project.dockerfile = dockerfile.into();
         project.context = context.into();
         let repo = monorepo_with(project);
-        let run =
-            build(&repo, &["--project", "hello", "--arch", host]).expect_code(exit_code::SOURCE);
+        let run = build(&repo, &["--project", "hello", "--arch", host]).expect_code(code);
         assert!(
             run.stderr.contains(expected),
             "{dockerfile}: {}",

@@ -1,5 +1,6 @@
 //! `monoarch build` and its source fetch, on real git daemons, buildah and a real registry.
 
+mod auth_files;
 mod credentials;
 mod deadlines;
 mod failures;

@@ -34,7 +34,8 @@ fn helper_and_config(dir: &Path, host: &str, user: &str, secret: &str) {
     .expect("docker config");
 }
 
-fn path_with(dir: &Path) -> String {
+/// PATH with `dir/bin` (test helpers) first.
+pub(super) fn path_with(dir: &Path) -> String {
     format!(
         "{}:{}",
         dir.join("bin").display(),

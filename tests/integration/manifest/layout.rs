@@ -89,3 +89,84 @@ fn writes_index_and_tags_into_an_oci_layout() {
         run.stderr
     );
 }
+
+/// Reads the tags `index.json` lists, straight from the file.
+fn layout_tags(layout: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read(layout.join("index.json")).expect("index.json");
+    let index: serde_json::Value = serde_json::from_slice(&text).expect("JSON");
+    index["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .filter_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+#[cfg_attr(
+    not(all(tool = "docker-registry", tool = "skopeo")),
+    ignore = "needs docker-registry, skopeo: run hack/install-test-deps"
+)]
+fn parallel_writers_to_one_layout_lose_no_tag() {
+    const PROJECTS: [&str; 4] = ["p1", "p2", "p3", "p4"];
+    const ROUNDS: usize = 15;
+    let w = crate::support::world::World::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let layout = dir.path().join("layout");
+    let projects: Vec<_> = PROJECTS
+        .iter()
+        .map(|name| plans::project(name, BOTH, &["latest"]))
+        .collect();
+    for project in &projects {
+        super::push_arch_images(&w, project, BOTH, "a");
+        for job in &project.jobs {
+            skopeo_copy(
+                &format!(
+                    "docker://{}/{}:{}",
+                    w.registry().host(),
+                    project.repository,
+                    job.tag
+                ),
+                &format!("oci:{}:{}", layout.display(), job.tag),
+            );
+        }
+    }
+    let pristine = std::fs::read(layout.join("index.json")).expect("index.json");
+    let plan_path = plans::write(dir.path(), &plans::plan("", projects.clone()));
+    let target = format!("oci:{}", layout.display());
+    let mut expected: Vec<String> = projects
+        .iter()
+        .flat_map(|p| p.tags.iter().chain(p.jobs.iter().map(|j| &j.tag)).cloned())
+        .collect();
+    expected.sort();
+    for round in 0..ROUNDS {
+        std::fs::write(layout.join("index.json"), &pristine).expect("reset index.json");
+        let children: Vec<_> = PROJECTS
+            .iter()
+            .map(|name| {
+                crate::support::monoarch::Monoarch::new(dir.path())
+                    .args(["manifest", "--plan"])
+                    .arg_path(&plan_path)
+                    .args(["--target", &target, "--project", name])
+                    .spawn()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().expect("wait for monoarch");
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let mut tags = layout_tags(&layout);
+        tags.sort();
+        assert_eq!(tags, expected, "round {round}: every tag of every writer");
+    }
+    let raw = inspect_raw(&layout, "p3-latest").expect("skopeo reads a tag written in parallel");
+    assert_eq!(
+        platforms(&serde_json::from_slice(&raw).expect("JSON")),
+        vec!["linux/amd64", "linux/arm64"]
+    );
+}

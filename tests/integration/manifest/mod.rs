@@ -1,22 +1,26 @@
 //! `monoarch manifest` against a real registry, checked with skopeo.
 
 mod auth;
+mod bounds;
+mod credential_helpers;
 mod end_to_end;
 mod failures;
 mod faults;
 mod layout;
 mod publish;
+mod tag_moves;
 mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use monoarch::contract::Plan;
+use monoarch::contract::{Plan, ProjectPlan};
 
 use crate::support::images::{Pusher, sha256};
 use crate::support::monoarch::{Monoarch, Run};
 use crate::support::plans;
 use crate::support::registry::Registry;
+use crate::support::world::World;
 
 /// The platforms every test image is pushed for.
 pub const BOTH: &[&str] = &["amd64", "arm64"];
@@ -74,11 +78,7 @@ impl Setup {
     }
 
     pub fn command(&self, plan_path: &Path, host: &str, extra: &[&str]) -> Monoarch {
-        Monoarch::new(self.dir.path())
-            .args(["manifest", "--plan"])
-            .arg_path(plan_path)
-            .args(["--insecure-registry", host])
-            .args(extra)
+        manifest_command(self.dir.path(), plan_path, host, extra)
     }
 
     /// Manifest PUTs the registry has logged so far.
@@ -88,6 +88,32 @@ impl Setup {
             .iter()
             .filter(|r| r.contains("/manifests/"))
             .count()
+    }
+}
+
+/// `monoarch manifest --plan PLAN --insecure-registry HOST` plus `extra`, run in `dir`.
+pub fn manifest_command(dir: &Path, plan_path: &Path, host: &str, extra: &[&str]) -> Monoarch {
+    Monoarch::new(dir)
+        .args(["manifest", "--plan"])
+        .arg_path(plan_path)
+        .args(["--insecure-registry", host])
+        .args(extra)
+}
+
+/// Pushes one arch image per job of `project` whose arch is in `archs`, with
+/// `marker` in each (different markers give different digests).
+pub fn push_arch_images(w: &World, project: &ProjectPlan, archs: &[&str], marker: &str) {
+    for job in project
+        .jobs
+        .iter()
+        .filter(|j| archs.contains(&j.arch.as_str()))
+    {
+        w.pusher().image(
+            &project.repository,
+            &job.tag,
+            job.platform.as_str(),
+            &format!("{}/{}/{marker}", project.name, job.arch),
+        );
     }
 }
 

@@ -193,6 +193,9 @@ pub fn write_record(
         builder: "buildkit".into(),
         duration_seconds: 1.0,
         plan_commit: plans::COMMIT.into(),
+        key: None,
+        key_inputs: None,
+        planned_key: None,
     };
     std::fs::write(
         dir.join(monoarch::contract::BuildRecord::file_name(

@@ -225,10 +225,12 @@ fn github_manual_run_on_a_feature_branch_is_a_preview() {
         .run()
         .success();
     let outputs = read_outputs(&runner.path().join("output"));
-    assert!(
-        outputs.contains(&("has_jobs".to_string(), "false".to_string())),
-        "{outputs:?}"
-    );
+    for name in ["has_jobs", "has_projects"] {
+        assert!(
+            outputs.contains(&(name.to_string(), "false".to_string())),
+            "{name}: {outputs:?}"
+        );
+    }
     // A build job handed this plan anyway refuses it.
     job()
         .env("JOB", r#"{"arch":"amd64","projects":["alpha"]}"#)

@@ -8,5 +8,5 @@ mod install;
 mod job_by_job;
 mod release;
 mod run_jobs;
-mod tekton;
+pub(crate) mod tekton;
 mod templates;

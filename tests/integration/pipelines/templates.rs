@@ -378,7 +378,7 @@ fn github_workflow_wires_plan_build_manifest() {
     }
     assert_eq!(
         jobs["plan"]["permissions"],
-        serde_json::json!({"contents": "read"})
+        serde_json::json!({"contents": "read", "packages": "read"})
     );
     let on = wf["on"].as_object().expect("on: is a map");
     for event in ["push", "pull_request", "schedule", "workflow_dispatch"] {
@@ -400,6 +400,11 @@ fn github_workflow_wires_plan_build_manifest() {
     assert_eq!(
         plan["outputs"]["matrix"],
         "${{ steps.matrix.outputs.matrix }}"
+    );
+    // Projects whose every job is reused still need the manifest job.
+    assert_eq!(
+        plan["outputs"]["has_projects"],
+        "${{ steps.matrix.outputs.has_projects }}"
     );
     assert_eq!(plan["steps"][0]["with"]["fetch-depth"], 0);
     let plan_step = plan["steps"]
@@ -444,7 +449,7 @@ fn github_workflow_wires_plan_build_manifest() {
     let if_manifest = manifest["if"].as_str().expect("manifest if");
     // After failed builds too, but never after a person cancelled the run.
     assert!(
-        if_manifest.starts_with("${{ !cancelled() && needs.plan.outputs.has_jobs == 'true'"),
+        if_manifest.starts_with("${{ !cancelled() && needs.plan.outputs.has_projects == 'true'"),
         "{if_manifest}"
     );
     assert!(!if_manifest.contains("always()"), "{if_manifest}");

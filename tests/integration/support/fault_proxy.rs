@@ -1,12 +1,15 @@
 //! A small HTTP proxy between monoarch and the real registry that injects
 //! faults on a schedule: error statuses, `Retry-After`, dropped connections,
-//! and answers without a `Location` header. One request per connection.
+//! answers without a `Location` header, and hostile peers a real registry
+//! never is: endless chunked bodies, bodies trickling a byte at a time, and
+//! answers that never come. One request per connection.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
 /// What the proxy does with one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +23,13 @@ pub enum Action {
     ForwardWithoutLocation,
     /// Answer this status, extra headers and body without asking the registry.
     Respond(u16, Vec<(String, String)>, String),
+    /// This status with `Transfer-Encoding: chunked` (no `Content-Length`) and
+    /// this many bytes of body, sent as fast as the client reads them.
+    Chunked(u16, u64),
+    /// `200` announcing a 1 KiB manifest, then one byte per this many milliseconds.
+    Trickle(u64),
+    /// Read the request, then never answer (the connection stays open).
+    Silence,
 }
 
 /// The request line (`PUT /v2/x/manifests/t`) and its number (from 0).
@@ -47,6 +57,8 @@ pub struct FaultProxy {
     port: u16,
     stop: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<(String, Action)>>>,
+    /// Body bytes the hostile actions managed to send.
+    sent: Arc<AtomicU64>,
 }
 
 impl FaultProxy {
@@ -60,19 +72,31 @@ impl FaultProxy {
         let port = listener.local_addr().expect("proxy address").port();
         let stop = Arc::new(AtomicBool::new(false));
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let sent = Arc::new(AtomicU64::new(0));
         let rule: Arc<Mutex<Rule>> = Arc::new(Mutex::new(Box::new(rule)));
-        let (stop2, seen2) = (stop.clone(), seen.clone());
+        let (stop2, seen2, sent2) = (stop.clone(), seen.clone(), sent.clone());
         thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop2.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let (rule, seen) = (rule.clone(), seen2.clone());
-                thread::spawn(move || handle(conn, upstream_port, &rule, &seen));
+                let peer = Peer {
+                    upstream_port,
+                    rule: rule.clone(),
+                    seen: seen2.clone(),
+                    stop: stop2.clone(),
+                    sent: sent2.clone(),
+                };
+                thread::spawn(move || handle(conn, &peer));
             }
         });
-        FaultProxy { port, stop, seen }
+        FaultProxy {
+            port,
+            stop,
+            seen,
+            sent,
+        }
     }
 
     pub fn host(&self) -> String {
@@ -88,6 +112,20 @@ impl FaultProxy {
     pub fn count(&self, action: &Action) -> usize {
         self.seen().iter().filter(|(_, a)| a == action).count()
     }
+
+    /// Body bytes sent by `Chunked` and `Trickle` answers before the client hung up.
+    pub fn bytes_sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
+}
+
+/// What one connection's thread shares with the proxy.
+struct Peer {
+    upstream_port: u16,
+    rule: Arc<Mutex<Rule>>,
+    seen: Arc<Mutex<Vec<(String, Action)>>>,
+    stop: Arc<AtomicBool>,
+    sent: Arc<AtomicU64>,
 }
 
 impl Drop for FaultProxy {
@@ -97,12 +135,9 @@ impl Drop for FaultProxy {
     }
 }
 
-fn handle(
-    conn: TcpStream,
-    upstream_port: u16,
-    rule: &Mutex<Rule>,
-    seen: &Mutex<Vec<(String, Action)>>,
-) {
+fn handle(conn: TcpStream, peer: &Peer) {
+    let (upstream_port, rule, seen, stop) =
+        (peer.upstream_port, &peer.rule, &peer.seen, &peer.stop);
     let mut reader = BufReader::new(conn.try_clone().expect("clone stream"));
     let mut head = Vec::new();
     let mut content_length = 0usize;
@@ -150,6 +185,56 @@ fn handle(
     };
     let mut client = conn;
     match action {
+        Action::Chunked(code, total) => {
+            let _ = write!(
+                client,
+                "HTTP/1.1 {code} Chunked\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            );
+            let chunk = vec![b' '; 64 * 1024];
+            let mut sent = 0u64;
+            while sent < total && !stop.load(Ordering::SeqCst) {
+                let n = chunk.len().min((total - sent) as usize);
+                if write!(client, "{n:x}\r\n")
+                    .and_then(|()| client.write_all(&chunk[..n]))
+                    .and_then(|()| client.write_all(b"\r\n"))
+                    .is_err()
+                {
+                    return; // the client hung up: what a capped reader does
+                }
+                sent += n as u64;
+                peer.sent.fetch_add(n as u64, Ordering::SeqCst);
+            }
+            let _ = client.write_all(b"0\r\n\r\n");
+        }
+        Action::Trickle(millis) => {
+            let _ = write!(
+                client,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 1024\r\nConnection: close\r\n\r\n"
+            );
+            for _ in 0..1024 {
+                if stop.load(Ordering::SeqCst) || client.write_all(b" ").is_err() {
+                    return;
+                }
+                peer.sent.fetch_add(1, Ordering::SeqCst);
+                thread::sleep(Duration::from_millis(millis));
+            }
+        }
+        Action::Silence => {
+            // Hold the connection until the client gives up or the test ends.
+            let deadline = Instant::now() + Duration::from_secs(600);
+            let _ = client.set_read_timeout(Some(Duration::from_millis(100)));
+            let mut byte = [0u8; 1];
+            while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+                match client.read(&mut byte) {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::WouldBlock
+                            || e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(_) => return,
+                }
+            }
+        }
         Action::Drop => {
             let _ = client.shutdown(Shutdown::Both);
         }

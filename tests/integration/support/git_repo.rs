@@ -36,6 +36,18 @@ impl GitRepo {
         self
     }
 
+    /// Replaces `rel` with a symlink to `target` (committed as a symlink).
+    pub fn symlink(&self, rel: &str, target: &Path) -> &GitRepo {
+        let path = self.dir.path().join(rel);
+        if path.is_dir() && !path.is_symlink() {
+            fs::remove_dir_all(&path).expect("remove the folder the link replaces");
+        } else if path.exists() || path.is_symlink() {
+            fs::remove_file(&path).expect("remove the file the link replaces");
+        }
+        std::os::unix::fs::symlink(target, &path).expect("symlink");
+        self
+    }
+
     pub fn remove(&self, rel: &str) -> &GitRepo {
         let path = self.dir.path().join(rel);
         if path.is_dir() {

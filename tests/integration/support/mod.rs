@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod buildah;
+pub mod ci_log;
 pub mod fault_proxy;
 pub mod fixture;
 pub mod git_daemon;
@@ -16,6 +17,7 @@ pub mod release_server;
 pub mod skopeo;
 pub mod sshd;
 pub mod tekton;
+pub mod tls;
 pub mod tools;
 pub mod validators;
 pub mod world;

@@ -53,7 +53,11 @@ pub struct Monoarch {
 
 impl Monoarch {
     pub fn new(dir: &Path) -> Monoarch {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_monoarch"));
+        // MONOARCH_TEST_BIN: run the tests against another build (e.g. main's,
+        // to see a test fail without the fix it comes with).
+        let binary = std::env::var_os("MONOARCH_TEST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_monoarch").into());
+        let mut command = Command::new(binary);
         command.current_dir(dir).env_clear();
         for keep in ["PATH", "HOME", "TMPDIR", "LANG"] {
             if let Some(value) = std::env::var_os(keep) {
@@ -81,6 +85,39 @@ impl Monoarch {
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Monoarch {
         self.command.env(key, value);
         self
+    }
+
+    /// Starts it without waiting (stdout dropped, stderr piped), for tests
+    /// that run several at once.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start monoarch")
+    }
+
+    /// Runs it with stderr and stdout into one stream, in the order written,
+    /// as a CI runner reads a job's output; the log is in `stdout`.
+    pub fn run_merged(mut self) -> Run {
+        let file = tempfile::tempfile().expect("temp file for the log");
+        let err = file.try_clone().expect("clone the log handle");
+        let status = self
+            .command
+            .stdout(std::process::Stdio::from(file.try_clone().expect("clone")))
+            .stderr(std::process::Stdio::from(err))
+            .status()
+            .expect("run monoarch");
+        let mut log = Vec::new();
+        use std::io::{Read, Seek};
+        let mut file = file;
+        file.rewind().expect("rewind the log");
+        file.read_to_end(&mut log).expect("read the log");
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&log).into_owned(),
+            stderr: String::new(),
+        }
     }
 
     pub fn run(mut self) -> Run {

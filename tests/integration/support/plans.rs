@@ -43,9 +43,16 @@ pub fn project(name: &str, archs: &[&str], extra: &[&str]) -> ProjectPlan {
                     github_runner: platform.facts().github_runner.unwrap_or("none").into(),
                     gitlab_tags: vec![],
                     tag: format!("{primary}-{arch}"),
+                    key: None,
+                    key_inputs: None,
+                    reuse: None,
+                    why: None,
+                    moved: vec![],
                 }
             })
             .collect(),
+        last_tag: None,
+        cache: None,
     }
 }
 
@@ -71,6 +78,8 @@ pub fn plan(host: &str, projects: Vec<ProjectPlan>) -> Plan {
         projects,
         removed: vec![],
         publish: Default::default(),
+        reuse: None,
+        unchanged: vec![],
     }
 }
 
@@ -101,6 +110,7 @@ pub fn with_secret_arg(mut p: ProjectPlan, name: &str, from_env: &str) -> Projec
         name: name.into(),
         from_env: from_env.into(),
         secret: true,
+        key: None,
     });
     p
 }

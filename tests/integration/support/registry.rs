@@ -20,16 +20,21 @@ pub struct Registry {
 impl Registry {
     /// Starts an open registry.
     pub fn start() -> Registry {
-        Registry::launch(None)
+        Registry::launch(None, false)
+    }
+
+    /// Starts an open registry that speaks only HTTPS (a self-signed certificate).
+    pub fn start_tls() -> Registry {
+        Registry::launch(None, true)
     }
 
     /// Starts a registry that demands basic auth with this user and password.
     pub fn start_with_auth(user: &str, password: &str) -> Registry {
         crate::support::tools::require("htpasswd");
-        Registry::launch(Some((user.to_string(), password.to_string())))
+        Registry::launch(Some((user.to_string(), password.to_string())), false)
     }
 
-    fn launch(mut auth: Option<(String, String)>) -> Registry {
+    fn launch(mut auth: Option<(String, String)>, tls: bool) -> Registry {
         let binary = crate::support::tools::require("docker-registry");
         let mut dir = tempfile::tempdir().expect("temp dir for the registry");
         let storage = dir.path().join("storage");
@@ -53,6 +58,16 @@ impl Registry {
             }
             None => String::new(),
         };
+        let tls_section = if tls {
+            let (cert, key) = crate::support::tls::self_signed(dir.path());
+            format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            )
+        } else {
+            String::new()
+        };
         // A port may be taken between probing and binding; try a few.
         for _ in 0..5 {
             let port = free_port();
@@ -62,7 +77,7 @@ impl Registry {
                 format!(
                     "version: 0.1\nlog:\n  level: info\n  formatter: text\n  accesslog:\n    disabled: false\n\
                      storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
-                     http:\n  addr: 127.0.0.1:{port}\n{auth_section}",
+                     http:\n  addr: 127.0.0.1:{port}\n{tls_section}{auth_section}",
                     storage.display()
                 ),
             )

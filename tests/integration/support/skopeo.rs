@@ -17,6 +17,11 @@ fn skopeo(args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
+/// Deletes `image` (`host/repo:tag`, plain HTTP) from its registry.
+pub fn delete(image: &str) {
+    skopeo(&["delete", "--tls-verify=false", &format!("docker://{image}")]);
+}
+
 /// `sha256:` of the raw manifest `image` (`host/repo:tag`, plain HTTP) resolves to.
 pub fn manifest_digest(image: &str) -> String {
     let raw = skopeo(&[

@@ -9,12 +9,14 @@ use std::cell::OnceCell;
 
 use super::buildah::Buildah;
 use super::git_daemon::GitDaemon;
+use super::images::Pusher;
 use super::registry::Registry;
 
 #[derive(Default)]
 pub struct World {
     auth: Option<(String, String)>,
     registry: OnceCell<Registry>,
+    pusher: OnceCell<Pusher>,
     buildah: OnceCell<Buildah>,
     daemon: OnceCell<GitDaemon>,
 }
@@ -37,6 +39,14 @@ impl World {
         self.registry.get_or_init(|| match &self.auth {
             Some((user, password)) => Registry::start_with_auth(user, password),
             None => Registry::start(),
+        })
+    }
+
+    /// Pushes small test images straight to [`World::registry`].
+    pub fn pusher(&self) -> &Pusher {
+        self.pusher.get_or_init(|| {
+            let registry = self.registry();
+            Pusher::new(&registry.host(), registry.auth())
         })
     }
 

@@ -23,7 +23,7 @@ fn template_files() -> Vec<PathBuf> {
 }
 
 /// Writes the generated runs, and each run's pipelineSpec as a Pipeline, beside the Tasks.
-fn lint_generated(text: &str) -> crate::support::validators::Verdict {
+pub fn lint_generated(text: &str) -> crate::support::validators::Verdict {
     let dir = tempfile::tempdir().expect("temp dir");
     let runs = docs(text);
     let pipelines: Vec<Value> = runs

@@ -2,7 +2,7 @@
 //! the task graph against the plan, and the tasks' steps run in order against a registry.
 
 mod graph;
-mod lint;
+pub(crate) mod lint;
 mod snapshots;
 mod steps;
 

@@ -1,0 +1,83 @@
+//! The build key of what a job is about to build (reuse on): made from the
+//! source it fetched, the Dockerfile it will build and the bases as their
+//! registries name them now, compared with the plan's, and set on the image.
+
+use std::path::Path;
+
+use crate::contract::key::explain;
+use crate::contract::{JobPlan, KeyInputs, KeySource, Plan, ProjectPlan};
+use crate::env::Env;
+use crate::key::inputs::{self, Bases, Job};
+use crate::key::{Resolver, image};
+
+use super::job::JobOptions;
+
+/// The key of this build, and the plan's when it differs.
+pub struct Keyed {
+    pub inputs: KeyInputs,
+    /// The plan's key for this job, when it is not `inputs`' (an input moved).
+    pub planned: Option<String>,
+}
+
+impl Keyed {
+    /// What the builder sets on the image.
+    pub fn annotations(&self) -> Vec<(String, String)> {
+        image::facts(&self.inputs)
+    }
+}
+
+/// Makes the key, or says (as a warning) why this build gets none; it is then
+/// built as before and never reused.
+pub fn make(
+    plan: &Plan,
+    project: &ProjectPlan,
+    job: &JobPlan,
+    source: Result<KeySource, String>,
+    dockerfile: &Path,
+    opts: &JobOptions<'_>,
+    env: &Env,
+) -> Option<Keyed> {
+    plan.reuse.as_ref()?;
+    let name = &project.name;
+    let made = source.and_then(|source| {
+        let text = crate::key::read_dockerfile(dockerfile)?;
+        let resolver = Resolver::new(env, opts.registry_host, opts.insecure);
+        let facts = Job {
+            project,
+            job,
+            source,
+            builder: opts.builder.name(),
+            build_platform: opts.host_platform.unwrap_or(job.platform),
+        };
+        opts.runtime.block_on(inputs::make(
+            &facts,
+            Bases::Dockerfile(&text),
+            env,
+            &resolver,
+        ))
+    });
+    let inputs = match made {
+        Ok(inputs) => inputs,
+        Err(why) => {
+            tracing::warn!(
+                "{name} {}: no build key ({why}); the image is built without one and is never reused",
+                job.platform
+            );
+            return None;
+        }
+    };
+    let key = inputs.key();
+    let planned = job.key.clone().filter(|planned| *planned != key);
+    if let Some(planned) = &planned {
+        let what = job
+            .key_inputs
+            .as_ref()
+            .map(|before| explain(before, &inputs).join(", "))
+            .unwrap_or_default();
+        tracing::warn!(
+            "{name} {}: the build key differs from the plan's ({planned} -> {key}): {what}; an input moved between plan and build. The image carries the key of what is built now",
+            job.platform
+        );
+    }
+    Some(Keyed { inputs, planned })
+}

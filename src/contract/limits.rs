@@ -1,0 +1,215 @@
+//! Size caps on every file monoarch reads, and the one reader that enforces
+//! them: a file that is too big, not a regular file, or (for repository
+//! files) a symlink leading out of the repository is refused before its
+//! content is read, so no error can echo what it holds.
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// `monoarch.yaml`, `build-config.yaml` and the schedule file: written by
+/// people, a few KiB at most; 1 MiB leaves room for generated ones.
+pub const CONFIG_CAP: u64 = 1 << 20;
+/// A Dockerfile read to decide whether a build executes anything.
+pub const DOCKERFILE_CAP: u64 = 1 << 20;
+/// The GitHub event payload (`$GITHUB_EVENT_PATH`); GitHub caps webhook
+/// payloads at 25 MB.
+pub const EVENT_CAP: u64 = 32 << 20;
+/// `plan.json` as read by `matrix`, `build` and `manifest`: 2,000 projects
+/// with ten tags each take about 4 MiB.
+pub const PLAN_CAP: u64 = 64 << 20;
+/// A build record: a dozen fields.
+pub const RECORD_CAP: u64 = 1 << 20;
+
+/// Why a file was not read. The messages never quote the file's content.
+#[derive(Debug)]
+pub enum ReadError {
+    NotFound,
+    /// A symlink (or `..`) leads out of the folder the file must stay in.
+    Outside {
+        target: PathBuf,
+    },
+    /// A symlink whose target does not exist.
+    Dangling,
+    /// A folder, device, FIFO or socket.
+    NotAFile {
+        kind: &'static str,
+    },
+    TooLarge {
+        cap: u64,
+    },
+    NotUtf8,
+    Io(std::io::Error),
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::NotFound => write!(f, "no such file"),
+            ReadError::Outside { target } => write!(
+                f,
+                "leads outside the repository (to {}); monoarch reads only files inside it: replace the symlink with the file",
+                target.display()
+            ),
+            ReadError::Dangling => write!(
+                f,
+                "is a symlink to a file that does not exist; replace it with the file"
+            ),
+            ReadError::NotAFile { kind } => write!(f, "is a {kind}, not a regular file"),
+            ReadError::TooLarge { cap } => {
+                write!(f, "is larger than the {} limit; shorten it", human(*cap))
+            }
+            ReadError::NotUtf8 => write!(f, "is not UTF-8 text"),
+            ReadError::Io(e) => write!(f, "cannot read: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl ReadError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::NotFound)
+    }
+}
+
+/// `1 MiB`, `64 MiB`.
+pub fn human(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Reads a regular file of at most `cap` bytes as UTF-8 text. Symlinks are
+/// followed (the file may live anywhere: an event payload, a plan artifact).
+pub fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound if std::fs::symlink_metadata(path).is_ok() => {
+            ReadError::Dangling
+        }
+        std::io::ErrorKind::NotFound => ReadError::NotFound,
+        _ => ReadError::Io(e),
+    })?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile {
+            kind: kind_of(&meta),
+        });
+    }
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let mut bytes = Vec::new();
+    // One byte over the cap tells "too large" from "exactly the cap"; the
+    // metadata size alone is not trusted (procfs files report 0).
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadError::TooLarge { cap });
+    }
+    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
+}
+
+/// Reads `rel` (relative, `/`-separated) inside `root`, refusing any path
+/// or symlink that leads out of `root` before a byte is read.
+pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
+    let real_root = root.canonicalize().map_err(ReadError::Io)?;
+    let path = Path::new(rel);
+    let escapes = path.components().try_fold(0usize, |depth, c| match c {
+        Component::Normal(_) => Some(depth + 1),
+        Component::CurDir => Some(depth),
+        Component::ParentDir => depth.checked_sub(1),
+        Component::RootDir | Component::Prefix(_) => None,
+    });
+    if escapes.is_none() {
+        return Err(ReadError::Outside {
+            target: path.to_path_buf(),
+        });
+    }
+    let joined = real_root.join(path);
+    let real = match joined.canonicalize() {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(match std::fs::symlink_metadata(&joined) {
+                Ok(_) => ReadError::Dangling,
+                Err(_) => ReadError::NotFound,
+            });
+        }
+        Err(e) => return Err(ReadError::Io(e)),
+    };
+    if !real.starts_with(&real_root) {
+        return Err(ReadError::Outside { target: real });
+    }
+    read_capped(&real, cap)
+}
+
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "folder"
+    } else if t.is_fifo() {
+        "named pipe"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "device"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn caps_kinds_and_escapes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+        std::fs::write(root.join("ok.txt"), "hello").expect("write");
+        std::fs::write(dir.path().join("secret"), "s3cret").expect("write");
+        symlink(dir.path().join("secret"), root.join("out")).expect("symlink");
+        symlink("ok.txt", root.join("in")).expect("symlink");
+        symlink("nowhere", root.join("dangling")).expect("symlink");
+        std::fs::write(root.join("bin"), [0xff, 0xfe]).expect("write");
+
+        assert_eq!(read_in(&root, "ok.txt", 5).expect("fits"), "hello");
+        assert_eq!(read_in(&root, "in", 5).expect("inside link"), "hello");
+        assert!(matches!(
+            read_in(&root, "ok.txt", 4),
+            Err(ReadError::TooLarge { cap: 4 })
+        ));
+        let outside = read_in(&root, "out", 100).expect_err("escape");
+        assert!(matches!(outside, ReadError::Outside { .. }));
+        assert!(!outside.to_string().contains("s3cret"));
+        assert!(matches!(
+            read_in(&root, "../secret", 100),
+            Err(ReadError::Outside { .. })
+        ));
+        assert!(matches!(
+            read_in(&root, "dangling", 100),
+            Err(ReadError::Dangling)
+        ));
+        assert!(matches!(
+            read_in(&root, "sub", 100),
+            Err(ReadError::NotAFile { kind: "folder" })
+        ));
+        assert!(matches!(
+            read_in(&root, "missing", 100),
+            Err(ReadError::NotFound)
+        ));
+        assert!(matches!(
+            read_in(&root, "bin", 100),
+            Err(ReadError::NotUtf8)
+        ));
+        assert!(matches!(
+            read_capped(Path::new("/dev/zero"), 100),
+            Err(ReadError::NotAFile { kind: "device" })
+        ));
+        assert_eq!(human(CONFIG_CAP), "1 MiB");
+        assert_eq!(human(PLAN_CAP), "64 MiB");
+    }
+}
