@@ -72,19 +72,16 @@ pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
         Err(e) => {
             return Err(match format_version_of(text) {
                 Some(found) if found != u64::from(FORMAT_VERSION) => version_error(found),
-                // JSON of this version in the wrong shape: the message in JSON's words.
-                Some(_) => PlanFileError::Parse {
+                // The first mistake: a wrong shape (said in JSON's words), or no JSON.
+                _ => PlanFileError::Parse {
                     origin: origin.to_string(),
                     line: e.line(),
                     column: e.column(),
-                    message: plain(&e),
-                },
-                // No JSON at all.
-                None => PlanFileError::Parse {
-                    origin: origin.to_string(),
-                    line: e.line(),
-                    column: e.column(),
-                    message: e.to_string(),
+                    message: if e.is_data() {
+                        plain(&e)
+                    } else {
+                        e.to_string()
+                    },
                 },
             });
         }
