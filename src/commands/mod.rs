@@ -1,6 +1,7 @@
 //! One file per subcommand: argument types and the glue from arguments to stages.
 
 pub mod build;
+mod base_images;
 mod context;
 mod error;
 mod keys;

@@ -35,6 +35,7 @@ struct RawProjectConfig {
     platforms: Option<Vec<Spanned<String>>>,
     additional_tags: Option<Vec<Spanned<String>>>,
     cache: Option<bool>,
+    depends_on: Option<Vec<Spanned<String>>>,
 }
 
 /// One `build_args` item: `NAME=value`, or a mapping (read in `build_arg.rs`).
@@ -77,6 +78,10 @@ pub struct ProjectConfig {
     pub additional_tag_at: Vec<(u64, u64)>,
     /// The project's `cache:`; `None`: the repo-wide setting.
     pub cache: Option<bool>,
+    /// Projects this one builds on (`depends_on:`), as written, each once.
+    pub depends_on: Vec<String>,
+    /// Line and column of each of `depends_on`, for messages.
+    pub depends_on_at: Vec<(u64, u64)>,
 }
 
 /// Validates a project folder name: it names files and work folders, and
@@ -247,6 +252,8 @@ pub fn parse_project(
         }
     }
 
+    let (depends_on, depends_on_at) = depends_on(name, raw.depends_on, &build_args, &mut p);
+
     p.sort();
     p.problems.into_result(ProjectConfig {
         name: name.to_string(),
@@ -260,7 +267,41 @@ pub fn parse_project(
         additional_tags,
         additional_tag_at,
         cache: raw.cache,
+        depends_on,
+        depends_on_at,
     })
+}
+
+/// `depends_on:` as far as one file can tell: names, each once, not itself, and
+/// no hand-set build arg in the way of a base's `MONOARCH_BASE_*` (the graph is
+/// checked across projects in `depends.rs`).
+fn depends_on(
+    name: &str,
+    raw: Option<Vec<Spanned<String>>>,
+    build_args: &[BuildArg],
+    p: &mut FileProblems,
+) -> (Vec<String>, Vec<(u64, u64)>) {
+    let (mut names, mut at) = (Vec::new(), Vec::new());
+    let mut args: HashSet<String> = HashSet::new();
+    for base in raw.unwrap_or_default() {
+        let value = base.value.trim();
+        let arg = super::depends::base_arg(value);
+        if value.is_empty() {
+            p.at(&base, "depends_on", "is empty; write the project's folder name or remove the item");
+        } else if value == name {
+            p.at(&base, "depends_on", format!("`{value}` is this project; a project cannot build on itself"));
+        } else if names.iter().any(|n| n == value) {
+            p.at(&base, "depends_on", format!("`{value}` is listed twice; remove one"));
+        } else if !args.insert(arg.clone()) {
+            p.at(&base, "depends_on", format!("`{value}` gives the same build arg `{arg}` as another base; rename one of the projects"));
+        } else if build_args.iter().any(|a| a.name() == arg) {
+            p.at(&base, "depends_on", format!("build_args sets `{arg}`, which monoarch sets to `{value}`'s image; remove it from build_args"));
+        } else {
+            at.push((base.referenced.line(), base.referenced.column()));
+            names.push(value.to_string());
+        }
+    }
+    (names, at)
 }
 
 fn check_repo_url(url: &Spanned<String>, p: &mut FileProblems) {
