@@ -76,7 +76,8 @@ impl Error {
                 MatrixError::NoGithubRunner { .. }
                 | MatrixError::TooFewJobs { .. }
                 | MatrixError::TooLarge { .. }
-                | MatrixError::NoSourceUrl { .. },
+                | MatrixError::NoSourceUrl { .. }
+                | MatrixError::Levels { .. },
             ) => INVALID_CONFIG,
             Error::Output { .. } | Error::Runtime(_) => FAILURE,
             Error::Ci(CiError::Write { .. } | CiError::MultiLine { .. }) => FAILURE,

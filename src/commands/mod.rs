@@ -1,8 +1,9 @@
 //! One file per subcommand: argument types and the glue from arguments to stages.
 
-pub mod build;
 mod base_images;
+pub mod build;
 mod context;
+mod dependents;
 mod error;
 mod keys;
 mod lineage;

@@ -50,7 +50,13 @@ pub fn run(args: ValidateArgs, ctx: &Context) -> Result<i32, Error> {
         match load_project(&root, &repo.projects_dir, name, &repo) {
             Ok(config) => {
                 spans.add(&config);
-                plans.push(project_plan(config.clone(), Vec::new(), &repo, &date, &sha7));
+                plans.push(project_plan(
+                    config.clone(),
+                    Vec::new(),
+                    &repo,
+                    &date,
+                    &sha7,
+                ));
                 configs.push(config);
             }
             Err(p) => problems.extend(p),

@@ -42,7 +42,10 @@ pub fn project_of_image<'a>(
     // A `:` after the last `/` starts the tag (a `:` before it is a port).
     let slash = without_digest.rfind('/').unwrap_or(0);
     let (path, tag) = match without_digest[slash..].find(':') {
-        Some(i) => (&without_digest[..slash + i], &without_digest[slash + i + 1..]),
+        Some(i) => (
+            &without_digest[..slash + i],
+            &without_digest[slash + i + 1..],
+        ),
         None => (without_digest, ""),
     };
     let own = format!("{}/{repository}", registry.trim_end_matches('/'));
@@ -54,7 +57,10 @@ pub fn project_of_image<'a>(
             names
                 .iter()
                 .copied()
-                .filter(|n| tag.strip_prefix(*n).is_some_and(|rest| rest.starts_with('-')))
+                .filter(|n| {
+                    tag.strip_prefix(*n)
+                        .is_some_and(|rest| rest.starts_with('-'))
+                })
                 .max_by_key(|n| n.len())
         }
         NamingScheme::PerProject => {
@@ -103,12 +109,16 @@ pub fn check_graph(projects: &[Declared], names: &[String], removed: &[String]) 
                 continue;
             }
             let message = if removed.iter().any(|r| r == base) {
-                format!("`{base}` is removed by this change; remove it from depends_on too, or keep the project")
+                format!(
+                    "`{base}` is removed by this change; remove it from depends_on too, or keep the project"
+                )
             } else {
                 let hint = closest(base, names.iter().map(String::as_str))
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();
-                format!("`{base}` is no project (no {base}/{PROJECT_CONFIG_FILE} in the projects folder){hint}")
+                format!(
+                    "`{base}` is no project (no {base}/{PROJECT_CONFIG_FILE} in the projects folder){hint}"
+                )
             };
             p.add(line, column, "depends_on", message);
         }
@@ -199,22 +209,46 @@ mod tests {
     fn images_of_projects_are_recognised() {
         let names = ["python", "python-base", "web"];
         let single = |image| {
-            project_of_image(image, "reg.test:5000", "images", NamingScheme::SingleRepository, &names)
+            project_of_image(
+                image,
+                "reg.test:5000",
+                "images",
+                NamingScheme::SingleRepository,
+                &names,
+            )
         };
-        assert_eq!(single("reg.test:5000/images:python-base-latest"), Some("python-base"));
+        assert_eq!(
+            single("reg.test:5000/images:python-base-latest"),
+            Some("python-base")
+        );
         assert_eq!(single("reg.test:5000/images:python-3.12"), Some("python"));
         assert_eq!(single("reg.test:5000/images:web-1@sha256:ab"), Some("web"));
         assert_eq!(single("reg.test:5000/other:web-1"), None);
         assert_eq!(single("docker.io/library/python:3.12"), None);
         assert_eq!(single("reg.test:5000/images:nobody-latest"), None);
         let per = |image| {
-            project_of_image(image, "reg.test:5000", "images", NamingScheme::PerProject, &names)
+            project_of_image(
+                image,
+                "reg.test:5000",
+                "images",
+                NamingScheme::PerProject,
+                &names,
+            )
         };
         assert_eq!(per("reg.test:5000/images/web:latest"), Some("web"));
         assert_eq!(per("reg.test:5000/images/web"), Some("web"));
         assert_eq!(per("reg.test:5000/images/nobody:1"), None);
-        let none = project_of_image("images:web-1", "", "images", NamingScheme::SingleRepository, &names);
-        assert_eq!(none, None, "no registry configured: nothing to compare with");
+        let none = project_of_image(
+            "images:web-1",
+            "",
+            "images",
+            NamingScheme::SingleRepository,
+            &names,
+        );
+        assert_eq!(
+            none, None,
+            "no registry configured: nothing to compare with"
+        );
     }
 
     #[test]
@@ -255,7 +289,9 @@ mod tests {
         ];
         assert_eq!(
             lines(check_graph(&all, &names(&all), &[])),
-            ["projects/c/build-config.yaml:2:5: depends_on: `a` makes a cycle (a -> b -> c -> a): a project cannot build on itself; remove one of these dependencies"]
+            [
+                "projects/c/build-config.yaml:2:5: depends_on: `a` makes a cycle (a -> b -> c -> a): a project cannot build on itself; remove one of these dependencies"
+            ]
         );
     }
 }

@@ -60,6 +60,36 @@ pub struct UpstreamConfig {
     pub git_ref: String,
 }
 
+/// Only `depends_on:` of a config, read leniently (other keys are `validate`'s
+/// business): what a plan needs of every project to find dependents.
+#[derive(Debug, Default, Deserialize)]
+struct RawDependsOn {
+    depends_on: Option<Vec<Spanned<String>>>,
+}
+
+/// The `depends_on:` of `projects_dir/name`; `None` when the folder holds no
+/// readable config (no project, or one `validate` reports).
+pub fn read_declared(root: &Path, dir: &str, name: &str) -> Option<super::Declared> {
+    let file = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
+    let text = read_in(root, &file, CONFIG_CAP).ok()?;
+    let mut ignored = FileProblems::new(&file);
+    let raw = yaml::parse::<Option<RawDependsOn>>(&text, &mut ignored)?.unwrap_or_default();
+    let bases = raw
+        .depends_on
+        .unwrap_or_default()
+        .into_iter()
+        .map(|b| {
+            let at = (b.referenced.line(), b.referenced.column());
+            (b.value.trim().to_string(), at)
+        })
+        .collect();
+    Some(super::Declared {
+        name: name.to_string(),
+        file,
+        bases,
+    })
+}
+
 /// A validated project configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectConfig {
@@ -287,11 +317,23 @@ fn depends_on(
         let value = base.value.trim();
         let arg = super::depends::base_arg(value);
         if value.is_empty() {
-            p.at(&base, "depends_on", "is empty; write the project's folder name or remove the item");
+            p.at(
+                &base,
+                "depends_on",
+                "is empty; write the project's folder name or remove the item",
+            );
         } else if value == name {
-            p.at(&base, "depends_on", format!("`{value}` is this project; a project cannot build on itself"));
+            p.at(
+                &base,
+                "depends_on",
+                format!("`{value}` is this project; a project cannot build on itself"),
+            );
         } else if names.iter().any(|n| n == value) {
-            p.at(&base, "depends_on", format!("`{value}` is listed twice; remove one"));
+            p.at(
+                &base,
+                "depends_on",
+                format!("`{value}` is listed twice; remove one"),
+            );
         } else if !args.insert(arg.clone()) {
             p.at(&base, "depends_on", format!("`{value}` gives the same build arg `{arg}` as another base; rename one of the projects"));
         } else if build_args.iter().any(|a| a.name() == arg) {

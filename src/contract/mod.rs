@@ -24,9 +24,10 @@ mod tag;
 pub use chunk::{Chunk, archs, build_entries, built_jobs, fit};
 pub use key::{KeyArg, KeyBase, KeyInputs, KeySource};
 pub use plan::{
-    BuildArg, FORMAT_VERSION, JobPlan, MovedBase, NamingScheme, Plan, ProjectPlan, Publish,
-    PublishMode, Reason, RegistryTarget, RemovedProject, Reuse, ReuseSettings, SecretInKey,
-    Selection, SelectionMode, Trigger, Unchanged, UnchangedProject, Upstream, image_name,
+    BasePlan, BuildArg, FORMAT_VERSION, JobPlan, MovedBase, NamingScheme, Plan, ProjectPlan,
+    Publish, PublishMode, Reason, RegistryTarget, RemovedProject, Reuse, ReuseSettings,
+    SecretInKey, Selection, SelectionMode, Trigger, Unchanged, UnchangedProject, Upstream,
+    image_name,
 };
 pub use plan_check::{check_plan, is_variable_name};
 #[cfg(test)]

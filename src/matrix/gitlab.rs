@@ -122,6 +122,7 @@ pub fn gitlab_pipeline(
     settings: &GitlabSettings,
     max_jobs: usize,
 ) -> Result<String, MatrixError> {
+    super::one_level(plan, "GitLab")?;
     let (text, jobs) = render(plan, settings, max_jobs)?;
     if text.len() > MAX_CHILD_PIPELINE_BYTES {
         return Err(MatrixError::TooLarge {

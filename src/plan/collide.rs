@@ -163,6 +163,8 @@ mod tests {
             }],
             last_tag: None,
             cache: None,
+            bases: Vec::new(),
+            level: 0,
         }
     }
 

@@ -131,7 +131,10 @@ fn depends_on_problems_name_file_and_line_and_a_cycle_is_rejected() {
         "depends_on:\n  - beta\n  - alpha\n  - alpha\n",
     );
     repo.write("projects/gamma/build-config.yaml", "depends_on: [delta]\n");
-    repo.write("projects/delta/build-config.yaml", "depends_on: [alph, alpha]\n");
+    repo.write(
+        "projects/delta/build-config.yaml",
+        "depends_on: [alph, alpha]\n",
+    );
     repo.write("projects/delta/Dockerfile", "FROM scratch\n");
     let run = Monoarch::new(repo.path())
         .args(["validate"])
@@ -159,10 +162,7 @@ fn a_from_on_another_projects_image_without_depends_on_warns() {
         "projects/gamma/Dockerfile",
         "ARG MONOARCH_BASE_ALPHA\nFROM ${MONOARCH_BASE_ALPHA}\nCOPY hello.txt /\n",
     );
-    repo.write(
-        "projects/gamma/build-config.yaml",
-        "depends_on: [alpha]\n",
-    );
+    repo.write("projects/gamma/build-config.yaml", "depends_on: [alpha]\n");
     let run = Monoarch::new(repo.path())
         .args(["validate"])
         .run()
