@@ -141,6 +141,8 @@ pub fn build_code(e: &BuildError) -> i32 {
             | VerifyError::Key { .. },
         ) => VERIFY,
         BuildError::Plan(_) => INVALID_PLAN,
+        // Not there, or not readable: the registry's answer decides the build.
+        BuildError::Base { .. } => REGISTRY,
         BuildError::Output { .. } | BuildError::Ci(_) => FAILURE,
     }
 }

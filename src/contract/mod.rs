@@ -37,8 +37,8 @@ pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
 pub use published::{Collision, Source, find_collisions};
 pub use quote::shown;
 pub use record::{
-    BuildRecord, DEFAULT_RECORDS_DIR, RECORD_FORMAT_VERSION, RecordError, RecordMismatch,
-    cross_check, read_record,
+    BaseImage, BuildRecord, DEFAULT_RECORDS_DIR, RECORD_FORMAT_VERSION, RecordError,
+    RecordMismatch, cross_check, read_record,
 };
 pub use relpath::check_relative;
 pub use tag::{

@@ -2,6 +2,7 @@
 //! the CI job lists, on real git repositories (and real buildah and registry in `run`).
 
 mod plan;
+mod run;
 
 use serde_json::Value;
 
