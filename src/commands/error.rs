@@ -77,7 +77,8 @@ impl Error {
                 | MatrixError::TooFewJobs { .. }
                 | MatrixError::TooLarge { .. }
                 | MatrixError::NoSourceUrl { .. }
-                | MatrixError::Levels { .. },
+                | MatrixError::Levels { .. }
+                | MatrixError::LevelsPacked { .. },
             ) => INVALID_CONFIG,
             Error::Output { .. } | Error::Runtime(_) => FAILURE,
             Error::Ci(CiError::Write { .. } | CiError::MultiLine { .. }) => FAILURE,

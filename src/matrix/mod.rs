@@ -47,6 +47,10 @@ pub enum MatrixError {
     )]
     NoSourceUrl { project: String },
     #[error(
+        "the plan has dependency levels, so its GitLab child pipeline needs one job per project and architecture and one per project ({needed}), over --max-jobs {max}; raise --max-jobs to {needed}, or publish the bases first (`--projects BASE`) and plan again"
+    )]
+    LevelsPacked { max: usize, needed: usize },
+    #[error(
         "the plan has {levels} dependency levels (`{dependent}` builds on `{base}`, both in the plan), and the {system} job list does not order builds by level yet; publish the bases first (`--projects {base}`), then plan again: a dependent then builds on the published base by digest"
     )]
     Levels {

@@ -1,6 +1,7 @@
 //! Projects built on projects (`depends_on:`): selection, levels, pinning and
 //! the CI job lists, on real git repositories (and real buildah and registry in `run`).
 
+mod ci;
 mod plan;
 mod run;
 
