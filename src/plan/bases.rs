@@ -38,10 +38,7 @@ pub fn link(
             let pinned = match inside.get(base) {
                 Some((repository, tag)) => Some((repository.clone(), tag.clone(), true)),
                 None => outside.iter().find(|o| &o.name == base).and_then(|o| {
-                    let tag = o
-                        .last_tag
-                        .clone()
-                        .or_else(|| o.tags.iter().skip(1).find(|t| is_floating(t)).cloned())?;
+                    let tag = o.last_tag.clone().or_else(|| floating_tag(o))?;
                     Some((o.repository.clone(), tag, false))
                 }),
             };
@@ -60,6 +57,18 @@ pub fn link(
     }
     assign_levels(projects);
     problems
+}
+
+/// The first floating tag of a project's index (as written, before the
+/// project prefix of one shared repository: `svc-0009-latest` floats).
+fn floating_tag(project: &ProjectPlan) -> Option<String> {
+    let prefix = format!("{}-", project.name);
+    project
+        .tags
+        .iter()
+        .skip(1)
+        .find(|t| is_floating(t.strip_prefix(&prefix).unwrap_or(t)))
+        .cloned()
 }
 
 /// Sets each project's `level`: one more than the highest level among its bases
@@ -164,12 +173,15 @@ mod tests {
     fn a_base_not_rebuilt_is_used_by_its_floating_tag_or_refused() {
         let mut projects = vec![project("app", &[]), project("tool", &[])];
         let outside = [
-            project("base", &["v1", "latest"]),
+            project("base-9", &["v1", "latest"]),
             project("fixed", &["v2"]),
         ];
-        let declared = [declared("app", &["base"]), declared("tool", &["fixed"])];
+        let declared = [declared("app", &["base-9"]), declared("tool", &["fixed"])];
         let problems = link(&mut projects, &declared, &outside);
-        assert_eq!(projects[0].bases[0].tag, "base-latest");
+        assert_eq!(
+            projects[0].bases[0].tag, "base-9-latest",
+            "a digit in the name is no version"
+        );
         assert!(!projects[0].bases[0].rebuilt);
         assert_eq!(projects[0].level, 0, "nothing in this plan to wait for");
         assert_eq!(
