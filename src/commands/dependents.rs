@@ -28,13 +28,13 @@ pub fn add_dependents(
     let selected: BTreeMap<&str, &ProjectConfig> =
         projects.iter().map(|(c, _)| (c.name.as_str(), c)).collect();
     let folders = detect::list_folders(root, dir);
-    let declared: Vec<Declared> = folders
-        .iter()
-        .filter_map(|name| match selected.get(name.as_str()) {
-            Some(config) => Some(Declared::of(config)),
-            None => read_declared(root, dir, name),
-        })
+    let others: Vec<String> = folders
+        .into_iter()
+        .filter(|name| !selected.contains_key(name.as_str()))
         .collect();
+    let mut declared: Vec<Declared> = read_declared(root, dir, &others);
+    declared.extend(selected.values().map(|config| Declared::of(config)));
+    declared.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<String> = declared.iter().map(|d| d.name.clone()).collect();
     let mut problems = Problems::default();
 

@@ -11,7 +11,7 @@ use super::platforms::platform_list;
 use super::problem::{FileProblems, Problems};
 use super::repo::RepoConfig;
 use super::yaml;
-use crate::contract::limits::{CONFIG_CAP, read_in};
+use crate::contract::limits::{CONFIG_CAP, read_capped, read_in};
 use crate::contract::shown;
 use crate::contract::{BuildArg, NamingScheme, Platform, SecretInKey, is_variable_name};
 use crate::contract::{MAX_REPOSITORY_LEN, MAX_TAG_LEN, is_valid_repository, is_valid_tag};
@@ -67,27 +67,76 @@ struct RawDependsOn {
     depends_on: Option<Vec<Spanned<String>>>,
 }
 
-/// The `depends_on:` of `projects_dir/name`; `None` when the folder holds no
-/// readable config (no project, or one `validate` reports).
-pub fn read_declared(root: &Path, dir: &str, name: &str) -> Option<super::Declared> {
-    let file = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
-    let text = read_in(root, &file, CONFIG_CAP).ok()?;
-    let mut ignored = FileProblems::new(&file);
-    let raw = yaml::parse::<Option<RawDependsOn>>(&text, &mut ignored)?.unwrap_or_default();
-    let bases = raw
-        .depends_on
-        .unwrap_or_default()
-        .into_iter()
-        .map(|b| {
-            let at = (b.referenced.line(), b.referenced.column());
-            (b.value.trim().to_string(), at)
-        })
-        .collect();
-    Some(super::Declared {
+/// The `depends_on:` of every project in `names`, in order, on every core: a
+/// plan reads them all to find dependents. Folders without a readable config
+/// are left out (no project, or one `validate` reports).
+pub fn read_declared(root: &Path, dir: &str, names: &[String]) -> Vec<super::Declared> {
+    // Symlink checks once for the projects folder; per project, `lstat`s stand in
+    // for `read_in`'s canonicalizing, which falls back for anything but plain files.
+    let plain_dir = root
+        .canonicalize()
+        .ok()
+        .zip(root.join(dir).canonicalize().ok())
+        .filter(|(real_root, real_dir)| real_dir.starts_with(real_root))
+        .map(|(_, real_dir)| real_dir);
+    let read = |name: &String| -> Option<super::Declared> {
+        let file = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
+        let fast = plain_dir.as_ref().and_then(|real_dir| {
+            let folder = real_dir.join(name);
+            let plain = |p: &Path, dir: bool| {
+                std::fs::symlink_metadata(p)
+                    .is_ok_and(|m| if dir { m.is_dir() } else { m.is_file() })
+            };
+            let config = folder.join(PROJECT_CONFIG_FILE);
+            (plain(&folder, true) && plain(&config, false)).then_some(config)
+        });
+        let text = match fast {
+            Some(path) => read_capped(&path, CONFIG_CAP).ok()?,
+            None => read_in(root, &file, CONFIG_CAP).ok()?,
+        };
+        Some(declared_in(name, file, &text))
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores.min(names.len() / 256).max(1);
+    if threads == 1 {
+        return names.iter().filter_map(read).collect();
+    }
+    let per = names.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .chunks(per)
+            .map(|part| scope.spawn(move || part.iter().filter_map(read).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// One config's `depends_on:`, leniently: a config that does not parse declares nothing here.
+fn declared_in(name: &str, file: String, text: &str) -> super::Declared {
+    let mut bases = Vec::new();
+    // Most configs declare nothing: no YAML parse for them.
+    if text.contains("depends_on") {
+        let mut ignored = FileProblems::new(&file);
+        if let Some(Some(raw)) = yaml::parse::<Option<RawDependsOn>>(text, &mut ignored) {
+            bases = raw
+                .depends_on
+                .unwrap_or_default()
+                .into_iter()
+                .map(|b| {
+                    let at = (b.referenced.line(), b.referenced.column());
+                    (b.value.trim().to_string(), at)
+                })
+                .collect();
+        }
+    }
+    super::Declared {
         name: name.to_string(),
         file,
         bases,
-    })
+    }
 }
 
 /// A validated project configuration.
