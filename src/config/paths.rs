@@ -1,5 +1,7 @@
 //! Path settings in config files: relative, and never leaving their root.
 
+use std::path::Path;
+
 use serde_saphyr::Spanned;
 
 pub use crate::contract::check_relative;
@@ -25,6 +27,58 @@ pub(super) fn relative_setting(
                 s.value
             } else {
                 trimmed.to_string()
+            }
+        }
+    }
+}
+
+/// A projects folder that cannot be listed would select no project and exit 0:
+/// each way it cannot is a problem of the `projects_dir` setting instead. An
+/// unset setting whose default folder is absent is a repository without
+/// projects yet; a set one that is absent is a typo.
+pub(super) fn check_projects_dir(
+    root: &Path,
+    dir: &str,
+    set: Option<&Spanned<String>>,
+    p: &mut FileProblems,
+) {
+    let mut problem = |message: String| match set {
+        Some(s) => p.at(s, "projects_dir", message),
+        None => p.add(0, 0, "projects_dir", message),
+    };
+    let path = root.join(dir);
+    let entries = match std::fs::read_dir(&path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if set.is_some() {
+                problem(format!(
+                    "`{dir}` does not exist in the repository; create it with one folder per project, or set projects_dir to the folder that holds them"
+                ));
+            }
+            return;
+        }
+        Err(_) if path.exists() && !path.is_dir() => {
+            return problem(format!(
+                "`{dir}` is a file, not a folder; set projects_dir to the folder that holds one folder per project"
+            ));
+        }
+        Err(e) => {
+            return problem(format!(
+                "`{dir}` cannot be listed ({e}); make it readable to the CI user"
+            ));
+        }
+    };
+    for entry in entries {
+        match entry {
+            Ok(e) if e.file_name().to_str().is_none() => problem(format!(
+                "`{dir}` holds `{}`, whose name is not UTF-8 text; rename it (project names are lowercase letters, digits, `.`, `_` and `-`)",
+                e.file_name().to_string_lossy()
+            )),
+            Ok(_) => {}
+            Err(e) => {
+                return problem(format!(
+                    "`{dir}` cannot be listed ({e}); make it readable to the CI user"
+                ));
             }
         }
     }

@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 
 use super::gitlab::{GitlabSettings, RawGitlab};
 use super::glob::{Globs, build_set, parse_glob};
-use super::paths::relative_setting;
+use super::paths::{check_projects_dir, relative_setting};
 use super::platforms::{RawRunner, Runner, platform_list, runners};
 use super::problem::{FileProblems, Problem, Problems};
 use super::publish::{PublishRule, RawPublish};
@@ -175,7 +175,12 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         None => default_repository(root, env),
     };
     let source = raw.source.or_else(|| default_source(env));
+    let projects_dir_set = raw.projects_dir.clone();
     let projects_dir = relative_setting(raw.projects_dir, "projects_dir", "projects", p);
+    // An absolute or escaping value has its problem already; never list it.
+    if crate::contract::check_relative(&projects_dir).is_ok() {
+        check_projects_dir(root, &projects_dir, projects_dir_set.as_ref(), p);
+    }
     let schedule_file =
         relative_setting(raw.schedule_file, "schedule_file", "rebuild-weekly.txt", p);
     let ignore = globs(raw.ignore, "ignore", DEFAULT_IGNORE, p);

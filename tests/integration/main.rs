@@ -18,6 +18,7 @@ mod keys;
 mod manifest;
 mod output_snapshots;
 mod pipelines;
+mod projects_dir;
 mod support;
 mod tag_collisions;
 mod unknown_base;
