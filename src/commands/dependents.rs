@@ -13,6 +13,9 @@ use crate::contract::{Plan, ProjectPlan, Reason, SelectionMode};
 use crate::detect;
 use crate::plan::{link_bases, project_plan};
 
+/// Selected projects with their reasons.
+type Selected = Vec<(ProjectConfig, Vec<Reason>)>;
+
 /// Adds the dependents of the selected projects (not for `--projects` without
 /// `--with-dependents`), and checks the dependency graph the plan relies on.
 /// Returns the selection and the declared bases of its projects.
@@ -21,9 +24,9 @@ pub fn add_dependents(
     repo: &RepoConfig,
     mode: SelectionMode,
     with_dependents: bool,
-    mut projects: Vec<(ProjectConfig, Vec<Reason>)>,
+    mut projects: Selected,
     removed: &[String],
-) -> Result<(Vec<(ProjectConfig, Vec<Reason>)>, Vec<Declared>), Problems> {
+) -> Result<(Selected, Vec<Declared>), Problems> {
     let dir = &repo.projects_dir;
     let selected: BTreeMap<&str, &ProjectConfig> =
         projects.iter().map(|(c, _)| (c.name.as_str(), c)).collect();

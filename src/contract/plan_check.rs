@@ -91,7 +91,7 @@ fn check_bases(plan: &Plan, bad: &mut impl FnMut(String, String)) {
             }
             if !is_valid_repository(&base.repository) || !is_valid_tag(&base.tag) {
                 bad(
-                    format!("{at}"),
+                    at.clone(),
                     format!(
                         "`{}:{}` is not an image reference",
                         shown(&base.repository),

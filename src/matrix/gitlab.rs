@@ -249,8 +249,10 @@ fn render(
                 image: image(&settings.manifest_image),
                 tags: settings.tags.clone(),
                 needs,
-                // Runs after failed builds too, so a missing architecture is reported.
-                when: Some("always"),
+                // Runs after failed builds too, so a missing architecture is reported;
+                // a dependent's only on success: when its base failed, GitLab skipped
+                // its builds, and its manifest job is skipped with them, not failed.
+                when: (project.level == 0).then_some("always"),
                 resource_group: Some(format!("monoarch-manifest-{}", project.name)),
                 before_script: settings.before_script.clone(),
                 script: vec![format!(

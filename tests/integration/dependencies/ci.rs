@@ -73,6 +73,10 @@ fn the_gitlab_child_pipeline_needs_exactly_the_dependency_graph() {
     assert_eq!(pipeline["build:root:amd64"]["stage"], "build");
     assert_eq!(pipeline["build:top:amd64"]["stage"], "dependents");
     assert_eq!(pipeline["manifest:mid"]["stage"], "dependents");
+    // A base's manifest job reports missing architectures; a dependent's is skipped
+    // with its builds when a base failed.
+    assert_eq!(pipeline["manifest:root"]["when"], "always");
+    assert!(pipeline["manifest:mid"]["when"].is_null());
     assert_eq!(
         pipeline["stages"],
         serde_json::json!(["build", "manifest", "dependents"])
