@@ -56,6 +56,10 @@ pub enum Error {
         second: String,
         layout: PathBuf,
     },
+    #[error(
+        "project {project} builds on {base} (depends_on), which a build pulls from a registry by digest, and an OCI layout is no registry; run with --registry HOST (a local docker-registry will do)"
+    )]
+    LayoutWithBases { project: String, base: String },
 }
 
 impl Error {
@@ -84,7 +88,9 @@ impl Error {
             Error::Ci(CiError::Write { .. } | CiError::MultiLine { .. }) => FAILURE,
             Error::Manifest(e) => manifest_code(e),
             Error::Build(e) => build_code(e),
-            Error::JobEnvUnset { .. } | Error::SharedLayoutTag { .. } => USAGE,
+            Error::JobEnvUnset { .. }
+            | Error::SharedLayoutTag { .. }
+            | Error::LayoutWithBases { .. } => USAGE,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Configuration: `monoarch.yaml` at the root, `build-config.yaml` per project.
 
 mod build_arg;
+mod declared;
 mod depends;
 mod gitlab;
 mod glob;
@@ -17,6 +18,7 @@ pub(crate) mod url;
 mod yaml;
 
 pub use crate::contract::shown;
+pub use declared::read_declared;
 pub use depends::{Declared, base_arg, check_graph, project_of_image};
 pub use gitlab::GitlabSettings;
 pub use glob::{build_set, parse_glob};
@@ -24,9 +26,7 @@ pub use platforms::Runner;
 pub use problem::{FileProblems, Problem, Problems};
 #[cfg(test)]
 pub use project::parse_project;
-pub use project::{
-    PROJECT_CONFIG_FILE, ProjectConfig, load_project, load_project_if_present, read_declared,
-};
+pub use project::{PROJECT_CONFIG_FILE, ProjectConfig, load_project, load_project_if_present};
 pub use publish::{Elsewhere, PublishRule};
 pub use repo::{REPO_CONFIG_FILE, RepoConfig};
 pub use suggest::closest;

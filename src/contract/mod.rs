@@ -5,6 +5,7 @@
 //! A leaf: nothing here imports another module of the crate, so any stage may
 //! use it without bending the flow detect -> plan -> matrix | build | manifest.
 
+mod bases;
 mod chunk;
 pub mod exit_code;
 pub mod key;

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::bases::BasePlan;
 use super::key::KeyInputs;
 use super::platform::Platform;
 
@@ -215,23 +216,6 @@ pub struct ProjectPlan {
     /// of lower levels it builds on, once their indexes are published.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub level: u32,
-}
-
-/// A project another one builds on, and which of its images the build uses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct BasePlan {
-    pub project: String,
-    /// The build arg that carries `host/repository@sha256:...` (`MONOARCH_BASE_<NAME>`).
-    pub arg: String,
-    /// The base's repository in the plan's registry.
-    pub repository: String,
-    /// The tag whose index digest the build uses, read once just before the
-    /// build: this plan's date-sha tag when `rebuilt`, else the tag that names
-    /// the base's last published index.
-    pub tag: String,
-    /// Whether this plan builds the base too (then it is on a lower level).
-    pub rebuilt: bool,
 }
 
 fn is_zero_u32(n: &u32) -> bool {

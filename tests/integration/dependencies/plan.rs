@@ -159,3 +159,20 @@ fn job_lists_that_cannot_order_levels_refuse_the_plan(
         )
     );
 }
+
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn run_into_a_layout_refuses_dependents_before_building() {
+    let repo = graph_repo("registry.example.test", None);
+    let layout = repo.join("layout");
+    let run = Monoarch::new(repo.path())
+        .args(["run", "--projects", "root", "--with-dependents", "--layout"])
+        .arg_path(&layout)
+        .run()
+        .expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: project leaf builds on mid (depends_on), which a build pulls from a registry by digest, and an OCI layout is no registry; run with --registry HOST (a local docker-registry will do)\n"
+    );
+    assert!(!layout.exists(), "nothing written");
+}
