@@ -57,8 +57,13 @@ pub fn undeclared_bases(root: &Path, repo: &RepoConfig, configs: &[ProjectConfig
                 if project == config.name || config.depends_on.iter().any(|d| d == project) {
                     continue;
                 }
+                let switch = if repo.dependencies {
+                    ""
+                } else {
+                    " (with `dependencies: true` in monoarch.yaml)"
+                };
                 let line = format!(
-                    "{file}: FROM {} is the image of project `{project}`, which {}/{PROJECT_CONFIG_FILE} does not declare; add `depends_on: [{project}]` and write `ARG {arg}` / `FROM ${{{arg}}}`, so it builds after {project}, on exactly its image",
+                    "{file}: FROM {} is the image of project `{project}`, which {}/{PROJECT_CONFIG_FILE} does not declare; add `depends_on: [{project}]`{switch} and write `ARG {arg}` / `FROM ${{{arg}}}`, so it builds after {project}, on exactly its image",
                     image.name,
                     config.path,
                     arg = base_arg(project),

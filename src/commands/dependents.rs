@@ -27,6 +27,10 @@ pub fn add_dependents(
     mut projects: Selected,
     removed: &[String],
 ) -> Result<(Selected, Vec<Declared>), Problems> {
+    if !repo.dependencies {
+        // No project may declare a base (each config says so when read): nothing to follow.
+        return Ok((projects, Vec::new()));
+    }
     let dir = &repo.projects_dir;
     let selected: BTreeMap<&str, &ProjectConfig> =
         projects.iter().map(|(c, _)| (c.name.as_str(), c)).collect();

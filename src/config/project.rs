@@ -252,6 +252,16 @@ pub fn parse_project(
         }
     }
 
+    // Off, no plan looks for dependents: a declaration would be silently ignored.
+    if !repo.dependencies
+        && let Some(first) = raw.depends_on.as_ref().and_then(|list| list.first())
+    {
+        p.at(
+            first,
+            "depends_on",
+            "needs `dependencies: true` in monoarch.yaml (then every plan reads every project's config to find the projects built on what changed)",
+        );
+    }
     let (depends_on, depends_on_at) =
         super::declared::depends_on(name, raw.depends_on, &build_args, &mut p);
 

@@ -42,6 +42,7 @@ struct RawRepoConfig {
     tekton: Option<RawTekton>,
     reuse: Option<Spanned<RawReuse>>,
     cache: Option<Spanned<RawCache>>,
+    dependencies: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +66,9 @@ pub struct RepoConfig {
     pub tekton: TektonSettings,
     pub reuse: ReuseConfig,
     pub cache: CacheConfig,
+    /// `dependencies: true`: projects may declare `depends_on:`, and every plan
+    /// reads every project's config to find the dependents of what it selects.
+    pub dependencies: bool,
 }
 
 pub const DEFAULT_IGNORE: &[&str] = &["**/*.md"];
@@ -221,6 +225,7 @@ fn resolve(raw: RawRepoConfig, root: &Path, env: &Env, p: &mut FileProblems) -> 
         tekton,
         reuse,
         cache,
+        dependencies: raw.dependencies.unwrap_or(false),
     }
 }
 

@@ -125,6 +125,7 @@ fn plan_refuses_invalid_configs_of_selected_projects() {
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn depends_on_problems_name_file_and_line_and_a_cycle_is_rejected() {
     let repo = monorepo();
+    with_dependencies(&repo);
     repo.write("projects/alpha/build-config.yaml", "depends_on: [gamma]\n");
     repo.write(
         "projects/beta/build-config.yaml",
@@ -154,6 +155,7 @@ fn depends_on_problems_name_file_and_line_and_a_cycle_is_rejected() {
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_from_on_another_projects_image_without_depends_on_warns() {
     let repo = monorepo();
+    with_dependencies(&repo);
     repo.write(
         "projects/beta/Dockerfile",
         "FROM registry.example.test/images:alpha-latest\nCOPY hello.txt /\n",
@@ -172,4 +174,52 @@ fn a_from_on_another_projects_image_without_depends_on_warns() {
         run.stderr,
         "warning: projects/beta/Dockerfile: FROM registry.example.test/images:alpha-latest is the image of project `alpha`, which projects/beta/build-config.yaml does not declare; add `depends_on: [alpha]` and write `ARG MONOARCH_BASE_ALPHA` / `FROM ${MONOARCH_BASE_ALPHA}`, so it builds after alpha, on exactly its image\n"
     );
+}
+
+/// `monoarch.yaml` of the fixture with `dependencies: true`.
+fn with_dependencies(repo: &crate::support::git_repo::GitRepo) {
+    let config = std::fs::read_to_string(repo.join("monoarch.yaml")).expect("monoarch.yaml");
+    repo.write("monoarch.yaml", &format!("{config}dependencies: true\n"));
+}
+
+/// Without the switch no plan looks for dependents, so a declaration would be
+/// silently ignored: it is an error wherever the config is read, and the
+/// warning about an undeclared base names the switch.
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn depends_on_without_the_dependencies_switch_is_an_error_not_ignored() {
+    let repo = monorepo();
+    let first = repo.head();
+    repo.write(
+        "projects/gamma/build-config.yaml",
+        "additional_tags: [latest]\ndepends_on: [alpha]\n",
+    );
+    repo.write(
+        "projects/beta/Dockerfile",
+        "FROM registry.example.test/images:alpha-latest\nCOPY hello.txt /\n",
+    );
+    repo.commit("gamma builds on alpha");
+    let error = "error: projects/gamma/build-config.yaml:2:14: depends_on: needs `dependencies: true` in monoarch.yaml (then every plan reads every project's config to find the projects built on what changed)\n";
+    let run = Monoarch::new(repo.path())
+        .args(["validate"])
+        .run()
+        .expect_code(3);
+    assert!(run.stderr.ends_with(error), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("add `depends_on: [alpha]` (with `dependencies: true` in monoarch.yaml)"),
+        "{}",
+        run.stderr
+    );
+    // The commit that adds the declaration selects its project, so the plan says it too.
+    let run = Monoarch::new(repo.path())
+        .args(["plan", "--base", &first])
+        .run()
+        .expect_code(3);
+    assert_eq!(run.stderr, error);
+    with_dependencies(&repo);
+    Monoarch::new(repo.path())
+        .args(["plan", "--base", &first])
+        .run()
+        .success();
 }

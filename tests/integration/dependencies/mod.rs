@@ -27,7 +27,7 @@ pub fn graph_repo(registry: &str, platforms: Option<&str>) -> GitRepo {
     let repo = GitRepo::new();
     repo.write(
         "monoarch.yaml",
-        &format!("registry: {registry}\nrepository: images\n"),
+        &format!("registry: {registry}\nrepository: images\ndependencies: true\n"),
     );
     let platforms = platforms
         .map(|p| format!("platforms: [{p}]\n"))
