@@ -9,13 +9,11 @@ use thiserror::Error;
 
 use super::Context;
 use super::load_projects::load_projects;
-use crate::config::{
-    FileProblems, Problems, ProjectConfig, RepoConfig, check_project_name, load_project_if_present,
-};
+use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project_if_present};
 use crate::contract::limits::{CONFIG_CAP, ReadError, read_in};
 use crate::contract::{
     Plan, ProjectPlan, PublishMode, Reason, RemovedProject, ReuseSettings, Selection,
-    SelectionMode, registry_host_problem,
+    SelectionMode, is_valid_tag, registry_host_problem,
 };
 use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
@@ -292,9 +290,11 @@ fn missing_config(dir: &str, name: &str) -> Problems {
 fn tag_collisions(plan: &Plan, root: &Path, repo: &RepoConfig, mut spans: TagSpans) -> Problems {
     let dir = &repo.projects_dir;
     let mut others = Vec::new();
-    // A name that could be a project folder, read directly: no listing (a `stat`
-    // per folder, most of a 20,000-project plan) for the few names a tag starts with.
-    let may_be_project = |name: &str| check_project_name(name, repo).is_ok();
+    // `--all` read every folder: a project outside the plan has no config. Else
+    // each name a tag starts with that could be a folder is read directly, not a
+    // listing with a `stat` per folder (most of a 20,000-project plan).
+    let may_be_project =
+        |name: &str| plan.selection.mode != SelectionMode::All && is_valid_tag(name);
     for name in collide::candidates(&plan.projects, may_be_project, repo.naming) {
         // A folder without a config is no project; an unselected project with a
         // broken config is `validate`'s business.

@@ -22,9 +22,7 @@ pub use platforms::Runner;
 pub use problem::{FileProblems, Problem, Problems};
 #[cfg(test)]
 pub use project::parse_project;
-pub use project::{
-    PROJECT_CONFIG_FILE, ProjectConfig, check_project_name, load_project, load_project_if_present,
-};
+pub use project::{PROJECT_CONFIG_FILE, ProjectConfig, load_project, load_project_if_present};
 pub use publish::{Elsewhere, PublishRule};
 pub use repo::{REPO_CONFIG_FILE, RepoConfig};
 pub use suggest::closest;
