@@ -7,7 +7,7 @@ use crate::contract::{BuildRecord, RECORD_FORMAT_VERSION};
 use crate::contract::{JobPlan, KeySource, Plan, Platform, ProjectPlan, image_name};
 use crate::env::Env;
 
-use super::builder::{BuildSpec, BuilderKind, Runner, Step, resolve_args};
+use super::builder::{BuildSpec, BuilderKind, CliArg, Runner, Step, resolve_args};
 use super::keyed::{self, Keyed};
 use super::paths::{self, Kind};
 use super::verify::{Pushed, VerifyError, verify, verify_key};
@@ -132,6 +132,30 @@ pub fn run_job(
             ),
         }
     }
+    if opts.layout.is_some() && !project.bases.is_empty() {
+        return Err(BuildError::Plan(format!(
+            "{name}: builds on other projects (depends_on), which it pulls from a registry by digest; an OCI layout holds no registry: run with --registry"
+        )));
+    }
+    let bases = if project.bases.is_empty() {
+        Vec::new()
+    } else {
+        let store = open_store(opts, env).map_err(|source| BuildError::Base {
+            project: name.to_string(),
+            base: project.bases[0].project.clone(),
+            reference: opts.registry_host.to_string(),
+            message: source.to_string(),
+        })?;
+        opts.runtime
+            .block_on(super::bases::pin(project, opts.registry_host, &store))?
+    };
+    for base in &bases {
+        tracing::info!("{name}: builds on {} = {}", base.arg, base.image);
+        args.cli.push(CliArg::Literal {
+            name: base.arg.clone(),
+            value: base.image.clone(),
+        });
+    }
     if opts.layout.is_some() && opts.builder != BuilderKind::Buildah {
         return Err(BuildError::Plan(format!(
             "{name}: only buildah can write into an OCI layout, not {}",
@@ -147,7 +171,15 @@ pub fn run_job(
     let push_to = opts
         .layout
         .map(|dir| format!("oci:{}:{}", dir.display(), job.tag));
-    let pull_insecure = pulls::insecure_hosts(keyed.as_ref(), project, job, &dockerfile, opts, env);
+    let mut pull_insecure =
+        pulls::insecure_hosts(keyed.as_ref(), project, job, &dockerfile, opts, env);
+    // Bases of this repository are pulled from the push registry.
+    if !bases.is_empty()
+        && crate::registry::is_insecure(opts.registry_host, opts.insecure, env)
+        && !pull_insecure.iter().any(|h| h == opts.registry_host)
+    {
+        pull_insecure.push(opts.registry_host.to_string());
+    }
     let spec = BuildSpec {
         context,
         dockerfile,
@@ -164,7 +196,13 @@ pub fn run_job(
             .filter(|_| opts.builder == BuilderKind::Buildah)
             .map(|a| a.path.clone()),
         push_to: push_to.clone(),
-        annotations: keyed.as_ref().map(Keyed::annotations).unwrap_or_default(),
+        annotations: keyed
+            .as_ref()
+            .map(Keyed::annotations)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(bases.iter().map(super::bases::annotation))
+            .collect(),
         pull_insecure,
         cache: pulls::cache(project, job, opts, env),
         pull_always: keyed.is_some(),
@@ -231,6 +269,7 @@ pub fn run_job(
         key: keyed.as_ref().map(|k| k.inputs.key()),
         planned_key: keyed.as_ref().and_then(|k| k.planned.clone()),
         key_inputs: keyed.map(|k| k.inputs),
+        bases,
     };
     let path = output::write_record(opts.records_dir, &record)?;
     opts.ci.set_outputs(&output::step_outputs(&record))?;

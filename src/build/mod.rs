@@ -5,6 +5,7 @@
 //! source), [`builder`] (Kaniko, buildah or BuildKit), [`verify`] (read the
 //! pushed image back), [`output`] (the build record). [`job`] runs them in order.
 
+mod bases;
 pub mod builder;
 pub mod guard;
 pub mod job;
@@ -45,6 +46,13 @@ pub enum BuildError {
     /// The plan or the job selection does not fit together.
     #[error("{0}")]
     Plan(String),
+    #[error("{project}: cannot read its base {base} ({reference}): {message}")]
+    Base {
+        project: String,
+        base: String,
+        reference: String,
+        message: String,
+    },
     #[error(transparent)]
     Ci(#[from] crate::ci::CiError),
     #[error("cannot write {what} {path}: {message}")]

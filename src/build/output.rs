@@ -66,6 +66,7 @@ mod tests {
             key: None,
             key_inputs: None,
             planned_key: None,
+            bases: Vec::new(),
         }
     }
 

@@ -56,6 +56,10 @@ pub enum Error {
         second: String,
         layout: PathBuf,
     },
+    #[error(
+        "project {project} builds on {base} (depends_on), which a build pulls from a registry by digest, and an OCI layout is no registry; run with --registry HOST (a local docker-registry will do)"
+    )]
+    LayoutWithBases { project: String, base: String },
 }
 
 impl Error {
@@ -76,13 +80,17 @@ impl Error {
                 MatrixError::NoGithubRunner { .. }
                 | MatrixError::TooFewJobs { .. }
                 | MatrixError::TooLarge { .. }
-                | MatrixError::NoSourceUrl { .. },
+                | MatrixError::NoSourceUrl { .. }
+                | MatrixError::Levels { .. }
+                | MatrixError::LevelsPacked { .. },
             ) => INVALID_CONFIG,
             Error::Output { .. } | Error::Runtime(_) => FAILURE,
             Error::Ci(CiError::Write { .. } | CiError::MultiLine { .. }) => FAILURE,
             Error::Manifest(e) => manifest_code(e),
             Error::Build(e) => build_code(e),
-            Error::JobEnvUnset { .. } | Error::SharedLayoutTag { .. } => USAGE,
+            Error::JobEnvUnset { .. }
+            | Error::SharedLayoutTag { .. }
+            | Error::LayoutWithBases { .. } => USAGE,
         }
     }
 }
@@ -140,6 +148,8 @@ pub fn build_code(e: &BuildError) -> i32 {
             | VerifyError::Key { .. },
         ) => VERIFY,
         BuildError::Plan(_) => INVALID_PLAN,
+        // Not there, or not readable: the registry's answer decides the build.
+        BuildError::Base { .. } => REGISTRY,
         BuildError::Output { .. } | BuildError::Ci(_) => FAILURE,
     }
 }

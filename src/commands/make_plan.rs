@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use super::Context;
+use super::dependents;
 use super::load_projects::load_projects;
 use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project_if_present};
 use crate::contract::limits::{CONFIG_CAP, ReadError, read_in};
@@ -50,6 +51,8 @@ pub struct PlanRequest {
     pub registry: Option<String>,
     /// `--rebuild`: make keys but reuse nothing.
     pub rebuild: bool,
+    /// `--with-dependents`: named projects select the projects built on them too.
+    pub with_dependents: bool,
 }
 
 /// A made plan and the repository facts later steps need.
@@ -199,10 +202,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     );
     for (name, reasons, config) in loaded {
         match config {
-            Ok(Some(config)) => {
-                spans.add(&config);
-                projects.push((config, reasons));
-            }
+            Ok(Some(config)) => projects.push((config, reasons)),
             // A changed folder without its config: deleted or renamed away.
             Ok(None) if mode == SelectionMode::Changes => removed.push(name),
             // `--all` lists folders; one without a config is no project.
@@ -214,6 +214,18 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     removed.sort();
     if !problems.is_empty() {
         return Err(MakePlanError::Config(problems));
+    }
+    let (projects, declared) = dependents::add_dependents(
+        &root,
+        &repo,
+        mode,
+        request.with_dependents,
+        projects,
+        &removed,
+    )
+    .map_err(MakePlanError::Config)?;
+    for (config, _) in &projects {
+        spans.add(config);
     }
     let mut plan = assemble(PlanInputs {
         repo: &repo,
@@ -234,6 +246,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             })
             .collect(),
     });
+    dependents::link(&mut plan, &root, &repo, &declared).map_err(MakePlanError::Config)?;
     let collisions = tag_collisions(&plan, &root, &repo, spans);
     if !collisions.is_empty() {
         return Err(MakePlanError::Config(collisions));

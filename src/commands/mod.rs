@@ -1,7 +1,9 @@
 //! One file per subcommand: argument types and the glue from arguments to stages.
 
+mod base_images;
 pub mod build;
 mod context;
+mod dependents;
 mod error;
 mod keys;
 mod lineage;

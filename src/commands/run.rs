@@ -106,6 +106,14 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<i32, Error> {
             layout: dir.clone(),
         });
     }
+    if let (RunTarget::Layout(_), Some(project)) =
+        (&target, plan.projects.iter().find(|p| !p.bases.is_empty()))
+    {
+        return Err(Error::LayoutWithBases {
+            project: project.name.clone(),
+            base: project.bases[0].project.clone(),
+        });
+    }
     // Fail once, up front, rather than once per job.
     let buildah_found = env
         .get("PATH")

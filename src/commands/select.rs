@@ -25,6 +25,7 @@ pub fn plan_from_flags(args: &SelectArgs, ctx: &Context) -> Result<Made, Error> 
         deepen: args.deepen,
         registry: args.registry.clone(),
         rebuild: args.rebuild,
+        with_dependents: args.with_dependents,
     };
     let made = make_plan(&request, ctx)?;
     require_registry(&made)?;
@@ -96,6 +97,11 @@ pub struct SelectArgs {
     /// Select these projects (comma-separated; globs allowed).
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub projects: Vec<String>,
+
+    /// With --projects: also select every project that builds on them (`depends_on:`),
+    /// directly or not, as a change to them would.
+    #[arg(long, requires = "projects")]
+    pub with_dependents: bool,
 
     /// If the clone is too shallow to contain the base, fetch the missing history from `origin`.
     #[arg(long)]

@@ -4,10 +4,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::base_images::undeclared_bases;
 use super::make_plan::MakePlanError;
 use super::{Context, Error};
 use crate::ci::Console;
-use crate::config::{FileProblems, PROJECT_CONFIG_FILE, Problems, RepoConfig, load_project};
+use crate::config::{
+    Declared, FileProblems, PROJECT_CONFIG_FILE, Problems, RepoConfig, check_graph, load_project,
+};
 use crate::contract::limits::{CONFIG_CAP, read_in};
 use crate::contract::{ProjectPlan, exit_code};
 use crate::detect::{list_projects, match_patterns, parse_schedule};
@@ -42,15 +45,26 @@ pub fn run(args: ValidateArgs, ctx: &Context) -> Result<i32, Error> {
     let (date, sha7) = date_and_sha7(ctx.now, &commit);
     let mut spans = TagSpans::default();
     let mut plans = Vec::new();
+    let mut configs = Vec::new();
     for name in &projects {
         match load_project(&root, &repo.projects_dir, name, &repo) {
             Ok(config) => {
                 spans.add(&config);
-                plans.push(project_plan(config, Vec::new(), &repo, &date, &sha7));
+                plans.push(project_plan(
+                    config.clone(),
+                    Vec::new(),
+                    &repo,
+                    &date,
+                    &sha7,
+                ));
+                configs.push(config);
             }
             Err(p) => problems.extend(p),
         }
     }
+    let declared: Vec<Declared> = configs.iter().map(Declared::of).collect();
+    problems.extend(check_graph(&declared, &projects, &[]));
+    let warnings = undeclared_bases(&root, &repo, &configs);
     let all: Vec<&ProjectPlan> = plans.iter().collect();
     problems.extend(collide::problems(
         &all,
@@ -86,6 +100,10 @@ pub fn run(args: ValidateArgs, ctx: &Context) -> Result<i32, Error> {
             p.add(0, 0, "", e.to_string());
             problems.extend(p.problems);
         }
+    }
+    if !warnings.is_empty() {
+        ctx.console
+            .err(&crate::ci::escape::lines("warning: ", &warnings.join("\n")));
     }
     if problems.is_empty() {
         ctx.console.out(&format!(

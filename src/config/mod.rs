@@ -1,6 +1,8 @@
 //! Configuration: `monoarch.yaml` at the root, `build-config.yaml` per project.
 
 mod build_arg;
+mod declared;
+mod depends;
 mod gitlab;
 mod glob;
 mod paths;
@@ -16,6 +18,8 @@ pub(crate) mod url;
 mod yaml;
 
 pub use crate::contract::shown;
+pub use declared::read_declared;
+pub use depends::{Declared, base_arg, check_graph, project_of_image};
 pub use gitlab::GitlabSettings;
 pub use glob::{build_set, parse_glob};
 pub use platforms::Runner;

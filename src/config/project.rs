@@ -35,6 +35,7 @@ struct RawProjectConfig {
     platforms: Option<Vec<Spanned<String>>>,
     additional_tags: Option<Vec<Spanned<String>>>,
     cache: Option<bool>,
+    depends_on: Option<Vec<Spanned<String>>>,
 }
 
 /// One `build_args` item: `NAME=value`, or a mapping (read in `build_arg.rs`).
@@ -77,6 +78,10 @@ pub struct ProjectConfig {
     pub additional_tag_at: Vec<(u64, u64)>,
     /// The project's `cache:`; `None`: the repo-wide setting.
     pub cache: Option<bool>,
+    /// Projects this one builds on (`depends_on:`), as written, each once.
+    pub depends_on: Vec<String>,
+    /// Line and column of each of `depends_on`, for messages.
+    pub depends_on_at: Vec<(u64, u64)>,
 }
 
 /// Validates a project folder name: it names files and work folders, and
@@ -247,6 +252,9 @@ pub fn parse_project(
         }
     }
 
+    let (depends_on, depends_on_at) =
+        super::declared::depends_on(name, raw.depends_on, &build_args, &mut p);
+
     p.sort();
     p.problems.into_result(ProjectConfig {
         name: name.to_string(),
@@ -260,6 +268,8 @@ pub fn parse_project(
         additional_tags,
         additional_tag_at,
         cache: raw.cache,
+        depends_on,
+        depends_on_at,
     })
 }
 

@@ -5,6 +5,7 @@
 //! A leaf: nothing here imports another module of the crate, so any stage may
 //! use it without bending the flow detect -> plan -> matrix | build | manifest.
 
+mod bases;
 mod chunk;
 pub mod exit_code;
 pub mod key;
@@ -24,9 +25,10 @@ mod tag;
 pub use chunk::{Chunk, archs, build_entries, built_jobs, fit};
 pub use key::{KeyArg, KeyBase, KeyInputs, KeySource};
 pub use plan::{
-    BuildArg, FORMAT_VERSION, JobPlan, MovedBase, NamingScheme, Plan, ProjectPlan, Publish,
-    PublishMode, Reason, RegistryTarget, RemovedProject, Reuse, ReuseSettings, SecretInKey,
-    Selection, SelectionMode, Trigger, Unchanged, UnchangedProject, Upstream, image_name,
+    BasePlan, BuildArg, FORMAT_VERSION, JobPlan, MovedBase, NamingScheme, Plan, ProjectPlan,
+    Publish, PublishMode, Reason, RegistryTarget, RemovedProject, Reuse, ReuseSettings,
+    SecretInKey, Selection, SelectionMode, Trigger, Unchanged, UnchangedProject, Upstream,
+    image_name,
 };
 pub use plan_check::{check_plan, is_variable_name};
 #[cfg(test)]
@@ -36,8 +38,8 @@ pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
 pub use published::{Collision, Source, find_collisions};
 pub use quote::shown;
 pub use record::{
-    BuildRecord, DEFAULT_RECORDS_DIR, RECORD_FORMAT_VERSION, RecordError, RecordMismatch,
-    cross_check, read_record,
+    BaseImage, BuildRecord, DEFAULT_RECORDS_DIR, RECORD_FORMAT_VERSION, RecordError,
+    RecordMismatch, cross_check, read_record,
 };
 pub use relpath::check_relative;
 pub use tag::{

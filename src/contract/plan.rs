@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::bases::BasePlan;
 use super::key::KeyInputs;
 use super::platform::Platform;
 
@@ -207,12 +208,24 @@ pub struct ProjectPlan {
     /// Repository of the builder's registry layer cache (`cache:`); absent: no cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<String>,
+    /// The projects this one builds on (`depends_on:`), each passed to the build
+    /// by digest in its build arg.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bases: Vec<BasePlan>,
+    /// Dependency level: 0 waits for nothing; level n builds after the projects
+    /// of lower levels it builds on, once their indexes are published.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub level: u32,
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Reason {
-    /// `changed-files`, `global-trigger`, `schedule`, `all`, `named`.
+    /// `changed-files`, `global-trigger`, `schedule`, `all`, `named`, `depends-on`.
     pub rule: String,
     /// Files (or the schedule line) behind the rule; capped, see `more`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -220,6 +233,12 @@ pub struct Reason {
     /// How many further files the cap left out.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub more: usize,
+    /// `depends-on`: the base, selected itself, that selected this project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// `depends-on`: the chain in words ("depends on python-base, which changed").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -346,6 +365,11 @@ impl Plan {
             .flat_map(|p| &p.jobs)
             .filter(|j| j.reuse.is_some())
             .count()
+    }
+
+    /// How many dependency levels the plan has (1 when nothing waits for anything).
+    pub fn levels(&self) -> u32 {
+        self.projects.iter().map(|p| p.level + 1).max().unwrap_or(0)
     }
 
     pub fn project(&self, name: &str) -> Option<&ProjectPlan> {

@@ -58,6 +58,7 @@ pub fn check_plan(plan: &Plan) -> Vec<String> {
             );
         }
     }
+    check_bases(plan, &mut bad);
     let projects: Vec<&ProjectPlan> = plan.projects.iter().collect();
     for collision in find_collisions(&projects, plan.registry.naming) {
         bad(
@@ -71,6 +72,56 @@ pub fn check_plan(plan: &Plan) -> Vec<String> {
         );
     }
     out
+}
+
+/// Each base names a valid image and arg; one the plan rebuilds is in the plan,
+/// on a lower level, so every reader can trust the order.
+fn check_bases(plan: &Plan, bad: &mut impl FnMut(String, String)) {
+    for (i, project) in plan.projects.iter().enumerate() {
+        for (j, base) in project.bases.iter().enumerate() {
+            let at = format!("projects[{i}].bases[{j}]");
+            if !base.arg.starts_with("MONOARCH_BASE_") || !is_variable_name(&base.arg) {
+                bad(
+                    format!("{at}.arg"),
+                    format!(
+                        "`{}` is not a MONOARCH_BASE_<NAME> build arg",
+                        shown(&base.arg)
+                    ),
+                );
+            }
+            if !is_valid_repository(&base.repository) || !is_valid_tag(&base.tag) {
+                bad(
+                    at.clone(),
+                    format!(
+                        "`{}:{}` is not an image reference",
+                        shown(&base.repository),
+                        shown(&base.tag)
+                    ),
+                );
+            }
+            let level = plan.project(&base.project).map(|b| b.level);
+            match (base.rebuilt, level) {
+                (true, Some(level)) if level < project.level => {}
+                (true, _) => bad(
+                    format!("{at}.project"),
+                    format!(
+                        "`{}` is marked rebuilt but is not in the plan on a lower level than `{}`",
+                        shown(&base.project),
+                        shown(&project.name)
+                    ),
+                ),
+                (false, Some(_)) => bad(
+                    format!("{at}.rebuilt"),
+                    format!(
+                        "`{}` is in the plan, so `{}` must build on this plan's image of it",
+                        shown(&base.project),
+                        shown(&project.name)
+                    ),
+                ),
+                (false, None) => {}
+            }
+        }
+    }
 }
 
 fn check_project(

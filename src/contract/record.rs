@@ -42,6 +42,21 @@ pub struct BuildRecord {
     /// between plan and build (a base image, an upstream branch, the builder).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub planned_key: Option<String>,
+    /// The projects this image builds on (`depends_on:`), each by the digest it was built on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bases: Vec<BaseImage>,
+}
+
+/// A base project's index as one build used it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct BaseImage {
+    pub project: String,
+    /// The build arg that carried it.
+    pub arg: String,
+    /// `host/repository@sha256:...`: what the build arg held.
+    pub image: String,
+    pub digest: String,
 }
 
 impl BuildRecord {
@@ -206,6 +221,7 @@ mod tests {
             key: None,
             key_inputs: None,
             planned_key: None,
+            bases: Vec::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The detect stage: which projects a run builds, and why.
 
 mod base;
+mod dependents;
 mod event;
 mod projects;
 mod request;
@@ -8,6 +9,7 @@ mod schedule;
 mod select;
 
 pub use base::{BaseOptions, Choice, resolve};
+pub use dependents::add_dependents;
 pub use event::is_full_sha;
 #[cfg(test)]
 pub use event::parse_payload;

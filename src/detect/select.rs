@@ -80,6 +80,8 @@ pub fn reason(rule: &str, mut files: Vec<String>) -> Reason {
         rule: rule.to_string(),
         files,
         more,
+        base: None,
+        text: None,
     }
 }
 

@@ -174,6 +174,8 @@ pub(crate) mod tests {
             jobs: vec![job("arm64"), job("amd64")],
             last_tag: None,
             cache: None,
+            bases: Vec::new(),
+            level: 0,
         }
     }
 

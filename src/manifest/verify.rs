@@ -129,6 +129,7 @@ mod tests {
             key: None,
             key_inputs: None,
             planned_key: None,
+            bases: Vec::new(),
         }
     }
 

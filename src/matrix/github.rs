@@ -42,6 +42,7 @@ impl GithubMatrix {
 /// projects are split into as many chunks as fit, each built per architecture by
 /// one entry. No job is dropped. Fails when the JSON would exceed [`MAX_MATRIX_BYTES`].
 pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, MatrixError> {
+    super::one_level(plan, "GitHub")?;
     if !plan.publish.builds() {
         // A preview-only run (the branch rule): no job is built.
         return Ok(GithubMatrix {

@@ -7,7 +7,7 @@ use serde::ser::SerializeMap;
 
 use super::MatrixError;
 use crate::config::GitlabSettings;
-use crate::contract::{Chunk, Plan, archs, build_entries, built_jobs, fit};
+use crate::contract::{Chunk, Plan, ProjectPlan, archs, build_entries, built_jobs, fit};
 
 /// The largest child pipeline written. GitLab refuses a CI/CD YAML file whose parsed
 /// form takes more than `max_yaml_size_bytes` (1 MB by default before GitLab 17.3,
@@ -167,7 +167,15 @@ fn render(
         ));
         return Ok((header + &to_yaml(&entries), 1));
     }
-    entries.push(("stages".into(), Entry::Stages(vec!["build", "manifest"])));
+    // Projects built on projects go to a third stage, ordered there by `needs:`
+    // alone: each dependent's builds wait for its own bases' manifest jobs.
+    let layered = plan.levels() > 1;
+    let stages = if layered {
+        vec!["build", "manifest", DEPENDENTS]
+    } else {
+        vec!["build", "manifest"]
+    };
+    entries.push(("stages".into(), Entry::Stages(stages)));
     entries.push((
         "variables".into(),
         Entry::Variables(vec![("MONOARCH_PLAN".into(), "plan.json".into())]),
@@ -178,6 +186,13 @@ fn render(
         .map(|p| built_jobs(p).count() + 1)
         .sum();
     if one_each > max_jobs {
+        if layered {
+            // A chunk mixes levels; ordering them needs one job per project.
+            return Err(MatrixError::LevelsPacked {
+                max: max_jobs,
+                needed: one_each,
+            });
+        }
         let jobs = packed(plan, settings, max_jobs, &mut entries)?;
         return Ok((header + &to_yaml(&entries), jobs));
     }
@@ -189,10 +204,21 @@ fn render(
             build_jobs.push(name.clone());
             let mut needs = vec![plan_need(settings)];
             needs.extend(settings.binary_job_for(&job.arch).map(parent_need));
+            // Skipped by GitLab when a base's manifest job fails: never built on the old base.
+            needs.extend(
+                project
+                    .bases
+                    .iter()
+                    .filter(|b| b.rebuilt)
+                    .map(|b| Need::Job {
+                        job: format!("manifest:{}", b.project),
+                        artifacts: false,
+                    }),
+            );
             entries.push((
                 name,
                 Entry::Job(Box::new(Job {
-                    stage: "build",
+                    stage: stage(project, "build"),
                     image: image(&settings.build_image),
                     tags: job.gitlab_tags.clone(),
                     needs,
@@ -219,12 +245,14 @@ fn render(
         entries.push((
             format!("manifest:{}", project.name),
             Entry::Job(Box::new(Job {
-                stage: "manifest",
+                stage: stage(project, "manifest"),
                 image: image(&settings.manifest_image),
                 tags: settings.tags.clone(),
                 needs,
-                // Runs after failed builds too, so a missing architecture is reported.
-                when: Some("always"),
+                // Runs after failed builds too, so a missing architecture is reported;
+                // a dependent's only on success: when its base failed, GitLab skipped
+                // its builds, and its manifest job is skipped with them, not failed.
+                when: (project.level == 0).then_some("always"),
                 resource_group: Some(format!("monoarch-manifest-{}", project.name)),
                 before_script: settings.before_script.clone(),
                 script: vec![format!(
@@ -236,6 +264,14 @@ fn render(
         ));
     }
     Ok((header + &to_yaml(&entries), one_each))
+}
+
+/// The stage of projects built on projects in this plan.
+const DEPENDENTS: &str = "dependents";
+
+/// A project's build or manifest stage: dependents share one, ordered by `needs:`.
+fn stage(project: &ProjectPlan, own: &'static str) -> &'static str {
+    if project.level > 0 { DEPENDENTS } else { own }
 }
 
 fn to_yaml(entries: &[(String, Entry)]) -> String {

@@ -16,6 +16,8 @@ pub use tekton::{TektonInput, tekton_pipelineruns};
 
 use thiserror::Error;
 
+use crate::contract::Plan;
+
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum MatrixError {
     #[error(
@@ -44,4 +46,37 @@ pub enum MatrixError {
         "project `{project}` is built from its own folder, so its Tekton build tasks clone the monorepo, but no clone URL is known; pass --source-url URL or set `source:` in monoarch.yaml"
     )]
     NoSourceUrl { project: String },
+    #[error(
+        "the plan has dependency levels, so its GitLab child pipeline needs one job per project and architecture and one per project ({needed}), over --max-jobs {max}; raise --max-jobs to {needed}, or publish the bases first (`--projects BASE`) and plan again"
+    )]
+    LevelsPacked { max: usize, needed: usize },
+    #[error(
+        "the plan has {levels} dependency levels (`{dependent}` builds on `{base}`, both in the plan), and the {system} job list does not order builds by level yet; publish the bases first (`--projects {base}`), then plan again: a dependent then builds on the published base by digest"
+    )]
+    Levels {
+        system: &'static str,
+        levels: u32,
+        dependent: String,
+        base: String,
+    },
+}
+
+/// Refuses a plan whose projects wait for each other: a job list that builds
+/// them all at once would build dependents on the old base.
+pub(crate) fn one_level(plan: &Plan, system: &'static str) -> Result<(), MatrixError> {
+    let Some(dependent) = plan.projects.iter().find(|p| p.level > 0) else {
+        return Ok(());
+    };
+    let base = dependent
+        .bases
+        .iter()
+        .find(|b| b.rebuilt)
+        .map(|b| b.project.clone())
+        .unwrap_or_default();
+    Err(MatrixError::Levels {
+        system,
+        levels: plan.levels(),
+        dependent: dependent.name.clone(),
+        base,
+    })
 }

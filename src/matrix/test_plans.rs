@@ -39,6 +39,8 @@ pub fn plan(projects: usize, archs: &[&str]) -> Plan {
                 .collect(),
             last_tag: None,
             cache: None,
+            bases: Vec::new(),
+            level: 0,
         })
         .collect();
     Plan {

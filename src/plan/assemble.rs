@@ -136,6 +136,9 @@ pub fn project_plan(
         jobs,
         last_tag,
         cache,
+        // Filled by `bases::pin` once the whole plan is known.
+        bases: Vec::new(),
+        level: 0,
     }
 }
 

@@ -167,6 +167,8 @@ mod tests {
             }],
             last_tag: None,
             cache: None,
+            bases: Vec::new(),
+            level: 0,
         }
     }
 

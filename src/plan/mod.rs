@@ -6,11 +6,13 @@
 //! [`Plan`]: crate::contract::Plan
 
 mod assemble;
+mod bases;
 pub mod collide;
 mod keys_view;
 mod publish;
 mod table;
 
 pub use assemble::{PlanInputs, assemble, date_and_sha7, project_plan};
+pub use bases::link as link_bases;
 pub use publish::{RunBranch, decide as decide_publish};
 pub use table::{RunnerColumn, render_table};

@@ -190,13 +190,37 @@ pub fn render_table(plan: &Plan, runners: &RunnerColumn) -> String {
                 put!(out, "  build args: {}", args.join(" "));
             }
             out.push_str(&super::keys_view::project_lines(p));
+            if p.level > 0 {
+                put!(
+                    out,
+                    "  level: {} (built after the projects it builds on)",
+                    p.level
+                );
+            }
+            for base in &p.bases {
+                let which = if base.rebuilt {
+                    "this plan's index"
+                } else {
+                    "not rebuilt: its last index"
+                };
+                put!(
+                    out,
+                    "  builds on: {} ({which}, {}:{}, by digest in {})",
+                    base.project,
+                    base.repository,
+                    base.tag,
+                    base.arg
+                );
+            }
             for reason in &p.reasons {
                 let more = if reason.more > 0 {
                     format!(" (+{} more)", reason.more)
                 } else {
                     String::new()
                 };
-                if reason.files.is_empty() {
+                if let Some(text) = &reason.text {
+                    put!(out, "  why: {text}");
+                } else if reason.files.is_empty() {
                     put!(out, "  why: {}", reason.rule);
                 } else {
                     put!(

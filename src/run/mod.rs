@@ -8,9 +8,11 @@
 mod buffered;
 pub mod decide;
 pub mod emulation;
+mod levels;
 mod report;
 mod schedule;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -101,17 +103,9 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
         env,
     };
 
-    // Every build job, none waiting for another (yet: dependency levels go in `after`).
-    let tasks: Vec<Task<(&ProjectPlan, &JobPlan)>> = plan
-        .projects
-        .iter()
-        .flat_map(|project| project.jobs.iter().map(move |job| (project, job)))
-        .map(|item| Task {
-            item,
-            after: Vec::new(),
-        })
-        .collect();
     let one_at_a_time = Mutex::new(());
+    // Each base's index digest as this run published it, for the check after each dependent's build.
+    let published: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
     let build = |(project, job): &(&ProjectPlan, &JobPlan)| -> JobResult {
         if let Some(reuse) = &job.reuse {
             // `manifest` tags the image the plan found; nothing to build.
@@ -151,7 +145,11 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
                     runtime: opts.runtime,
                 };
                 run_job(plan, project, job, &options, env)
-                    .map(|record| record.digest)
+                    .and_then(|record| {
+                        let published = published.lock().unwrap_or_else(|p| p.into_inner());
+                        levels::check_bases(project, &record, &published)?;
+                        Ok(record.digest)
+                    })
                     .map_err(|e| {
                         tracing::error!("{e}");
                         JobFailure::Build(e)
@@ -168,50 +166,107 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
             outcome,
         }
     };
-    let mut jobs: Vec<JobResult> = run_all(
-        &tasks,
-        opts.jobs,
-        |_, item| build(item),
-        |r| r.outcome.is_ok(),
-    )
-    .into_iter()
-    .zip(&tasks)
-    .map(|(done, task)| match done {
-        Done::Ran(result) => result,
-        // Nothing waits for anything yet; when levels do, say what blocked the job.
-        Done::Blocked(by) => JobResult {
-            project: task.item.0.name.clone(),
-            platform: task.item.1.platform,
-            decision: Decision::Skip(String::new()),
-            outcome: Err(JobFailure::Skipped(format!(
-                "not built: {} {} failed",
-                tasks[by].item.0.name, tasks[by].item.1.platform
-            ))),
-        },
-    })
-    .collect();
 
-    let complete: Vec<String> = plan
-        .projects
-        .iter()
-        .filter(|p| {
-            jobs.iter()
-                .filter(|j| j.project == p.name)
-                .all(|j| j.outcome.is_ok())
+    // Level by level: a level's projects build (at the same time) and are stitched
+    // before the next level, whose builds use those indexes by digest.
+    // The jobs table's rows, by the plan's order of projects.
+    let mut rows: Vec<(Option<usize>, String)> = Vec::new();
+    let order = |name: &str| plan.projects.iter().position(|p| p.name == name);
+    let mut reports: Vec<ProjectReport<RunFailure>> = Vec::new();
+    for level in 0..plan.levels() {
+        let (ready, blocked) = {
+            let published = published.lock().unwrap_or_else(|p| p.into_inner());
+            levels::split(plan, level, &published)
+        };
+        for (project, why) in blocked {
+            tracing::warn!("skipped {}: {why}", project.name);
+            let own: Vec<JobResult> = project
+                .jobs
+                .iter()
+                .map(|job| JobResult {
+                    project: project.name.clone(),
+                    platform: job.platform,
+                    decision: Decision::Skip(why.clone()),
+                    outcome: Err(JobFailure::Skipped(why.clone())),
+                })
+                .collect();
+            rows.extend(own.iter().map(|j| (order(&j.project), report::job_line(j))));
+            reports.push(report::unpublished(project, own, &opts.target));
+        }
+        let tasks: Vec<Task<(&ProjectPlan, &JobPlan)>> = ready
+            .iter()
+            .flat_map(|&project| project.jobs.iter().map(move |job| (project, job)))
+            .map(|item| Task {
+                item,
+                after: Vec::new(),
+            })
+            .collect();
+        let built: Vec<JobResult> = run_all(
+            &tasks,
+            opts.jobs,
+            |_, item| build(item),
+            |r| r.outcome.is_ok(),
+        )
+        .into_iter()
+        .zip(&tasks)
+        .map(|(done, task)| match done {
+            Done::Ran(result) => result,
+            // No task of a level waits for another; kept whole should one ever.
+            Done::Blocked(by) => {
+                let why = format!(
+                    "not built: {} {} failed",
+                    tasks[by].item.0.name, tasks[by].item.1.platform
+                );
+                JobResult {
+                    project: task.item.0.name.clone(),
+                    platform: task.item.1.platform,
+                    decision: Decision::Skip(why.clone()),
+                    outcome: Err(JobFailure::Skipped(why)),
+                }
+            }
         })
-        .map(|p| p.name.clone())
         .collect();
-    let jobs_table = report::jobs_table(&jobs);
-    let mut reports: Vec<ProjectReport<RunFailure>> = stitch(plan, complete.clone(), opts, env);
-    for project in plan.projects.iter().filter(|p| !complete.contains(&p.name)) {
-        let (own, rest): (Vec<JobResult>, Vec<JobResult>) =
-            jobs.into_iter().partition(|j| j.project == project.name);
-        jobs = rest;
-        reports.push(report::unpublished(project, own, &opts.target));
+        let complete: Vec<String> = ready
+            .iter()
+            .filter(|p| {
+                built
+                    .iter()
+                    .filter(|j| j.project == p.name)
+                    .all(|j| j.outcome.is_ok())
+            })
+            .map(|p| p.name.clone())
+            .collect();
+        let stitched = stitch(plan, complete.clone(), opts, env);
+        {
+            let mut published = published.lock().unwrap_or_else(|p| p.into_inner());
+            for r in &stitched {
+                if let (true, Some(digest)) = (r.failures.is_empty(), &r.index_digest) {
+                    published.insert(r.project.clone(), digest.clone());
+                }
+            }
+        }
+        reports.extend(stitched);
+        rows.extend(
+            built
+                .iter()
+                .map(|j| (order(&j.project), report::job_line(j))),
+        );
+        let mut built = built;
+        for project in ready.iter().filter(|p| !complete.contains(&p.name)) {
+            let (own, rest): (Vec<JobResult>, Vec<JobResult>) =
+                built.into_iter().partition(|j| j.project == project.name);
+            built = rest;
+            reports.push(report::unpublished(project, own, &opts.target));
+        }
     }
-    let order =
-        |r: &ProjectReport<RunFailure>| plan.projects.iter().position(|p| p.name == r.project);
-    reports.sort_by_key(order);
+    // Stable: a project's jobs keep the order of its platforms.
+    rows.sort_by_key(|(at, _)| *at);
+    let jobs_table = rows
+        .into_iter()
+        .fold(String::from(report::JOBS_HEADER), |table, (_, row)| {
+            table + &row
+        });
+    reports.sort_by_key(|r| order(&r.project));
     RunReport {
         jobs_table,
         projects: reports,

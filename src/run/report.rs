@@ -99,30 +99,28 @@ pub(super) fn unpublished(
 }
 
 /// The per-job lines printed before the manifest table.
-pub(super) fn jobs_table(jobs: &[JobResult]) -> String {
-    let mut out =
-        String::from("JOB                                      HOW               RESULT\n");
-    for job in jobs {
-        let how = match &job.decision {
-            Decision::Native => "native",
-            Decision::NothingExecutes => "no RUN, cross",
-            Decision::Emulated => "emulated",
-            Decision::Skip(_) => "skipped",
-            Decision::Reused => "reused",
-        };
-        let verb = if job.decision == Decision::Reused {
-            "reused"
-        } else {
-            "built"
-        };
-        let result = match &job.outcome {
-            Ok(digest) => format!("{verb} {}", digest.chars().take(19).collect::<String>()),
-            Err(failure) => failure.to_string(),
-        };
-        let name = format!("{} {}", job.project, job.platform);
-        let line = format!("{name:<40} {how:<17} {result}");
-        out.push_str(&crate::ci::escape::text(&line));
-        out.push('\n');
-    }
-    out
+pub(super) const JOBS_HEADER: &str =
+    "JOB                                      HOW               RESULT\n";
+
+/// One job's row of the jobs table.
+pub(super) fn job_line(job: &JobResult) -> String {
+    let how = match &job.decision {
+        Decision::Native => "native",
+        Decision::NothingExecutes => "no RUN, cross",
+        Decision::Emulated => "emulated",
+        Decision::Skip(_) => "skipped",
+        Decision::Reused => "reused",
+    };
+    let verb = if job.decision == Decision::Reused {
+        "reused"
+    } else {
+        "built"
+    };
+    let result = match &job.outcome {
+        Ok(digest) => format!("{verb} {}", digest.chars().take(19).collect::<String>()),
+        Err(failure) => failure.to_string(),
+    };
+    let name = format!("{} {}", job.project, job.platform);
+    let line = format!("{name:<40} {how:<17} {result}");
+    format!("{}\n", crate::ci::escape::text(&line))
 }

@@ -6,6 +6,7 @@ mod bench_repo;
 mod build;
 mod config_messages;
 mod contracts;
+mod dependencies;
 mod detect_cases;
 mod error_messages;
 mod exit_codes;

@@ -120,3 +120,56 @@ fn plan_refuses_invalid_configs_of_selected_projects() {
     );
     assert!(run.stdout.is_empty(), "no partial plan is printed");
 }
+
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn depends_on_problems_name_file_and_line_and_a_cycle_is_rejected() {
+    let repo = monorepo();
+    repo.write("projects/alpha/build-config.yaml", "depends_on: [gamma]\n");
+    repo.write(
+        "projects/beta/build-config.yaml",
+        "depends_on:\n  - beta\n  - alpha\n  - alpha\n",
+    );
+    repo.write("projects/gamma/build-config.yaml", "depends_on: [delta]\n");
+    repo.write(
+        "projects/delta/build-config.yaml",
+        "depends_on: [alph, alpha]\n",
+    );
+    repo.write("projects/delta/Dockerfile", "FROM scratch\n");
+    let run = Monoarch::new(repo.path())
+        .args(["validate"])
+        .run()
+        .expect_code(3);
+    // beta's own mistakes keep it out of the graph; it still exists for delta.
+    let expected = [
+        "error: projects/beta/build-config.yaml:2:5: depends_on: `beta` is this project; a project cannot build on itself",
+        "error: projects/beta/build-config.yaml:4:5: depends_on: `alpha` is listed twice; remove one",
+        "error: projects/delta/build-config.yaml:1:14: depends_on: `alph` is no project (no alph/build-config.yaml in the projects folder); did you mean `alpha`?",
+        "error: projects/delta/build-config.yaml:1:20: depends_on: `alpha` makes a cycle (alpha -> gamma -> delta -> alpha): a project cannot build on itself; remove one of these dependencies",
+    ];
+    assert_eq!(run.stderr.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn a_from_on_another_projects_image_without_depends_on_warns() {
+    let repo = monorepo();
+    repo.write(
+        "projects/beta/Dockerfile",
+        "FROM registry.example.test/images:alpha-latest\nCOPY hello.txt /\n",
+    );
+    repo.write(
+        "projects/gamma/Dockerfile",
+        "ARG MONOARCH_BASE_ALPHA\nFROM ${MONOARCH_BASE_ALPHA}\nCOPY hello.txt /\n",
+    );
+    repo.write("projects/gamma/build-config.yaml", "depends_on: [alpha]\n");
+    let run = Monoarch::new(repo.path())
+        .args(["validate"])
+        .run()
+        .success();
+    assert_eq!(run.stdout, "3 project(s) checked; no problems.\n");
+    assert_eq!(
+        run.stderr,
+        "warning: projects/beta/Dockerfile: FROM registry.example.test/images:alpha-latest is the image of project `alpha`, which projects/beta/build-config.yaml does not declare; add `depends_on: [alpha]` and write `ARG MONOARCH_BASE_ALPHA` / `FROM ${MONOARCH_BASE_ALPHA}`, so it builds after alpha, on exactly its image\n"
+    );
+}

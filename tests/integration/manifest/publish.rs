@@ -196,6 +196,7 @@ pub fn write_record(
         key: None,
         key_inputs: None,
         planned_key: None,
+        bases: Vec::new(),
     };
     std::fs::write(
         dir.join(monoarch::contract::BuildRecord::file_name(

@@ -53,6 +53,8 @@ pub fn project(name: &str, archs: &[&str], extra: &[&str]) -> ProjectPlan {
             .collect(),
         last_tag: None,
         cache: None,
+        bases: Vec::new(),
+        level: 0,
     }
 }
 

@@ -1,0 +1,138 @@
+//! `depends_on:` read from a project's config: strictly with the rest of the
+//! file (`project.rs` calls [`depends_on`]), and leniently from every project,
+//! for a plan looking for the projects built on the ones it selected.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::problem::FileProblems;
+use super::project::PROJECT_CONFIG_FILE;
+use super::yaml;
+use crate::contract::BuildArg;
+use crate::contract::limits::{CONFIG_CAP, read_capped, read_in};
+
+/// `depends_on:` as far as one file can tell: names, each once, not itself, and
+/// no hand-set build arg in the way of a base's `MONOARCH_BASE_*` (the graph is
+/// checked across projects in `depends.rs`).
+pub(super) fn depends_on(
+    name: &str,
+    raw: Option<Vec<Spanned<String>>>,
+    build_args: &[BuildArg],
+    p: &mut FileProblems,
+) -> (Vec<String>, Vec<(u64, u64)>) {
+    let (mut names, mut at) = (Vec::new(), Vec::new());
+    let mut args: HashSet<String> = HashSet::new();
+    for base in raw.unwrap_or_default() {
+        let value = base.value.trim();
+        let arg = super::depends::base_arg(value);
+        if value.is_empty() {
+            p.at(
+                &base,
+                "depends_on",
+                "is empty; write the project's folder name or remove the item",
+            );
+        } else if value == name {
+            p.at(
+                &base,
+                "depends_on",
+                format!("`{value}` is this project; a project cannot build on itself"),
+            );
+        } else if names.iter().any(|n| n == value) {
+            p.at(
+                &base,
+                "depends_on",
+                format!("`{value}` is listed twice; remove one"),
+            );
+        } else if !args.insert(arg.clone()) {
+            p.at(&base, "depends_on", format!("`{value}` gives the same build arg `{arg}` as another base; rename one of the projects"));
+        } else if build_args.iter().any(|a| a.name() == arg) {
+            p.at(&base, "depends_on", format!("build_args sets `{arg}`, which monoarch sets to `{value}`'s image; remove it from build_args"));
+        } else {
+            at.push((base.referenced.line(), base.referenced.column()));
+            names.push(value.to_string());
+        }
+    }
+    (names, at)
+}
+
+/// Only `depends_on:` of a config, read leniently (other keys are `validate`'s
+/// business): what a plan needs of every project to find dependents.
+#[derive(Debug, Default, Deserialize)]
+struct RawDependsOn {
+    depends_on: Option<Vec<Spanned<String>>>,
+}
+
+/// The `depends_on:` of every project in `names`, in order, on every core: a
+/// plan reads them all to find dependents. Folders without a readable config
+/// are left out (no project, or one `validate` reports).
+pub fn read_declared(root: &Path, dir: &str, names: &[String]) -> Vec<super::Declared> {
+    // Symlink checks once for the projects folder; per project, `lstat`s stand in
+    // for `read_in`'s canonicalizing, which falls back for anything but plain files.
+    let plain_dir = root
+        .canonicalize()
+        .ok()
+        .zip(root.join(dir).canonicalize().ok())
+        .filter(|(real_root, real_dir)| real_dir.starts_with(real_root))
+        .map(|(_, real_dir)| real_dir);
+    let read = |name: &String| -> Option<super::Declared> {
+        let file = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
+        let fast = plain_dir.as_ref().and_then(|real_dir| {
+            let folder = real_dir.join(name);
+            let plain = |p: &Path, dir: bool| {
+                std::fs::symlink_metadata(p)
+                    .is_ok_and(|m| if dir { m.is_dir() } else { m.is_file() })
+            };
+            let config = folder.join(PROJECT_CONFIG_FILE);
+            (plain(&folder, true) && plain(&config, false)).then_some(config)
+        });
+        let text = match fast {
+            Some(path) => read_capped(&path, CONFIG_CAP).ok()?,
+            None => read_in(root, &file, CONFIG_CAP).ok()?,
+        };
+        Some(declared_in(name, file, &text))
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores.min(names.len() / 256).max(1);
+    if threads == 1 {
+        return names.iter().filter_map(read).collect();
+    }
+    let per = names.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .chunks(per)
+            .map(|part| scope.spawn(move || part.iter().filter_map(read).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// One config's `depends_on:`, leniently: a config that does not parse declares nothing here.
+fn declared_in(name: &str, file: String, text: &str) -> super::Declared {
+    let mut bases = Vec::new();
+    // Most configs declare nothing: no YAML parse for them.
+    if text.contains("depends_on") {
+        let mut ignored = FileProblems::new(&file);
+        if let Some(Some(raw)) = yaml::parse::<Option<RawDependsOn>>(text, &mut ignored) {
+            bases = raw
+                .depends_on
+                .unwrap_or_default()
+                .into_iter()
+                .map(|b| {
+                    let at = (b.referenced.line(), b.referenced.column());
+                    (b.value.trim().to_string(), at)
+                })
+                .collect();
+        }
+    }
+    super::Declared {
+        name: name.to_string(),
+        file,
+        bases,
+    }
+}
