@@ -10,11 +10,11 @@ use thiserror::Error;
 use super::Context;
 use super::dependents;
 use super::load_projects::load_projects;
-use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project};
+use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project_if_present};
 use crate::contract::limits::{CONFIG_CAP, ReadError, read_in};
 use crate::contract::{
     Plan, ProjectPlan, PublishMode, Reason, RemovedProject, ReuseSettings, Selection,
-    SelectionMode, registry_host_problem,
+    SelectionMode, is_valid_tag, registry_host_problem,
 };
 use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
@@ -302,11 +302,16 @@ fn missing_config(dir: &str, name: &str) -> Problems {
 /// against exactly the unselected projects that could publish them.
 fn tag_collisions(plan: &Plan, root: &Path, repo: &RepoConfig, mut spans: TagSpans) -> Problems {
     let dir = &repo.projects_dir;
-    let all = detect::list_projects(root, dir);
     let mut others = Vec::new();
-    for name in collide::candidates(&plan.projects, &all, repo.naming) {
-        // An unselected project with a broken config is `validate`'s business.
-        if let Ok(config) = load_project(root, dir, &name, repo) {
+    // `--all` read every folder: a project outside the plan has no config. Else
+    // each name a tag starts with that could be a folder is read directly, not a
+    // listing with a `stat` per folder (most of a 20,000-project plan).
+    let may_be_project =
+        |name: &str| plan.selection.mode != SelectionMode::All && is_valid_tag(name);
+    for name in collide::candidates(&plan.projects, may_be_project, repo.naming) {
+        // A folder without a config is no project; an unselected project with a
+        // broken config is `validate`'s business.
+        if let Ok(Some(config)) = load_project_if_present(root, dir, &name, repo) {
             spans.add(&config);
             others.push(project_plan(
                 config,

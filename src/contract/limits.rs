@@ -97,7 +97,11 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
             kind: kind_of(&meta),
         });
     }
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    read_open(std::fs::File::open(path).map_err(ReadError::Io)?, cap)
+}
+
+/// Reads an opened regular file, at most `cap` bytes.
+fn read_open(file: std::fs::File, cap: u64) -> Result<String, ReadError> {
     let mut bytes = Vec::new();
     // One byte over the cap tells "too large" from "exactly the cap"; the
     // metadata size alone is not trusted (procfs files report 0).
@@ -112,20 +116,47 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
 
 /// Reads `rel` (relative, `/`-separated) inside `root`, refusing any path
 /// or symlink that leads out of `root` before a byte is read.
+///
+/// A plan reads thousands of configs: the common case costs a `stat`, an
+/// `open` and one `readlink` of the opened file's `/proc/self/fd` entry (what
+/// was opened is what is checked), with `root` resolved once per process.
+/// Every refusal, and systems without `/proc`, take the resolving path below.
 pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
-    let real_root = root.canonicalize().map_err(ReadError::Io)?;
     let path = Path::new(rel);
-    let escapes = path.components().try_fold(0usize, |depth, c| match c {
-        Component::Normal(_) => Some(depth + 1),
-        Component::CurDir => Some(depth),
-        Component::ParentDir => depth.checked_sub(1),
-        Component::RootDir | Component::Prefix(_) => None,
-    });
-    if escapes.is_none() {
+    if !stays_inside(path) {
         return Err(ReadError::Outside {
             target: path.to_path_buf(),
         });
     }
+    let joined = root.join(path);
+    match std::fs::metadata(&joined) {
+        Ok(meta) if meta.is_file() => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(match std::fs::symlink_metadata(&joined) {
+                Ok(_) => ReadError::Dangling,
+                Err(_) => ReadError::NotFound,
+            });
+        }
+        _ => return read_in_resolved(root, path, cap),
+    }
+    let file = std::fs::File::open(&joined).map_err(ReadError::Io)?;
+    let opened = std::os::fd::AsRawFd::as_raw_fd(&file);
+    let (Ok(real_root), Ok(real)) = (
+        real_root(root),
+        std::fs::read_link(format!("/proc/self/fd/{opened}")),
+    ) else {
+        return read_in_resolved(root, path, cap);
+    };
+    if !real.starts_with(&real_root) {
+        return Err(ReadError::Outside { target: real });
+    }
+    read_open(file, cap)
+}
+
+/// `read_in` by resolving `root` and the whole path first: exact about why a
+/// path is refused (outside before "not a file").
+fn read_in_resolved(root: &Path, path: &Path, cap: u64) -> Result<String, ReadError> {
+    let real_root = root.canonicalize().map_err(ReadError::Io)?;
     let joined = real_root.join(path);
     let real = match joined.canonicalize() {
         Ok(real) => real,
@@ -141,6 +172,35 @@ pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
         return Err(ReadError::Outside { target: real });
     }
     read_capped(&real, cap)
+}
+
+/// No root, prefix or `..` that climbs above the start.
+fn stays_inside(path: &Path) -> bool {
+    path.components()
+        .try_fold(0usize, |depth, c| match c {
+            Component::Normal(_) => Some(depth + 1),
+            Component::CurDir => Some(depth),
+            Component::ParentDir => depth.checked_sub(1),
+            Component::RootDir | Component::Prefix(_) => None,
+        })
+        .is_some()
+}
+
+/// `root` resolved, once per process for the root in use (a plan reads every
+/// config under one root). A root moved afterwards makes reads fail as outside.
+fn real_root(root: &Path) -> std::io::Result<PathBuf> {
+    static LAST: std::sync::Mutex<Option<(PathBuf, PathBuf)>> = std::sync::Mutex::new(None);
+    let mut last = LAST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((given, real)) = last.as_ref()
+        && given == root
+    {
+        return Ok(real.clone());
+    }
+    let real = root.canonicalize()?;
+    *last = Some((root.to_path_buf(), real.clone()));
+    Ok(real)
 }
 
 fn kind_of(meta: &std::fs::Metadata) -> &'static str {
@@ -185,6 +245,18 @@ mod tests {
         let outside = read_in(&root, "out", 100).expect_err("escape");
         assert!(matches!(outside, ReadError::Outside { .. }));
         assert!(!outside.to_string().contains("s3cret"));
+        // Through a linked folder, and `..` after a link: the opened file is checked.
+        std::fs::create_dir(dir.path().join("elsewhere")).expect("mkdir");
+        symlink(dir.path(), root.join("up")).expect("symlink");
+        symlink(dir.path().join("elsewhere"), root.join("away")).expect("symlink");
+        for rel in ["up/secret", "away/../secret"] {
+            let err = read_in(&root, rel, 100).expect_err(rel);
+            assert!(matches!(err, ReadError::Outside { .. }), "{rel}: {err}");
+        }
+        assert!(matches!(
+            read_in(&root, "up", 100),
+            Err(ReadError::Outside { .. })
+        ));
         assert!(matches!(
             read_in(&root, "../secret", 100),
             Err(ReadError::Outside { .. })

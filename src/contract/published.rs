@@ -2,6 +2,7 @@
 //! tags published twice (found with one hash map, linear in the tags).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use super::plan::{NamingScheme, ProjectPlan};
 
@@ -62,18 +63,27 @@ pub fn find_collisions<'p>(
     projects: &[&'p ProjectPlan],
     naming: NamingScheme,
 ) -> Vec<Collision<'p>> {
-    let mut owners: HashMap<(&str, &str), (&'p ProjectPlan, Source)> = HashMap::new();
+    // Sized up front and hashed once per tag: 20,000 projects publish ~100,000 tags.
+    let count = projects
+        .iter()
+        .map(|p| p.tags.len() + p.jobs.len() + 1)
+        .sum();
+    let mut owners: HashMap<(&str, &str), (&'p ProjectPlan, Source)> =
+        HashMap::with_capacity(count);
     let mut found = Vec::new();
     for &project in projects {
         for (repository, tag, source) in published(project, naming) {
-            match owners.get(&(repository, tag)) {
-                Some((owner, first)) => found.push(Collision {
-                    reference: format!("{repository}:{tag}"),
-                    first: (*owner, first.clone()),
-                    second: (project, source),
-                }),
-                None => {
-                    owners.insert((repository, tag), (project, source));
+            match owners.entry((repository, tag)) {
+                Entry::Occupied(owner) => {
+                    let (owner, first) = owner.get();
+                    found.push(Collision {
+                        reference: format!("{repository}:{tag}"),
+                        first: (*owner, first.clone()),
+                        second: (project, source),
+                    });
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert((project, source));
                 }
             }
         }

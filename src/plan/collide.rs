@@ -10,15 +10,19 @@ use std::collections::{HashMap, HashSet};
 use crate::config::{PROJECT_CONFIG_FILE, Problem, Problems, ProjectConfig};
 use crate::contract::{Collision, NamingScheme, ProjectPlan, Source, find_collisions};
 
-/// The projects outside `selected` that could publish one of its tags: in
+/// The names outside `selected` that could publish one of its tags: in
 /// one shared repository every tag of project `q` starts with `q-`, so the
-/// candidates are the project names that end where a selected tag has a `-`.
-/// With one repository per project there are none.
-pub fn candidates(selected: &[ProjectPlan], all: &[String], naming: NamingScheme) -> Vec<String> {
+/// candidates are the names `may_be_project` accepts that end where a
+/// selected tag has a `-`. The caller reads each one's config (a handful),
+/// not a listing of every folder. With one repository per project there are none.
+pub fn candidates(
+    selected: &[ProjectPlan],
+    may_be_project: impl Fn(&str) -> bool,
+    naming: NamingScheme,
+) -> Vec<String> {
     if naming == NamingScheme::PerProject {
         return Vec::new();
     }
-    let names: HashSet<&str> = all.iter().map(String::as_str).collect();
     let chosen: HashSet<&str> = selected.iter().map(|p| p.name.as_str()).collect();
     let mut out: Vec<String> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
@@ -30,7 +34,7 @@ pub fn candidates(selected: &[ProjectPlan], all: &[String], naming: NamingScheme
         for tag in tags {
             for (i, _) in tag.match_indices('-') {
                 let prefix = &tag[..i];
-                if names.contains(prefix) && !chosen.contains(prefix) && seen.insert(prefix) {
+                if !chosen.contains(prefix) && may_be_project(prefix) && seen.insert(prefix) {
                     out.push(prefix.to_string());
                 }
             }
@@ -208,11 +212,21 @@ mod tests {
         assert_eq!(
             candidates(
                 std::slice::from_ref(&app),
-                &all,
+                |name| all.iter().any(|n| n == name),
                 NamingScheme::SingleRepository
             ),
             ["app-web"]
         );
-        assert!(candidates(&[app], &all, NamingScheme::PerProject).is_empty());
+        let any = |_: &str| true;
+        assert_eq!(
+            candidates(
+                std::slice::from_ref(&app),
+                any,
+                NamingScheme::SingleRepository
+            ),
+            ["app-20261120", "app-20261120-abc1234", "app-web"].map(String::from),
+            "every dash of every tag, deduplicated, sorted, the selected project left out"
+        );
+        assert!(candidates(&[app], any, NamingScheme::PerProject).is_empty());
     }
 }
