@@ -34,7 +34,7 @@ pub fn add_dependents(
     let dir = &repo.projects_dir;
     let selected: BTreeMap<&str, &ProjectConfig> =
         projects.iter().map(|(c, _)| (c.name.as_str(), c)).collect();
-    let folders = detect::list_folders(root, dir);
+    let folders = detect::list_folders(root, dir)?;
     let others: Vec<String> = folders
         .into_iter()
         .filter(|name| !selected.contains_key(name.as_str()))

@@ -105,14 +105,32 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
                 paths.len(),
                 git_started.elapsed().as_micros()
             );
+            // git's paths are made text lossily: a project folder whose name is not
+            // UTF-8 would be read as another, missing, folder and called removed.
+            let prefix = format!("{dir}/");
+            if let Some(lossy) = paths
+                .iter()
+                .filter_map(|p| p.strip_prefix(&prefix))
+                .find(|rest| rest.contains('\u{FFFD}'))
+            {
+                let name = lossy.split('/').next().unwrap_or(lossy);
+                return Err(MakePlanError::Config(detect::not_utf8(&dir, name)));
+            }
             // Whether a changed folder still has its config is known when it is read
             // below (no `stat` first): one without is reported as removed.
+            let mut listing = Ok(());
             let selection = detect::select_changes(
                 &paths,
                 &repo,
                 |_| true,
-                || detect::list_projects(&root, &dir),
+                || {
+                    detect::list_projects(&root, &dir).unwrap_or_else(|p| {
+                        listing = Err(p);
+                        Vec::new()
+                    })
+                },
             );
+            listing.map_err(MakePlanError::Config)?;
             tracing::debug!(
                 changed = paths.len(),
                 ignored = selection.ignored,
@@ -127,7 +145,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
         }
         Choice::All => {
             // Every folder; one without a config is skipped when it is read below.
-            let all = detect::list_folders(&root, &dir);
+            let all = detect::list_folders(&root, &dir).map_err(MakePlanError::Config)?;
             (
                 all.into_iter()
                     .map(|n| (n, vec![detect::reason("all", Vec::new())]))
@@ -151,7 +169,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             })?;
             let matched = detect::match_patterns(
                 &detect::parse_schedule(&text),
-                &detect::list_projects(&root, &dir),
+                &detect::list_projects(&root, &dir).map_err(MakePlanError::Config)?,
                 &file,
             )
             .map_err(MakePlanError::Config)?;
@@ -177,9 +195,9 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
                     text: p.clone(),
                 })
                 .collect();
+            let all = detect::list_projects(&root, &dir).map_err(MakePlanError::Config)?;
             let matched =
-                detect::match_patterns(&patterns, &detect::list_projects(&root, &dir), origin)
-                    .map_err(MakePlanError::Usage)?;
+                detect::match_patterns(&patterns, &all, origin).map_err(MakePlanError::Usage)?;
             let chosen = matched
                 .into_iter()
                 .map(|(name, p)| (name, vec![detect::reason("named", vec![p.text])]))

@@ -35,7 +35,7 @@ pub fn run(args: ValidateArgs, ctx: &Context) -> Result<i32, Error> {
         Err(problems) => return Err(Error::Invalid(problems)),
     };
     let mut problems = Problems::default();
-    let projects = list_projects(&root, &repo.projects_dir);
+    let projects = list_projects(&root, &repo.projects_dir).map_err(Error::Invalid)?;
     // Tags as a plan made now would publish them (a repository without a
     // commit yet: a placeholder sha).
     let commit = git

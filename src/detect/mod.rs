@@ -13,7 +13,7 @@ pub use dependents::add_dependents;
 pub use event::is_full_sha;
 #[cfg(test)]
 pub use event::parse_payload;
-pub use projects::{list_folders, list_projects};
+pub use projects::{list_folders, list_projects, not_utf8};
 pub use request::{Flags, request, run_branch};
 pub use schedule::{Pattern, match_patterns, parse_schedule};
 pub use select::{reason, select_changes};

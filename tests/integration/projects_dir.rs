@@ -87,3 +87,31 @@ fn a_folder_whose_name_is_not_utf8_is_named_not_skipped() {
         assert_eq!(run.stderr, expected, "{args:?}");
     }
 }
+
+/// In a change-driven plan git's path is made text lossily; the folder is named,
+/// never read as another (missing) one and reported as removed.
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn a_changed_folder_whose_name_is_not_utf8_is_named_not_removed() {
+    let repo = monorepo();
+    let first = repo.head();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    let folder = repo.join("projects").join(name);
+    std::fs::create_dir(&folder).expect("folder");
+    std::fs::write(
+        folder.join("build-config.yaml"),
+        "additional_tags: [latest]\n",
+    )
+    .expect("config");
+    repo.git(&["add", "-A"]);
+    repo.commit("a project with a Latin-1 name");
+    let run = Monoarch::new(repo.path())
+        .args(["plan", "--base", &first])
+        .run()
+        .expect_code(3);
+    assert_eq!(
+        run.stderr,
+        "error: monoarch.yaml: projects_dir: `projects` holds `caf\u{fffd}`, whose name is not UTF-8 text; rename it (project names are lowercase letters, digits, `.`, `_` and `-`)\n"
+    );
+    assert!(!run.stdout.contains("removed"), "{}", run.stdout);
+}
