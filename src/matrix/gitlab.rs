@@ -202,8 +202,7 @@ fn render(
         for job in built_jobs(project) {
             let name = format!("build:{}:{}", project.name, job.arch);
             build_jobs.push(name.clone());
-            let mut needs = vec![plan_need(settings)];
-            needs.extend(settings.binary_job_for(&job.arch).map(parent_need));
+            let mut needs = build_needs(settings, &job.arch);
             // Skipped by GitLab when a base's manifest job fails: never built on the old base.
             needs.extend(
                 project
@@ -215,55 +214,95 @@ fn render(
                         artifacts: false,
                     }),
             );
+            let script = format!(
+                "monoarch build --plan \"$MONOARCH_PLAN\" --project {} --arch {}",
+                project.name, job.arch
+            );
+            let tags = job.gitlab_tags.clone();
             entries.push((
                 name,
-                Entry::Job(Box::new(Job {
-                    stage: stage(project, "build"),
-                    image: image(&settings.build_image),
-                    tags: job.gitlab_tags.clone(),
-                    needs,
-                    when: None,
-                    resource_group: None,
-                    before_script: settings.before_script.clone(),
-                    script: vec![format!(
-                        "monoarch build --plan \"$MONOARCH_PLAN\" --project {} --arch {}",
-                        project.name, job.arch
-                    )],
-                    artifacts: Some(Artifacts {
-                        when: "always",
-                        paths: vec!["build-records/".into()],
-                        expire_in: "1 week",
-                    }),
-                })),
+                build_job(settings, stage(project, "build"), tags, needs, script),
             ));
         }
-        let mut needs = vec![plan_need(settings)];
-        needs.extend(build_jobs.into_iter().map(|job| Need::Job {
-            job,
-            artifacts: true,
-        }));
+        let script = format!(
+            "monoarch manifest --plan \"$MONOARCH_PLAN\" --project {}",
+            project.name
+        );
         entries.push((
             format!("manifest:{}", project.name),
-            Entry::Job(Box::new(Job {
-                stage: stage(project, "manifest"),
-                image: image(&settings.manifest_image),
-                tags: settings.tags.clone(),
-                needs,
+            manifest_job(
+                settings,
+                stage(project, "manifest"),
+                build_jobs,
                 // Runs after failed builds too, so a missing architecture is reported;
                 // a dependent's only on success: when its base failed, GitLab skipped
                 // its builds, and its manifest job is skipped with them, not failed.
-                when: (project.level == 0).then_some("always"),
-                resource_group: Some(format!("monoarch-manifest-{}", project.name)),
-                before_script: settings.before_script.clone(),
-                script: vec![format!(
-                    "monoarch manifest --plan \"$MONOARCH_PLAN\" --project {}",
-                    project.name
-                )],
-                artifacts: None,
-            })),
+                (project.level == 0).then_some("always"),
+                format!("monoarch-manifest-{}", project.name),
+                script,
+            ),
         ));
     }
     Ok((header + &to_yaml(&entries), one_each))
+}
+
+/// What every build job needs: the plan, and the parent's binary for its arch.
+fn build_needs(settings: &GitlabSettings, arch: &str) -> Vec<Need> {
+    let mut needs = vec![plan_need(settings)];
+    needs.extend(settings.binary_job_for(arch).map(parent_need));
+    needs
+}
+
+/// A build job of the child pipeline; its build record is its artifact.
+fn build_job(
+    settings: &GitlabSettings,
+    stage: &'static str,
+    tags: Vec<String>,
+    needs: Vec<Need>,
+    script: String,
+) -> Entry {
+    Entry::Job(Box::new(Job {
+        stage,
+        image: image(&settings.build_image),
+        tags,
+        needs,
+        when: None,
+        resource_group: None,
+        before_script: settings.before_script.clone(),
+        script: vec![script],
+        artifacts: Some(Artifacts {
+            when: "always",
+            paths: vec!["build-records/".into()],
+            expire_in: "1 week",
+        }),
+    }))
+}
+
+/// A manifest job: it needs the plan and its build jobs' records.
+fn manifest_job(
+    settings: &GitlabSettings,
+    stage: &'static str,
+    build_jobs: Vec<String>,
+    when: Option<&'static str>,
+    resource_group: String,
+    script: String,
+) -> Entry {
+    let mut needs = vec![plan_need(settings)];
+    needs.extend(build_jobs.into_iter().map(|job| Need::Job {
+        job,
+        artifacts: true,
+    }));
+    Entry::Job(Box::new(Job {
+        stage,
+        image: image(&settings.manifest_image),
+        tags: settings.tags.clone(),
+        needs,
+        when,
+        resource_group: Some(resource_group),
+        before_script: settings.before_script.clone(),
+        script: vec![script],
+        artifacts: None,
+    }))
 }
 
 /// The stage of projects built on projects in this plan.
@@ -304,53 +343,28 @@ fn packed(
             };
             let name = format!("build:{label}:{arch}");
             build_jobs.push(name.clone());
-            let mut needs = vec![plan_need(settings)];
-            needs.extend(settings.binary_job_for(arch).map(parent_need));
-            entries.push((
-                name,
-                Entry::Job(Box::new(Job {
-                    stage: "build",
-                    image: image(&settings.build_image),
-                    tags: job.gitlab_tags.clone(),
-                    needs,
-                    when: None,
-                    resource_group: None,
-                    before_script: settings.before_script.clone(),
-                    script: vec![format!(
-                        "monoarch build --plan \"$MONOARCH_PLAN\" --chunk {chunk} --arch {arch} --check {}",
-                        chunk.check(plan, arch)
-                    )],
-                    artifacts: Some(Artifacts {
-                        when: "always",
-                        paths: vec!["build-records/".into()],
-                        expire_in: "1 week",
-                    }),
-                })),
-            ));
+            let script = format!(
+                "monoarch build --plan \"$MONOARCH_PLAN\" --chunk {chunk} --arch {arch} --check {}",
+                chunk.check(plan, arch)
+            );
+            let needs = build_needs(settings, arch);
+            let tags = job.gitlab_tags.clone();
+            entries.push((name, build_job(settings, "build", tags, needs, script)));
         }
         jobs += build_jobs.len() + 1;
-        let mut needs = vec![plan_need(settings)];
-        needs.extend(build_jobs.into_iter().map(|job| Need::Job {
-            job,
-            artifacts: true,
-        }));
+        let script = format!("monoarch manifest --plan \"$MONOARCH_PLAN\" --chunk {chunk}");
         entries.push((
             format!("manifest:{label}"),
-            Entry::Job(Box::new(Job {
-                stage: "manifest",
-                image: image(&settings.manifest_image),
-                tags: settings.tags.clone(),
-                needs,
-                when: Some("always"),
+            manifest_job(
+                settings,
+                "manifest",
+                build_jobs,
+                Some("always"),
                 // A project's chunk differs between pipelines: one group for all
                 // manifest jobs keeps two pipelines from moving one tag at once.
-                resource_group: Some("monoarch-manifest".into()),
-                before_script: settings.before_script.clone(),
-                script: vec![format!(
-                    "monoarch manifest --plan \"$MONOARCH_PLAN\" --chunk {chunk}"
-                )],
-                artifacts: None,
-            })),
+                "monoarch-manifest".into(),
+                script,
+            ),
         ));
     }
     Ok(jobs)
