@@ -94,7 +94,7 @@ impl Git {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::git::tests::{commit_all, git};
+    use crate::git::tests::{commit_all, git, write_file};
 
     #[test]
     fn a_folder_tree_follows_its_content_and_the_work_tree_is_checked() {
@@ -102,11 +102,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         git(root, &["init", "-q", "-b", "main"]);
-        let write = |path: &str, text: &str| {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::write(path, text).expect("write");
-        };
+        let write = |path: &str, text: &str| write_file(root, path, text);
         write("projects/a/Dockerfile", "FROM scratch\n");
         write("projects/a/sub/deep.txt", "deep\n");
         write("projects/b/Dockerfile", "FROM scratch\n");

@@ -259,6 +259,13 @@ pub(crate) mod tests {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// Writes `text` at `path` below `root`, making its folders.
+    pub(crate) fn write_file(root: &Path, path: &str, text: &str) {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
     /// Commits the work tree as it is (additions, changes, deletions, modes).
     pub(crate) fn commit_all(root: &Path, message: &str) -> Oid {
         git(root, &["add", "-A"]);
@@ -274,11 +281,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         git(root, &["init", "-q", "-b", "main"]);
-        let write = |path: &str, text: &str| {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::write(path, text).expect("write");
-        };
+        let write = |path: &str, text: &str| write_file(root, path, text);
         for path in ["a/keep.txt", "a/change.txt", "b/sub/deep.txt", "c/gone.txt"] {
             write(path, path);
         }

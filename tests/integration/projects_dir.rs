@@ -8,6 +8,19 @@ use crate::support::monoarch::Monoarch;
 
 const CONFIG: &str = "registry: registry.example.test\nrepository: images\n";
 
+/// A project folder named `caf\xe9` (Latin-1, not UTF-8) with a valid config.
+fn add_latin1_project(repo: &crate::support::git_repo::GitRepo) {
+    let folder = repo
+        .join("projects")
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir(&folder).expect("folder");
+    std::fs::write(
+        folder.join("build-config.yaml"),
+        "additional_tags: [latest]\n",
+    )
+    .expect("config");
+}
+
 #[test]
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_projects_dir_that_does_not_exist_is_an_error_not_nothing_to_build() {
@@ -73,14 +86,7 @@ fn the_default_projects_dir_may_be_absent_in_a_repository_without_projects() {
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
 fn a_folder_whose_name_is_not_utf8_is_named_not_skipped() {
     let repo = monorepo();
-    let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
-    let folder = repo.join("projects").join(name);
-    std::fs::create_dir(&folder).expect("folder");
-    std::fs::write(
-        folder.join("build-config.yaml"),
-        "additional_tags: [latest]\n",
-    )
-    .expect("config");
+    add_latin1_project(&repo);
     let expected = "error: monoarch.yaml: projects_dir: `projects` holds `caf\u{fffd}`, whose name is not UTF-8 text; rename it (project names are lowercase letters, digits, `.`, `_` and `-`)\n";
     for args in [vec!["validate"], vec!["plan", "--all"]] {
         let run = Monoarch::new(repo.path()).args(&args).run().expect_code(3);
@@ -95,14 +101,7 @@ fn a_folder_whose_name_is_not_utf8_is_named_not_skipped() {
 fn a_changed_folder_whose_name_is_not_utf8_is_named_not_removed() {
     let repo = monorepo();
     let first = repo.head();
-    let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
-    let folder = repo.join("projects").join(name);
-    std::fs::create_dir(&folder).expect("folder");
-    std::fs::write(
-        folder.join("build-config.yaml"),
-        "additional_tags: [latest]\n",
-    )
-    .expect("config");
+    add_latin1_project(&repo);
     repo.git(&["add", "-A"]);
     repo.commit("a project with a Latin-1 name");
     let run = Monoarch::new(repo.path())
