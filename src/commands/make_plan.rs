@@ -65,7 +65,8 @@ pub struct Made {
 pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanError> {
     let env = &ctx.env;
     let start = request.start.clone().unwrap_or_else(|| PathBuf::from("."));
-    // For the debug line below: how long the git part of the plan took.
+    // For the debug lines below: how long the git part of the plan took
+    // (without reading monoarch.yaml, timed on its own) and the rest.
     let git_started = std::time::Instant::now();
     let mut git = Git::discover(&start)?;
     if request.deepen {
@@ -76,7 +77,10 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
         git = git.with_limits(limits);
     }
     let root = git.root().to_path_buf();
+    let config_started = std::time::Instant::now();
     let mut repo = RepoConfig::load(&root, env).map_err(MakePlanError::Config)?;
+    let config_took = config_started.elapsed();
+    tracing::debug!("monoarch.yaml read in {} µs", config_took.as_micros());
     if let Some(registry) = &request.registry {
         if let Some(why) = registry_host_problem(registry) {
             let mut p = FileProblems::new("--registry");
@@ -103,7 +107,10 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             tracing::debug!(
                 "git: base and {} changed path(s) in {} µs",
                 paths.len(),
-                git_started.elapsed().as_micros()
+                git_started
+                    .elapsed()
+                    .saturating_sub(config_took)
+                    .as_micros()
             );
             // git's paths are made text lossily: a project folder whose name is not
             // UTF-8 would be read as another, missing, folder and called removed.
@@ -322,11 +329,21 @@ fn tag_collisions(plan: &Plan, root: &Path, repo: &RepoConfig, mut spans: TagSpa
     let dir = &repo.projects_dir;
     let mut others = Vec::new();
     // `--all` read every folder: a project outside the plan has no config. Else
-    // each name a tag starts with that could be a folder is read directly, not a
-    // listing with a `stat` per folder (most of a 20,000-project plan).
-    let may_be_project =
-        |name: &str| plan.selection.mode != SelectionMode::All && is_valid_tag(name);
-    for name in collide::candidates(&plan.projects, may_be_project, repo.naming) {
+    // each name a tag starts with that could be a folder is looked up directly,
+    // not a listing with a `stat` per folder (most of a 20,000-project plan).
+    let candidates = match plan.selection.mode {
+        SelectionMode::All => Vec::new(),
+        _ => collide::candidates(&plan.projects, is_valid_tag, repo.naming),
+    };
+    let folders = root.join(dir);
+    for name in candidates {
+        // Most candidates (`app-20261120`, from a date-sha tag) name no folder:
+        // one `lstat` says so. Anything there (a folder, a link) is read as usual.
+        if std::fs::symlink_metadata(folders.join(&name))
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
+            continue;
+        }
         // A folder without a config is no project; an unselected project with a
         // broken config is `validate`'s business.
         if let Ok(Some(config)) = load_project_if_present(root, dir, &name, repo) {

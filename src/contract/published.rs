@@ -27,35 +27,59 @@ pub struct Collision<'p> {
     pub second: (&'p ProjectPlan, Source),
 }
 
+/// Where a published tag comes from, without copying a string: a
+/// [`Source`] is made only for a tag published twice.
+#[derive(Clone, Copy)]
+enum Origin {
+    Primary,
+    Additional(usize),
+    Arch(usize),
+    Last,
+}
+
+impl Origin {
+    fn source(self, project: &ProjectPlan, naming: NamingScheme) -> Source {
+        match self {
+            Origin::Primary => Source::Primary,
+            Origin::Additional(i) => {
+                let tag = &project.tags[i];
+                let written = match naming {
+                    NamingScheme::SingleRepository => tag
+                        .strip_prefix(project.name.as_str())
+                        .and_then(|rest| rest.strip_prefix('-')),
+                    NamingScheme::PerProject => None,
+                };
+                Source::Additional(written.unwrap_or(tag).to_string())
+            }
+            Origin::Arch(i) => Source::Arch(project.jobs[i].arch.clone()),
+            Origin::Last => Source::Last,
+        }
+    }
+}
+
 /// Every `(repository, tag, source)` a project publishes.
-fn published(
-    project: &ProjectPlan,
-    naming: NamingScheme,
-) -> impl Iterator<Item = (&str, &str, Source)> {
-    let prefix = match naming {
-        NamingScheme::SingleRepository => format!("{}-", project.name),
-        NamingScheme::PerProject => String::new(),
-    };
-    let index = project.tags.iter().enumerate().map(move |(i, tag)| {
-        let source = match i {
-            0 => Source::Primary,
-            _ => Source::Additional(tag.strip_prefix(&prefix).unwrap_or(tag).to_string()),
+fn published(project: &ProjectPlan) -> impl Iterator<Item = (&str, &str, Origin)> {
+    let index = project.tags.iter().enumerate().map(|(i, tag)| {
+        let from = match i {
+            0 => Origin::Primary,
+            _ => Origin::Additional(i),
         };
-        (tag.as_str(), source)
+        (tag.as_str(), from)
     });
     let arch = project
         .jobs
         .iter()
-        .map(|job| (job.tag.as_str(), Source::Arch(job.arch.clone())));
+        .enumerate()
+        .map(|(i, job)| (job.tag.as_str(), Origin::Arch(i)));
     let last = project
         .last_tag
         .iter()
-        .map(|tag| (tag.as_str(), Source::Last));
+        .map(|tag| (tag.as_str(), Origin::Last));
     let repository = project.repository.as_str();
     index
         .chain(arch)
         .chain(last)
-        .map(move |(tag, source)| (repository, tag, source))
+        .map(move |(tag, from)| (repository, tag, from))
 }
 
 /// Every tag published twice among `projects`, in the order found.
@@ -68,22 +92,22 @@ pub fn find_collisions<'p>(
         .iter()
         .map(|p| p.tags.len() + p.jobs.len() + 1)
         .sum();
-    let mut owners: HashMap<(&str, &str), (&'p ProjectPlan, Source)> =
+    let mut owners: HashMap<(&str, &str), (&'p ProjectPlan, Origin)> =
         HashMap::with_capacity(count);
     let mut found = Vec::new();
     for &project in projects {
-        for (repository, tag, source) in published(project, naming) {
+        for (repository, tag, from) in published(project) {
             match owners.entry((repository, tag)) {
                 Entry::Occupied(owner) => {
-                    let (owner, first) = owner.get();
+                    let &(owner, first) = owner.get();
                     found.push(Collision {
                         reference: format!("{repository}:{tag}"),
-                        first: (*owner, first.clone()),
-                        second: (project, source),
+                        first: (owner, first.source(owner, naming)),
+                        second: (project, from.source(project, naming)),
                     });
                 }
                 Entry::Vacant(slot) => {
-                    slot.insert((project, source));
+                    slot.insert((project, from));
                 }
             }
         }
