@@ -31,14 +31,22 @@ pub fn add_dependents(
         // No project may declare a base (each config says so when read): nothing to follow.
         return Ok((projects, Vec::new()));
     }
+    if projects.is_empty() {
+        // Nothing selected: no dependents to find, and no graph problem is the
+        // plan's (only its projects' are): the other configs are not read.
+        return Ok((projects, Vec::new()));
+    }
     let dir = &repo.projects_dir;
     let selected: BTreeMap<&str, &ProjectConfig> =
         projects.iter().map(|(c, _)| (c.name.as_str(), c)).collect();
-    let folders = detect::list_folders(root, dir)?;
-    let others: Vec<String> = folders
-        .into_iter()
-        .filter(|name| !selected.contains_key(name.as_str()))
-        .collect();
+    // `--all` has read every folder's config already: the others hold none.
+    let others: Vec<String> = match mode {
+        SelectionMode::All => Vec::new(),
+        _ => detect::list_folders(root, dir)?
+            .into_iter()
+            .filter(|name| !selected.contains_key(name.as_str()))
+            .collect(),
+    };
     let mut declared: Vec<Declared> = read_declared(root, dir, &others);
     declared.extend(selected.values().map(|config| Declared::of(config)));
     declared.sort_by(|a, b| a.name.cmp(&b.name));

@@ -12,7 +12,7 @@ use super::problem::FileProblems;
 use super::project::PROJECT_CONFIG_FILE;
 use super::yaml;
 use crate::contract::BuildArg;
-use crate::contract::limits::{CONFIG_CAP, read_capped, read_in};
+use crate::contract::limits::{CONFIG_CAP, read_in, read_seen};
 
 /// `depends_on:` as far as one file can tell: names, each once, not itself, and
 /// no hand-set build arg in the way of a base's `MONOARCH_BASE_*` (the graph is
@@ -70,26 +70,29 @@ struct RawDependsOn {
 /// are left out (no project, or one `validate` reports).
 pub fn read_declared(root: &Path, dir: &str, names: &[String]) -> Vec<super::Declared> {
     // Symlink checks once for the projects folder; per project, `lstat`s stand in
-    // for `read_in`'s canonicalizing, which falls back for anything but plain files.
+    // for `read_in`'s check of the opened file, which is the path for anything
+    // but a plain folder holding a plain file. The paths stay as given (from the
+    // repository root, often `.`): each component costs the kernel a lookup.
     let plain_dir = root
         .canonicalize()
         .ok()
         .zip(root.join(dir).canonicalize().ok())
         .filter(|(real_root, real_dir)| real_dir.starts_with(real_root))
-        .map(|(_, real_dir)| real_dir);
+        .map(|_| root.join(dir));
     let read = |name: &String| -> Option<super::Declared> {
         let file = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
-        let fast = plain_dir.as_ref().and_then(|real_dir| {
-            let folder = real_dir.join(name);
-            let plain = |p: &Path, dir: bool| {
-                std::fs::symlink_metadata(p)
-                    .is_ok_and(|m| if dir { m.is_dir() } else { m.is_file() })
-            };
+        let fast = plain_dir.as_ref().and_then(|projects| {
+            let folder = projects.join(name);
+            if !std::fs::symlink_metadata(&folder).is_ok_and(|m| m.is_dir()) {
+                return None;
+            }
             let config = folder.join(PROJECT_CONFIG_FILE);
-            (plain(&folder, true) && plain(&config, false)).then_some(config)
+            let seen = std::fs::symlink_metadata(&config).ok()?;
+            seen.is_file().then_some((config, seen))
         });
-        let text = match fast {
-            Some(path) => read_capped(&path, CONFIG_CAP).ok()?,
+        // A file changed between the `lstat` and the `open` takes the careful path too.
+        let text = match fast.and_then(|(path, seen)| read_seen(&path, &seen, CONFIG_CAP).ok()) {
+            Some(text) => text,
             None => read_in(root, &file, CONFIG_CAP).ok()?,
         };
         Some(declared_in(name, file, &text))

@@ -97,12 +97,36 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
             kind: kind_of(&meta),
         });
     }
-    read_open(std::fs::File::open(path).map_err(ReadError::Io)?, cap)
+    read_open(
+        std::fs::File::open(path).map_err(ReadError::Io)?,
+        cap,
+        meta.len(),
+    )
 }
 
-/// Reads an opened regular file, at most `cap` bytes.
-fn read_open(file: std::fs::File, cap: u64) -> Result<String, ReadError> {
-    let mut bytes = Vec::new();
+/// Reads the regular file `seen` (its `lstat`) describes, at most `cap` bytes:
+/// what is opened must be that very file (same device and inode), else it
+/// is refused as [`ReadError::Io`] and the caller takes a careful path. One
+/// `open` and an `fstat` instead of a `stat` by path and an `open`.
+pub fn read_seen(path: &Path, seen: &std::fs::Metadata, cap: u64) -> Result<String, ReadError> {
+    use std::os::unix::fs::MetadataExt;
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let opened = file.metadata().map_err(ReadError::Io)?;
+    if !seen.is_file() || opened.dev() != seen.dev() || opened.ino() != seen.ino() {
+        return Err(ReadError::Io(std::io::Error::other(
+            "the file changed while it was read",
+        )));
+    }
+    read_open(file, cap, opened.len())
+}
+
+/// Reads an opened regular file, at most `cap` bytes; `size` (from its
+/// metadata) only sizes the buffer.
+fn read_open(file: std::fs::File, cap: u64, size: u64) -> Result<String, ReadError> {
+    // Room for the whole file and one byte more: one read takes the text and
+    // the next sees its end (without it, a small probe read comes first).
+    let room = usize::try_from(size.min(cap) + 1).unwrap_or(usize::MAX);
+    let mut bytes = Vec::with_capacity(room);
     // One byte over the cap tells "too large" from "exactly the cap"; the
     // metadata size alone is not trusted (procfs files report 0).
     file.take(cap + 1)
@@ -129,8 +153,8 @@ pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
         });
     }
     let joined = root.join(path);
-    match std::fs::metadata(&joined) {
-        Ok(meta) if meta.is_file() => {}
+    let size = match std::fs::metadata(&joined) {
+        Ok(meta) if meta.is_file() => meta.len(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(match std::fs::symlink_metadata(&joined) {
                 Ok(_) => ReadError::Dangling,
@@ -138,7 +162,7 @@ pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
             });
         }
         _ => return read_in_resolved(root, path, cap),
-    }
+    };
     let file = std::fs::File::open(&joined).map_err(ReadError::Io)?;
     let opened = std::os::fd::AsRawFd::as_raw_fd(&file);
     let (Ok(real_root), Ok(real)) = (
@@ -150,7 +174,7 @@ pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
     if !real.starts_with(&real_root) {
         return Err(ReadError::Outside { target: real });
     }
-    read_open(file, cap)
+    read_open(file, cap, size)
 }
 
 /// `read_in` by resolving `root` and the whole path first: exact about why a
@@ -223,6 +247,31 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn read_seen_reads_only_the_file_it_saw() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("build-config.yaml");
+        std::fs::write(&path, "platforms: []\n").expect("write");
+        let seen = std::fs::symlink_metadata(&path).expect("lstat");
+        assert_eq!(
+            read_seen(&path, &seen, 100).expect("same file"),
+            "platforms: []\n"
+        );
+        assert!(matches!(
+            read_seen(&path, &seen, 4),
+            Err(ReadError::TooLarge { cap: 4 })
+        ));
+        // Replaced after the `lstat` (another inode, e.g. a link swapped in): refused.
+        std::fs::write(dir.path().join("other"), "x: 1\n").expect("write");
+        std::fs::rename(dir.path().join("other"), &path).expect("rename");
+        assert!(matches!(
+            read_seen(&path, &seen, 100),
+            Err(ReadError::Io(_))
+        ));
+        let folder = std::fs::symlink_metadata(dir.path()).expect("lstat");
+        assert!(read_seen(dir.path(), &folder, 100).is_err());
+    }
 
     #[test]
     fn caps_kinds_and_escapes() {
