@@ -4,6 +4,8 @@
 //! publish `app-web-latest`; with one repository per project a folder name
 //! becomes a repository name and a tag is published as written.
 
+use std::path::Path;
+
 use rstest::rstest;
 
 use crate::support::fixture::{add_project, monorepo};
@@ -72,6 +74,37 @@ fn a_plan_selecting_either_project_is_refused(#[case] changed: &[&str]) {
     ] {
         refused(Monoarch::new(repo.path()).args(args).run(), 3, &expected);
     }
+}
+
+/// The unselected project may be a linked folder (to a folder inside the
+/// repository): the plan looks the name up without following the link, then
+/// reads its config as every config is read, so the link hides no clash.
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn a_plan_is_refused_when_the_other_project_is_a_linked_folder() {
+    let repo = monorepo();
+    add_project(&repo, "app");
+    repo.write(
+        "projects/app/build-config.yaml",
+        "additional_tags: [web-latest]\n",
+    );
+    repo.write(
+        "shared/app-web/build-config.yaml",
+        "additional_tags: [latest]\n",
+    );
+    repo.write("shared/app-web/Dockerfile", "FROM scratch\n");
+    repo.symlink("projects/app-web", Path::new("../shared/app-web"));
+    repo.commit("app-web lives in shared/, linked into projects/");
+    let base = repo.head();
+    repo.write("projects/app/hello.txt", "changed\n");
+    repo.commit("change app only");
+    refused(
+        Monoarch::new(repo.path())
+            .args(["plan", "--base", base.as_str()])
+            .run(),
+        3,
+        CLASH,
+    );
 }
 
 #[test]
