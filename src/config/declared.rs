@@ -12,7 +12,7 @@ use super::problem::FileProblems;
 use super::project::PROJECT_CONFIG_FILE;
 use super::yaml;
 use crate::contract::BuildArg;
-use crate::contract::limits::{CONFIG_CAP, read_in, read_seen};
+use crate::contract::limits::{CONFIG_CAP, read_in};
 
 /// `depends_on:` as far as one file can tell: names, each once, not itself, and
 /// no hand-set build arg in the way of a base's `MONOARCH_BASE_*` (the graph is
@@ -69,32 +69,11 @@ struct RawDependsOn {
 /// plan reads them all to find dependents. Folders without a readable config
 /// are left out (no project, or one `validate` reports).
 pub fn read_declared(root: &Path, dir: &str, names: &[String]) -> Vec<super::Declared> {
-    // Symlink checks once for the projects folder; per project, `lstat`s stand in
-    // for `read_in`'s check of the opened file, which is the path for anything
-    // but a plain folder holding a plain file. The paths stay as given (from the
-    // repository root, often `.`): each component costs the kernel a lookup.
-    let plain_dir = root
-        .canonicalize()
-        .ok()
-        .zip(root.join(dir).canonicalize().ok())
-        .filter(|(real_root, real_dir)| real_dir.starts_with(real_root))
-        .map(|_| root.join(dir));
+    // `read_in`: a `stat` and, on Linux, one `openat2` the kernel resolves
+    // inside the repository; refusals (a link out, not a file) leave the project out.
     let read = |name: &String| -> Option<super::Declared> {
         let file = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
-        let fast = plain_dir.as_ref().and_then(|projects| {
-            let folder = projects.join(name);
-            if !std::fs::symlink_metadata(&folder).is_ok_and(|m| m.is_dir()) {
-                return None;
-            }
-            let config = folder.join(PROJECT_CONFIG_FILE);
-            let seen = std::fs::symlink_metadata(&config).ok()?;
-            seen.is_file().then_some((config, seen))
-        });
-        // A file changed between the `lstat` and the `open` takes the careful path too.
-        let text = match fast.and_then(|(path, seen)| read_seen(&path, &seen, CONFIG_CAP).ok()) {
-            Some(text) => text,
-            None => read_in(root, &file, CONFIG_CAP).ok()?,
-        };
+        let text = read_in(root, &file, CONFIG_CAP).ok()?;
         Some(declared_in(name, file, &text))
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);

@@ -104,22 +104,6 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
     )
 }
 
-/// Reads the regular file `seen` (its `lstat`) describes, at most `cap` bytes:
-/// what is opened must be that very file (same device and inode), else it
-/// is refused as [`ReadError::Io`] and the caller takes a careful path. One
-/// `open` and an `fstat` instead of a `stat` by path and an `open`.
-pub fn read_seen(path: &Path, seen: &std::fs::Metadata, cap: u64) -> Result<String, ReadError> {
-    use std::os::unix::fs::MetadataExt;
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    let opened = file.metadata().map_err(ReadError::Io)?;
-    if !seen.is_file() || opened.dev() != seen.dev() || opened.ino() != seen.ino() {
-        return Err(ReadError::Io(std::io::Error::other(
-            "the file changed while it was read",
-        )));
-    }
-    read_open(file, cap, opened.len())
-}
-
 /// Reads an opened regular file, at most `cap` bytes; `size` (from its
 /// metadata) only sizes the buffer.
 fn read_open(file: std::fs::File, cap: u64, size: u64) -> Result<String, ReadError> {
@@ -141,10 +125,13 @@ fn read_open(file: std::fs::File, cap: u64, size: u64) -> Result<String, ReadErr
 /// Reads `rel` (relative, `/`-separated) inside `root`, refusing any path
 /// or symlink that leads out of `root` before a byte is read.
 ///
-/// A plan reads thousands of configs: the common case costs a `stat`, an
-/// `open` and one `readlink` of the opened file's `/proc/self/fd` entry (what
-/// was opened is what is checked), with `root` resolved once per process.
-/// Every refusal, and systems without `/proc`, take the resolving path below.
+/// A plan reads thousands of configs: the common case costs a `stat` (nothing
+/// but a regular file is opened: no device, no FIFO) and, on Linux, one
+/// `openat2` that the kernel resolves below `root` ([`super::beneath`]). Where
+/// that call is missing: an `open` and one `readlink` of the opened file's
+/// `/proc/self/fd` entry (what was opened is what is checked), with `root`
+/// resolved once per process. Every refusal, and systems without `/proc`,
+/// take the resolving path below, which says exactly why.
 pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
     let path = Path::new(rel);
     if !stays_inside(path) {
@@ -163,6 +150,12 @@ pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
         }
         _ => return read_in_resolved(root, path, cap),
     };
+    #[cfg(target_os = "linux")]
+    match super::beneath::open_beneath(root, path) {
+        super::beneath::Beneath::Opened(file) => return read_open(file, cap, size),
+        super::beneath::Beneath::Refused => return read_in_resolved(root, path, cap),
+        super::beneath::Beneath::Unknown => {}
+    }
     let file = std::fs::File::open(&joined).map_err(ReadError::Io)?;
     let opened = std::os::fd::AsRawFd::as_raw_fd(&file);
     let (Ok(real_root), Ok(real)) = (
@@ -247,31 +240,6 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
-
-    #[test]
-    fn read_seen_reads_only_the_file_it_saw() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("build-config.yaml");
-        std::fs::write(&path, "platforms: []\n").expect("write");
-        let seen = std::fs::symlink_metadata(&path).expect("lstat");
-        assert_eq!(
-            read_seen(&path, &seen, 100).expect("same file"),
-            "platforms: []\n"
-        );
-        assert!(matches!(
-            read_seen(&path, &seen, 4),
-            Err(ReadError::TooLarge { cap: 4 })
-        ));
-        // Replaced after the `lstat` (another inode, e.g. a link swapped in): refused.
-        std::fs::write(dir.path().join("other"), "x: 1\n").expect("write");
-        std::fs::rename(dir.path().join("other"), &path).expect("rename");
-        assert!(matches!(
-            read_seen(&path, &seen, 100),
-            Err(ReadError::Io(_))
-        ));
-        let folder = std::fs::symlink_metadata(dir.path()).expect("lstat");
-        assert!(read_seen(dir.path(), &folder, 100).is_err());
-    }
 
     #[test]
     fn caps_kinds_and_escapes() {

@@ -6,6 +6,8 @@
 //! use it without bending the flow detect -> plan -> matrix | build | manifest.
 
 mod bases;
+#[cfg(target_os = "linux")]
+mod beneath;
 mod chunk;
 pub mod exit_code;
 pub mod key;
