@@ -38,7 +38,8 @@ pub fn open_beneath(root: &Path, rel: &Path) -> Beneath {
 }
 
 /// `root` opened once per process for the root in use (a plan reads every
-/// config under one root); shared by the threads that read configs.
+/// config under one root); shared by the threads that read configs. A root
+/// renamed afterwards is still read where it went: inside the same folder.
 fn root_fd(root: &Path) -> Option<Arc<OwnedFd>> {
     static LAST: Mutex<Option<(PathBuf, Arc<OwnedFd>)>> = Mutex::new(None);
     let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
