@@ -10,6 +10,7 @@ use super::results::write_results;
 use super::{Context, Error};
 use crate::build::builder::{BuilderKind, KANIKO_EXECUTOR};
 use crate::build::{BuildError, JobOptions, run_job};
+use crate::ci::escape;
 use crate::contract::exit_code;
 use crate::contract::exit_code::Outcome;
 use crate::contract::{
@@ -118,12 +119,16 @@ struct MatrixEntry {
     chunks: Option<usize>,
     #[serde(default)]
     check: Option<String>,
+    /// The dependency level the chunk shares (absent: 0).
+    #[serde(default)]
+    level: u32,
 }
 
 /// Which jobs of the plan this build job runs.
 enum Selected {
     Projects(Vec<String>),
-    Chunk(Chunk, Option<String>),
+    /// A chunk of the whole plan (`--chunk`), or of one dependency level (a matrix entry).
+    Chunk(Chunk, Option<String>, Option<u32>),
 }
 
 pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
@@ -140,7 +145,9 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
     let (arch, selected) = job_selection(&args, env)?;
     let jobs = match &selected {
         Selected::Projects(names) => select_jobs(&plan, &arch, names, &args.plan)?,
-        Selected::Chunk(chunk, check) => chunk_jobs(&plan, &arch, *chunk, check, &args.plan)?,
+        Selected::Chunk(chunk, check, level) => {
+            chunk_jobs(&plan, &arch, (*chunk, *level), check, &args.plan)?
+        }
     };
     let registry_host = args
         .registry
@@ -207,6 +214,14 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
                 }
                 outcomes.push(Outcome::Done);
             }
+            // Its base failed in this pipeline: skipped, not failed (the base's
+            // jobs fail; `manifest` reports this project as skipped).
+            Err(e @ BuildError::BaseNotPublished { .. }) => {
+                super::output::say("warning: ", &e);
+                ctx.ci
+                    .add_summary(&format!("- skipped: {}\n", escape::text(&e.to_string())))?;
+                outcomes.push(Outcome::Done);
+            }
             Err(e) if jobs.len() == 1 => return Err(e.into()),
             Err(e) => {
                 super::output::say("error: ", &e);
@@ -241,7 +256,7 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Selected), Erro
         return Ok((arch, Selected::Projects(vec![project.clone()])));
     }
     if let Some(chunk) = args.chunk {
-        return Ok((arch, Selected::Chunk(chunk, args.check.clone())));
+        return Ok((arch, Selected::Chunk(chunk, args.check.clone(), None)));
     }
     let var = args.job_env.as_deref().unwrap_or_default();
     let text = env.get(var).ok_or_else(|| Error::JobEnvUnset {
@@ -257,7 +272,7 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Selected), Erro
         (None, Some(index), Some(count)) => {
             let chunk = Chunk::parse(&format!("{index}/{count}"))
                 .map_err(|e| BuildError::Plan(format!("--job-env {var}: {e}")))?;
-            Selected::Chunk(chunk, entry.check)
+            Selected::Chunk(chunk, entry.check, Some(entry.level))
         }
         _ => {
             return Err(BuildError::Plan(format!(
@@ -269,20 +284,30 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Selected), Erro
     Ok((entry.arch, selected))
 }
 
-/// The jobs of one chunk for `arch`; a chunk with none, or whose digest differs
-/// from the one the job list carries, means another plan: an invalid-plan error.
+/// The jobs of one chunk for `arch` (of one level's projects when `level` is
+/// given); a chunk with none, or whose digest differs from the one the job
+/// list carries, means another plan: an invalid-plan error.
 fn chunk_jobs<'p>(
     plan: &'p Plan,
     arch: &str,
-    chunk: Chunk,
+    (chunk, level): (Chunk, Option<u32>),
     check: &Option<String>,
     origin: &Path,
 ) -> Result<Vec<(&'p ProjectPlan, &'p JobPlan)>, BuildError> {
     let arch = known_arch(arch)?;
-    let jobs = chunk.jobs(plan, arch);
+    let (jobs, digest) = match level {
+        Some(level) => (
+            chunk.level_jobs(plan, level, arch),
+            chunk.level_check(plan, level, arch),
+        ),
+        None => (chunk.jobs(plan, arch), chunk.check(plan, arch)),
+    };
     let other_plan = |why: String| {
         BuildError::Plan(format!(
-            "chunk {chunk} of {} ({} projects) {why}: the job list was made from another plan; build with the plan.json of the same run",
+            "chunk {chunk}{} of {} ({} projects) {why}: the job list was made from another plan; build with the plan.json of the same run",
+            level
+                .filter(|l| *l > 0)
+                .map_or(String::new(), |l| format!(" of level {l}")),
             origin.display(),
             plan.projects.len()
         ))
@@ -291,9 +316,8 @@ fn chunk_jobs<'p>(
         return Err(other_plan(format!("has no {arch} job")));
     }
     match check {
-        Some(want) if *want != chunk.check(plan, arch) => Err(other_plan(format!(
-            "builds other {arch} jobs than the job list says (check {want}, this plan's {})",
-            chunk.check(plan, arch)
+        Some(want) if *want != digest => Err(other_plan(format!(
+            "builds other {arch} jobs than the job list says (check {want}, this plan's {digest})"
         ))),
         _ => Ok(jobs),
     }

@@ -65,6 +65,11 @@ pub struct ManifestArgs {
     #[arg(long, value_name = "I/N", value_parser = Chunk::parse, conflicts_with = "projects")]
     pub chunk: Option<Chunk>,
 
+    /// Stitch only the projects of this dependency level (`projects[].level`): a
+    /// workflow that publishes the bases before their dependents build.
+    #[arg(long, value_name = "N", conflicts_with_all = ["projects", "chunk"])]
+    pub level: Option<u32>,
+
     /// Folder with the build records (`<project>-<arch>.json`); skipped when absent.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_RECORDS_DIR)]
     pub records: PathBuf,
@@ -136,8 +141,13 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
     }
 
     for r in &reports {
+        let prefix = if r.status == report::ProjectStatus::Skipped {
+            "warning: "
+        } else {
+            "error: "
+        };
         for e in &r.failures {
-            super::output::say("error: ", e);
+            super::output::say(prefix, e);
         }
         for n in &r.notes {
             super::output::say("note: ", n);
@@ -186,6 +196,13 @@ fn existing_tag(flag: Option<ExistingTag>, env: &Env) -> Result<ExistingTag, Man
 const EXISTING_TAG_VAR: &str = "MONOARCH_EXISTING_TAG";
 
 fn project_names(plan: &Plan, args: &ManifestArgs) -> Result<Vec<String>, ManifestError> {
+    if let Some(level) = args.level {
+        // A level the plan does not use is nothing to do (a workflow's spare level).
+        return Ok(contract::level_projects(plan, level)
+            .iter()
+            .map(|p| p.name.clone())
+            .collect());
+    }
     if let Some(chunk) = args.chunk {
         return Ok(chunk
             .projects(plan)

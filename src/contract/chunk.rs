@@ -59,28 +59,65 @@ impl Chunk {
 
     /// The jobs of architecture `arch` this chunk builds, in plan order.
     pub fn jobs<'p>(&self, plan: &'p Plan, arch: &str) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
-        self.projects(plan)
-            .iter()
-            .flat_map(|p| {
-                built_jobs(p)
-                    .filter(|j| j.arch == arch)
-                    .map(move |j| (p, j))
-            })
-            .collect()
+        arch_jobs(self.projects(plan).iter(), arch)
     }
 
     /// A short digest of what this chunk builds for `arch`, carried by the job
     /// list, so a job handed a different plan fails instead of building other projects.
     pub fn check(&self, plan: &Plan, arch: &str) -> String {
-        let mut hash = Sha256::new();
-        for (project, job) in self.jobs(plan, arch) {
-            hash.update(project.name.as_bytes());
-            hash.update(b"\0");
-            hash.update(job.tag.as_bytes());
-            hash.update(b"\n");
-        }
-        hex::encode(&hash.finalize()[..6])
+        check_of(&self.jobs(plan, arch))
     }
+
+    /// This chunk of the projects of one dependency level (a GitHub matrix per level).
+    pub fn level_projects<'p>(&self, plan: &'p Plan, level: u32) -> Vec<&'p ProjectPlan> {
+        let all = level_projects(plan, level);
+        all[self.range(all.len())].to_vec()
+    }
+
+    /// [`Chunk::jobs`] among the projects of one dependency level.
+    pub fn level_jobs<'p>(
+        &self,
+        plan: &'p Plan,
+        level: u32,
+        arch: &str,
+    ) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
+        arch_jobs(self.level_projects(plan, level).into_iter(), arch)
+    }
+
+    /// [`Chunk::check`] among the projects of one dependency level.
+    pub fn level_check(&self, plan: &Plan, level: u32, arch: &str) -> String {
+        check_of(&self.level_jobs(plan, level, arch))
+    }
+}
+
+/// The projects of one dependency level, in plan order: in a plan without
+/// `depends_on:`, level 0 holds every project.
+pub fn level_projects(plan: &Plan, level: u32) -> Vec<&ProjectPlan> {
+    plan.projects.iter().filter(|p| p.level == level).collect()
+}
+
+fn arch_jobs<'p>(
+    projects: impl Iterator<Item = &'p ProjectPlan>,
+    arch: &str,
+) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
+    projects
+        .flat_map(|p| {
+            built_jobs(p)
+                .filter(|j| j.arch == arch)
+                .map(move |j| (p, j))
+        })
+        .collect()
+}
+
+fn check_of(jobs: &[(&ProjectPlan, &JobPlan)]) -> String {
+    let mut hash = Sha256::new();
+    for (project, job) in jobs {
+        hash.update(project.name.as_bytes());
+        hash.update(b"\0");
+        hash.update(job.tag.as_bytes());
+        hash.update(b"\n");
+    }
+    hex::encode(&hash.finalize()[..6])
 }
 
 /// The jobs of a project that CI builds: the one place that decides it, for the
@@ -125,9 +162,18 @@ pub fn fit(projects: usize, max: usize, jobs_for: impl Fn(usize) -> usize) -> Op
 
 /// How many (chunk, arch) pairs have something to build when the plan is split in `count`.
 pub fn build_entries(plan: &Plan, archs: &[&str], count: usize) -> usize {
+    entries_of(&plan.projects.iter().collect::<Vec<_>>(), archs, count)
+}
+
+/// [`build_entries`] for the projects of one dependency level.
+pub fn level_build_entries(plan: &Plan, level: u32, archs: &[&str], count: usize) -> usize {
+    entries_of(&level_projects(plan, level), archs, count)
+}
+
+fn entries_of(all: &[&ProjectPlan], archs: &[&str], count: usize) -> usize {
     Chunk::all(count)
         .map(|chunk| {
-            let projects = chunk.projects(plan);
+            let projects = &all[chunk.range(all.len())];
             archs
                 .iter()
                 .filter(|arch| {

@@ -24,7 +24,9 @@ mod relpath;
 mod schema;
 mod tag;
 
-pub use chunk::{Chunk, archs, build_entries, built_jobs, fit};
+pub use chunk::{
+    Chunk, archs, build_entries, built_jobs, fit, level_build_entries, level_projects,
+};
 pub use key::{KeyArg, KeyBase, KeyInputs, KeySource};
 pub use plan::{
     BasePlan, BuildArg, FORMAT_VERSION, JobPlan, MovedBase, NamingScheme, Plan, ProjectPlan,

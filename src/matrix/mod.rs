@@ -10,7 +10,7 @@ mod tekton;
 mod test_plans;
 
 pub use dirs::dirs;
-pub use github::github_matrix;
+pub use github::github_matrices;
 pub use gitlab::gitlab_pipeline;
 pub use tekton::{TektonInput, tekton_pipelineruns};
 
@@ -50,6 +50,14 @@ pub enum MatrixError {
         "the plan has dependency levels, so its GitLab child pipeline needs one job per project and architecture and one per project ({needed}), over --max-jobs {max}; raise --max-jobs to {needed}, or publish the bases first (`--projects BASE`) and plan again"
     )]
     LevelsPacked { max: usize, needed: usize },
+    #[error(
+        "the plan has {needed} dependency levels ({chain}, each building on the next) and the GitHub workflow runs {have} (`monoarch matrix --levels {have}`): give .github/workflows/monoarch.yml a `build-level-N` and `manifest-level-N` job for every level up to {last} (copy the last pair, raising N in it, as ci-templates/github/workflows/monoarch.yml shows) and pass `--levels {needed}`; or publish the bases first (`--projects BASE`), then plan again", last = needed - 1
+    )]
+    TooManyLevels {
+        needed: u32,
+        have: u32,
+        chain: String,
+    },
     #[error(
         "the plan has {levels} dependency levels (`{dependent}` builds on `{base}`, both in the plan), and the {system} job list does not order builds by level yet; publish the bases first (`--projects {base}`), then plan again: a dependent then builds on the published base by digest"
     )]

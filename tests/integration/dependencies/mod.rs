@@ -2,6 +2,7 @@
 //! the CI job lists, on real git repositories (and real buildah and registry in `run`).
 
 mod ci;
+mod github;
 mod plan;
 mod run;
 
