@@ -34,6 +34,10 @@ printed command line. Private upstreams: a token from MONOARCH_GIT_TOKEN (any ho
 MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to GitHub). Registry credentials: MONOARCH_REGISTRY_USERNAME and \
 MONOARCH_REGISTRY_PASSWORD (handed to buildah and Kaniko in an auth file), else the builder's own \
 login; the read-back also reads the docker config and its credential helpers.\n\n\
+A project built on projects (`depends_on:`) gets each base's index by digest \
+(MONOARCH_BASE_<NAME>). When a base this plan rebuilds was not published (its own jobs \
+failed), the job is skipped with a warning and exits 0: it is never built on the old base, \
+and `monoarch manifest` reports the project skipped.\n\n\
 Examples:\n  monoarch build --plan plan.json --project kaniko-executor --arch arm64\n  \
 JOB='{\"arch\":\"amd64\",\"chunk\":3,\"chunks\":40}' monoarch build --plan plan.json --job-env JOB\n  \
 monoarch build --plan plan.json --chunk 3/40 --arch amd64\n\n\

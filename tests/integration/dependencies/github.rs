@@ -13,7 +13,7 @@ use super::graph_repo;
 use super::run::assert_pinned;
 use crate::pipelines::job_by_job::{github_job, read_outputs};
 use crate::support::git_repo::GitRepo;
-use crate::support::monoarch::{Monoarch, Run};
+use crate::support::monoarch::Run;
 use crate::support::plans::host_and_foreign_arch;
 use crate::support::skopeo;
 use crate::support::world::World;
