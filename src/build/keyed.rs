@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use crate::contract::key::explain;
-use crate::contract::{JobPlan, KeyInputs, KeySource, Plan, ProjectPlan};
+use crate::contract::{BaseImage, JobPlan, KeyInputs, KeySource, Plan, ProjectPlan};
 use crate::env::Env;
-use crate::key::inputs::{self, Bases, Job};
+use crate::key::inputs::{self, BaseImages, Bases, Job};
 use crate::key::{Resolver, image};
 
 use super::job::JobOptions;
@@ -27,13 +27,15 @@ impl Keyed {
 }
 
 /// Makes the key, or says (as a warning) why this build gets none; it is then
-/// built as before and never reused.
+/// built as before and never reused. `bases`: the indexes pinned for the build.
+#[allow(clippy::too_many_arguments)]
 pub fn make(
     plan: &Plan,
     project: &ProjectPlan,
     job: &JobPlan,
     source: Result<KeySource, String>,
     dockerfile: &Path,
+    bases: &[BaseImage],
     opts: &JobOptions<'_>,
     env: &Env,
 ) -> Option<Keyed> {
@@ -52,6 +54,7 @@ pub fn make(
         opts.runtime.block_on(inputs::make(
             &facts,
             Bases::Dockerfile(&text),
+            BaseImages::Pinned(bases),
             env,
             &resolver,
         ))

@@ -3,6 +3,7 @@
 
 mod ci;
 mod github;
+mod keys;
 mod plan;
 mod run;
 
