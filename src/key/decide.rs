@@ -293,3 +293,31 @@ fn verdict(
     job.key_inputs = Some(inputs);
     job
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::BasePlan;
+    use crate::matrix::test_plans::plan;
+
+    #[test]
+    fn a_remaining_project_keeps_its_bases_transitively_and_nothing_else() {
+        let mut all = plan(5, &["amd64"]).projects;
+        // p0002 on p0001 on p0000; p0003 and p0004 on nothing.
+        for (i, base) in [(1, 0), (2, 1)] {
+            let name = all[base].name.clone();
+            all[i].bases = vec![BasePlan {
+                project: name.clone(),
+                arg: format!("MONOARCH_BASE_{}", name.to_uppercase()),
+                repository: "r".into(),
+                tag: format!("{name}-20260101-abcdef0"),
+                rebuilt: true,
+            }];
+        }
+        let staying: Vec<ProjectPlan> = vec![all.remove(2)];
+        let (needed, rest) = needed_bases(&staying, all);
+        let names = |v: &[ProjectPlan]| v.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&needed), ["p0001", "p0000"]);
+        assert_eq!(names(&rest), ["p0003", "p0004"]);
+    }
+}

@@ -7,7 +7,7 @@ mod gitlab;
 mod gitlab_tests;
 mod tekton;
 #[cfg(test)]
-mod test_plans;
+pub(crate) mod test_plans;
 
 pub use dirs::dirs;
 pub use github::github_matrices;
