@@ -230,7 +230,7 @@ async fn job_inputs(
         }
         (None, Err(why)) => return Err(why.clone()),
     };
-    inputs::make(job, bases, images.clone(), &options.env, &options.resolver).await
+    inputs::make(job, bases, *images, &options.env, &options.resolver).await
 }
 
 /// The earlier inputs with this job's source and settings, bases unchanged:
