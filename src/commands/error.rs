@@ -81,7 +81,6 @@ impl Error {
                 | MatrixError::TooFewJobs { .. }
                 | MatrixError::TooLarge { .. }
                 | MatrixError::NoSourceUrl { .. }
-                | MatrixError::Levels { .. }
                 | MatrixError::TooManyLevels { .. }
                 | MatrixError::LevelsPacked { .. },
             ) => INVALID_CONFIG,

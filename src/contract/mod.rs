@@ -23,6 +23,8 @@ mod relpath;
 #[cfg(test)]
 mod schema;
 mod tag;
+#[cfg(test)]
+pub(crate) mod test_plans;
 
 pub use chunk::{
     Chunk, archs, build_entries, built_jobs, fit, level_build_entries, level_projects,

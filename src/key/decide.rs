@@ -298,7 +298,7 @@ fn verdict(
 mod tests {
     use super::*;
     use crate::contract::BasePlan;
-    use crate::matrix::test_plans::plan;
+    use crate::contract::test_plans::plan;
 
     #[test]
     fn a_remaining_project_keeps_its_bases_transitively_and_nothing_else() {

@@ -170,7 +170,7 @@ fn deepest_chain(plan: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::test_plans::{plan, with_long_names};
+    use crate::contract::test_plans::{plan, with_long_names};
     use rstest::rstest;
 
     /// Every (project, arch) job appears exactly once, whatever the packing, when each

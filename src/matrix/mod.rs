@@ -6,8 +6,6 @@ mod gitlab;
 #[cfg(test)]
 mod gitlab_tests;
 mod tekton;
-#[cfg(test)]
-pub(crate) mod test_plans;
 
 pub use dirs::dirs;
 pub use github::github_matrices;
@@ -15,8 +13,6 @@ pub use gitlab::gitlab_pipeline;
 pub use tekton::{TektonInput, tekton_pipelineruns};
 
 use thiserror::Error;
-
-use crate::contract::Plan;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum MatrixError {
@@ -58,33 +54,4 @@ pub enum MatrixError {
         have: u32,
         chain: String,
     },
-    #[error(
-        "the plan has {levels} dependency levels (`{dependent}` builds on `{base}`, both in the plan), and the {system} job list does not order builds by level yet; publish the bases first (`--projects {base}`), then plan again: a dependent then builds on the published base by digest"
-    )]
-    Levels {
-        system: &'static str,
-        levels: u32,
-        dependent: String,
-        base: String,
-    },
-}
-
-/// Refuses a plan whose projects wait for each other: a job list that builds
-/// them all at once would build dependents on the old base.
-pub(crate) fn one_level(plan: &Plan, system: &'static str) -> Result<(), MatrixError> {
-    let Some(dependent) = plan.projects.iter().find(|p| p.level > 0) else {
-        return Ok(());
-    };
-    let base = dependent
-        .bases
-        .iter()
-        .find(|b| b.rebuilt)
-        .map(|b| b.project.clone())
-        .unwrap_or_default();
-    Err(MatrixError::Levels {
-        system,
-        levels: plan.levels(),
-        dependent: dependent.name.clone(),
-        base,
-    })
 }

@@ -202,29 +202,6 @@ fn a_base_declared_through_an_escaped_key_still_selects_the_dependent() {
     );
 }
 
-#[rstest::rstest]
-#[case::tekton(&["--format", "tekton", "--source-url", "https://example.test/m.git"], "Tekton")]
-#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
-fn job_lists_that_cannot_order_levels_refuse_the_plan(
-    #[case] format: &[&str],
-    #[case] system: &str,
-) {
-    let repo = graph_repo("registry.example.test", None);
-    repo.write("projects/left/left.txt", "left v2\n");
-    repo.commit("left changes");
-    let run = Monoarch::new(repo.path())
-        .args(["matrix", "--base", "HEAD~1"])
-        .args(format)
-        .run()
-        .expect_code(3);
-    assert_eq!(
-        run.stderr,
-        format!(
-            "error: the plan has 2 dependency levels (`top` builds on `left`, both in the plan), and the {system} job list does not order builds by level yet; publish the bases first (`--projects left`), then plan again: a dependent then builds on the published base by digest\n"
-        )
-    );
-}
-
 /// The GitHub workflow runs a fixed number of levels (`--levels`, 4 in the
 /// template); a plan that needs more stops before any job runs, naming the
 /// chain that makes the levels and the edit that fixes it.
