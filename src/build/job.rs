@@ -125,16 +125,12 @@ pub fn run_job(
         Some(commit) => Ok(KeySource::Commit(commit.clone())),
         None => in_repo_source(opts.repo_root, &project.path),
     };
-    let keyed = keyed::make(
-        plan,
-        project,
-        job,
-        key_source,
-        &dockerfile,
-        &bases,
-        opts,
-        env,
-    );
+    let building = keyed::Building {
+        source: key_source,
+        dockerfile: &dockerfile,
+        bases: &bases,
+    };
+    let keyed = keyed::make(plan, project, job, building, opts, env);
 
     let mut args = resolve_args(name, &project.build_args, env)?;
     if !args.secrets.is_empty() {
