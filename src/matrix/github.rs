@@ -71,9 +71,11 @@ pub fn github_matrices(
             chain: deepest_chain(plan),
         });
     }
-    (0..levels.max(1))
+    let matrices = (0..levels.max(1))
         .map(|level| level_matrix(plan, level, max_jobs))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    super::github_outputs::check_job_outputs(&matrices)?;
+    Ok(matrices)
 }
 
 /// One entry per job of the level while they fit in `max_jobs`; beyond that,

@@ -2,6 +2,7 @@
 
 mod dirs;
 mod github;
+mod github_outputs;
 mod gitlab;
 #[cfg(test)]
 mod gitlab_tests;
