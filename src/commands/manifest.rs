@@ -44,7 +44,8 @@ retries included, ends by MONOARCH_REGISTRY_TIMEOUT seconds (default 120).
 Exit codes: 0 all published, 6 a project without platforms, 9 registry failure (after retries, by \
 deadline, a refused tag move), 10 verification failure (wrong platform, missing architecture, digest or \
 record mismatch, a tag held by another index or project), 12 some projects failed, were published \
-partially, or were skipped (a base this plan rebuilds was not published).
+partially. A project skipped because a base this plan rebuilds was not published is reported, \
+not failed: that base's own jobs failed.
 
 Example: monoarch manifest --plan plan.json --project kaniko-executor --summary-json manifest.json
          monoarch manifest --plan plan.json --registry 127.0.0.1:5000 --insecure-registry 127.0.0.1:5000

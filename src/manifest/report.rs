@@ -155,7 +155,10 @@ impl<F> ProjectReport<F> {
     pub fn outcome(&self, code_of: impl Fn(&F) -> i32) -> Outcome {
         match self.status {
             ProjectStatus::Published | ProjectStatus::KeptNewer => Outcome::Done,
-            ProjectStatus::Partial | ProjectStatus::Skipped => Outcome::Partial,
+            ProjectStatus::Partial => Outcome::Partial,
+            // Not a failure of this project: its base's own jobs failed, and they
+            // say so. A level's manifest job of dependents alone stays green.
+            ProjectStatus::Skipped => Outcome::Done,
             ProjectStatus::Failed => {
                 Outcome::Failed(self.failures.first().map_or(exit_code::FAILURE, code_of))
             }
