@@ -13,7 +13,8 @@ use crate::build::{BuildError, JobOptions, run_job};
 use crate::contract::exit_code;
 use crate::contract::exit_code::Outcome;
 use crate::contract::{
-    Chunk, DEFAULT_RECORDS_DIR, JobPlan, Plan, Platform, ProjectPlan, read_plan,
+    Chunk, DEFAULT_RECORDS_DIR, JobPlan, Plan, PlanShare, Platform, ProjectPlan, Share, check_of,
+    jobs_of, read_plan_share,
 };
 use crate::env::Env;
 use crate::git::Git;
@@ -128,7 +129,13 @@ enum Selected {
 
 pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
     let env = &ctx.env;
-    let plan = read_plan(&args.plan)?;
+    let (arch, selected) = job_selection(&args, env)?;
+    // Only this job's projects are read in full (a plan may list 20,000).
+    let share = match &selected {
+        Selected::Projects(names) => Share::Named(names),
+        Selected::Chunk(chunk, _) => Share::Chunk(*chunk),
+    };
+    let PlanShare { plan, names: known } = read_plan_share(&args.plan, share)?;
     if !plan.publish.builds() {
         return Err(BuildError::Plan(format!(
             "{} is a preview-only plan ({}); nothing may be built from it",
@@ -137,10 +144,11 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
         ))
         .into());
     }
-    let (arch, selected) = job_selection(&args, env)?;
     let jobs = match &selected {
-        Selected::Projects(names) => select_jobs(&plan, &arch, names, &args.plan)?,
-        Selected::Chunk(chunk, check) => chunk_jobs(&plan, &arch, *chunk, check, &args.plan)?,
+        Selected::Projects(names) => select_jobs(&plan, &known, &arch, names, &args.plan)?,
+        Selected::Chunk(chunk, check) => {
+            chunk_jobs(&plan, known.len(), &arch, *chunk, check, &args.plan)?
+        }
     };
     let registry_host = args
         .registry
@@ -269,31 +277,32 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Selected), Erro
     Ok((entry.arch, selected))
 }
 
-/// The jobs of one chunk for `arch`; a chunk with none, or whose digest differs
-/// from the one the job list carries, means another plan: an invalid-plan error.
+/// The jobs of one chunk for `arch` (`plan` holds that chunk's projects of
+/// `total`); a chunk with none, or whose digest differs from the one the job
+/// list carries, means another plan: an invalid-plan error.
 fn chunk_jobs<'p>(
     plan: &'p Plan,
+    total: usize,
     arch: &str,
     chunk: Chunk,
     check: &Option<String>,
     origin: &Path,
 ) -> Result<Vec<(&'p ProjectPlan, &'p JobPlan)>, BuildError> {
     let arch = known_arch(arch)?;
-    let jobs = chunk.jobs(plan, arch);
+    let jobs = jobs_of(&plan.projects, arch);
     let other_plan = |why: String| {
         BuildError::Plan(format!(
-            "chunk {chunk} of {} ({} projects) {why}: the job list was made from another plan; build with the plan.json of the same run",
+            "chunk {chunk} of {} ({total} projects) {why}: the job list was made from another plan; build with the plan.json of the same run",
             origin.display(),
-            plan.projects.len()
         ))
     };
     if jobs.is_empty() {
         return Err(other_plan(format!("has no {arch} job")));
     }
     match check {
-        Some(want) if *want != chunk.check(plan, arch) => Err(other_plan(format!(
+        Some(want) if *want != check_of(&plan.projects, arch) => Err(other_plan(format!(
             "builds other {arch} jobs than the job list says (check {want}, this plan's {})",
-            chunk.check(plan, arch)
+            check_of(&plan.projects, arch)
         ))),
         _ => Ok(jobs),
     }
@@ -310,9 +319,11 @@ fn known_arch(arch: &str) -> Result<&'static str, BuildError> {
         })
 }
 
-/// Finds every `(project, job)` in the plan; any miss is an invalid-plan error.
+/// Finds every `(project, job)` in the plan (`known`: every name it lists); any
+/// miss is an invalid-plan error.
 fn select_jobs<'p>(
     plan: &'p Plan,
+    known: &[String],
     arch: &str,
     names: &[String],
     origin: &Path,
@@ -322,7 +333,6 @@ fn select_jobs<'p>(
         .iter()
         .map(|name| {
             let project = plan.project(name).ok_or_else(|| {
-                let known: Vec<&str> = plan.projects.iter().map(|p| p.name.as_str()).collect();
                 BuildError::Plan(format!(
                     "project `{name}` is not in {} (it has: {}); build from the plan the matrix was made from",
                     origin.display(),

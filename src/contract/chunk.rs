@@ -59,28 +59,38 @@ impl Chunk {
 
     /// The jobs of architecture `arch` this chunk builds, in plan order.
     pub fn jobs<'p>(&self, plan: &'p Plan, arch: &str) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
-        self.projects(plan)
-            .iter()
-            .flat_map(|p| {
-                built_jobs(p)
-                    .filter(|j| j.arch == arch)
-                    .map(move |j| (p, j))
-            })
-            .collect()
+        jobs_of(self.projects(plan), arch)
     }
 
     /// A short digest of what this chunk builds for `arch`, carried by the job
     /// list, so a job handed a different plan fails instead of building other projects.
     pub fn check(&self, plan: &Plan, arch: &str) -> String {
-        let mut hash = Sha256::new();
-        for (project, job) in self.jobs(plan, arch) {
-            hash.update(project.name.as_bytes());
-            hash.update(b"\0");
-            hash.update(job.tag.as_bytes());
-            hash.update(b"\n");
-        }
-        hex::encode(&hash.finalize()[..6])
+        check_of(self.projects(plan), arch)
     }
+}
+
+/// The jobs of architecture `arch` that `projects` (a chunk's) build, in order.
+pub fn jobs_of<'p>(projects: &'p [ProjectPlan], arch: &str) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
+    projects
+        .iter()
+        .flat_map(|p| {
+            built_jobs(p)
+                .filter(|j| j.arch == arch)
+                .map(move |j| (p, j))
+        })
+        .collect()
+}
+
+/// [`Chunk::check`] of a chunk's projects, for a job that read only its share of the plan.
+pub fn check_of(projects: &[ProjectPlan], arch: &str) -> String {
+    let mut hash = Sha256::new();
+    for (project, job) in jobs_of(projects, arch) {
+        hash.update(project.name.as_bytes());
+        hash.update(b"\0");
+        hash.update(job.tag.as_bytes());
+        hash.update(b"\n");
+    }
+    hex::encode(&hash.finalize()[..6])
 }
 
 /// The jobs of a project that CI builds: the one place that decides it, for the

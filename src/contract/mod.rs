@@ -15,6 +15,7 @@ pub mod limits;
 mod plan;
 mod plan_check;
 mod plan_file;
+mod plan_share;
 mod platform;
 mod published;
 mod quote;
@@ -24,7 +25,7 @@ mod relpath;
 mod schema;
 mod tag;
 
-pub use chunk::{Chunk, archs, build_entries, built_jobs, fit};
+pub use chunk::{Chunk, archs, build_entries, built_jobs, check_of, fit, jobs_of};
 pub use key::{KeyArg, KeyBase, KeyInputs, KeySource};
 pub use plan::{
     BasePlan, BuildArg, FORMAT_VERSION, JobPlan, MovedBase, NamingScheme, Plan, ProjectPlan,
@@ -36,6 +37,7 @@ pub use plan_check::{check_plan, is_variable_name};
 #[cfg(test)]
 pub use plan_file::parse_plan;
 pub use plan_file::{PlanFileError, read_plan, to_json, write_json, write_plan};
+pub use plan_share::{PlanShare, Share, read_plan_share};
 pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
 pub use published::{Collision, Source, find_collisions};
 pub use quote::shown;
