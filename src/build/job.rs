@@ -103,6 +103,8 @@ pub fn run_job(
     let context = paths::resolve(name, &root, "context_path", &project.context, Kind::Dir)?;
     let key_source = match &upstream_commit {
         Some(commit) => Ok(KeySource::Commit(commit.clone())),
+        // Only a keyed plan needs the folder's tree: without reuse, no git is opened here.
+        None if plan.reuse.is_none() => Err("reuse is off".to_string()),
         None => in_repo_source(opts.repo_root, &project.path),
     };
     let keyed = keyed::make(plan, project, job, key_source, &dockerfile, opts, env);
