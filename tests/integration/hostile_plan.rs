@@ -194,3 +194,67 @@ fn a_plan_file_that_is_no_plan_is_refused_before_it_is_read(
         run.stderr
     );
 }
+
+/// A build or manifest job given its projects (`--project`, `--chunk`) reads only those
+/// in full: a hostile field in one of them is refused with the same line, at the same
+/// position, as a reader of the whole plan (`matrix --plan`) gives.
+#[test]
+fn a_job_reading_its_share_refuses_a_hostile_project_of_its_share() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let mut hostile = plans::local_project("beta", &[host]);
+    hostile.dockerfile = "../../../etc/passwd".into();
+    let plan = plans::plan(
+        "r.example",
+        vec![plans::local_project("alpha", &[host]), hostile],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    plans::write(dir.path(), &plan);
+    let line = format!(
+        "error: plan.json: projects[1].dockerfile: `../../../etc/passwd` leaves the source root with `..`; keep it inside; {REMAKE}\n"
+    );
+    let jobs: [&[&str]; 4] = [
+        &["matrix", "--plan", "plan.json", "--format", "github"],
+        &[
+            "build",
+            "--plan",
+            "plan.json",
+            "--builder",
+            "buildah",
+            "--project",
+            "beta",
+            "--arch",
+            host,
+        ],
+        &[
+            "build",
+            "--plan",
+            "plan.json",
+            "--builder",
+            "buildah",
+            "--chunk",
+            "2/2",
+            "--arch",
+            host,
+        ],
+        &[
+            "manifest",
+            "--plan",
+            "plan.json",
+            "--registry",
+            "127.0.0.1:9",
+            "--project",
+            "beta",
+        ],
+    ];
+    for args in jobs {
+        let run = Monoarch::new(dir.path())
+            .args(args)
+            .run()
+            .expect_code(exit_code::INVALID_PLAN);
+        assert_eq!(
+            (run.stdout.as_str(), run.stderr.as_str()),
+            ("", line.as_str()),
+            "{args:?}"
+        );
+    }
+}
