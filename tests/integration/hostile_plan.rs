@@ -258,3 +258,42 @@ fn a_job_reading_its_share_refuses_a_hostile_project_of_its_share() {
         );
     }
 }
+
+/// A chunk job reads only its chunk, but its messages still speak of the whole
+/// plan: the project count, and every name when a `--project` is not in it.
+#[test]
+fn a_job_reading_its_share_still_names_the_whole_plan() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let plan = plans::plan(
+        "r.example",
+        vec![
+            plans::local_project("alpha", &[host]),
+            plans::local_project("beta", &[host]),
+            plans::local_project("gamma", &[host]),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    plans::write(dir.path(), &plan);
+    let build = |args: &[&str]| {
+        Monoarch::new(dir.path())
+            .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+            .args(args)
+            .run()
+            .expect_code(exit_code::INVALID_PLAN)
+    };
+    let run = build(&["--chunk", "1/2", "--arch", host, "--check", "000000000000"]);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: chunk 1/2 of plan.json (3 projects) builds other {host} jobs than the job list says (check 000000000000, this plan's "
+        )),
+        "{}",
+        run.stderr
+    );
+    let run = build(&["--project", "delta", "--arch", host]);
+    assert!(
+        run.stderr
+            .contains("project `delta` is not in plan.json (it has: alpha, beta, gamma)"),
+        "{}",
+        run.stderr
+    );
+}
