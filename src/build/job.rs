@@ -229,12 +229,14 @@ pub fn run_job(
         runner.run(command, &format!("monoarch-{name}-{}-{i}", job.arch))?;
     }
     let digest = opts.builder.read_digest(&spec)?;
+    let config = opts.builder.read_image_id(&spec);
 
     let pushed = Pushed {
         repository: &project.repository,
         tag: &job.tag,
         digest: &digest,
         platform: job.platform,
+        config: config.as_deref(),
     };
     let store = open_store(opts, env).map_err(|source| VerifyError::Read {
         image: push_to.clone().unwrap_or_else(|| image.clone()),
@@ -316,6 +318,7 @@ fn prepare_dir(dir: &Path) -> Result<PathBuf, BuildError> {
     // A digest file left by an earlier run must not pass for this one's, and
     // credentials left by a run that was killed outright go now.
     let _ = std::fs::remove_file(dir.join("digest"));
+    let _ = std::fs::remove_file(dir.join("image-id"));
     let _ = std::fs::remove_dir_all(dir.join("auth"));
     Ok(dir.to_path_buf())
 }
