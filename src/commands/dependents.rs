@@ -47,7 +47,7 @@ pub fn add_dependents(
             .filter(|name| !selected.contains_key(name.as_str()))
             .collect(),
     };
-    let mut declared: Vec<Declared> = read_declared(root, dir, &others);
+    let mut declared: Vec<Declared> = read_declared(root, dir, &others)?;
     declared.extend(selected.values().map(|config| Declared::of(config)));
     declared.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<String> = declared.iter().map(|d| d.name.clone()).collect();

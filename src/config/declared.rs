@@ -66,55 +66,91 @@ struct RawDependsOn {
 }
 
 /// The `depends_on:` of every project in `names`, in order, on every core: a
-/// plan reads them all to find dependents. Folders without a readable config
-/// are left out (no project, or one `validate` reports).
-pub fn read_declared(root: &Path, dir: &str, names: &[String]) -> Vec<super::Declared> {
+/// plan reads them all to find dependents. Folders without a config are no
+/// project and left out. A config that cannot be read, or that may declare
+/// bases but does not parse, is a problem: the plan cannot tell whether that
+/// project builds on one it selected, and leaving it out would not rebuild it.
+pub fn read_declared(
+    root: &Path,
+    dir: &str,
+    names: &[String],
+) -> Result<Vec<super::Declared>, super::Problems> {
     // `read_in`: a `stat` and, on Linux, one `openat2` the kernel resolves
-    // inside the repository; refusals (a link out, not a file) leave the project out.
-    let read = |name: &String| -> Option<super::Declared> {
+    // inside the repository.
+    let read = |name: &String| -> Option<Result<super::Declared, super::Problems>> {
         let file = format!("{dir}/{name}/{PROJECT_CONFIG_FILE}");
-        let text = read_in(root, &file, CONFIG_CAP).ok()?;
-        Some(declared_in(name, file, &text))
+        match read_in(root, &file, CONFIG_CAP) {
+            Ok(text) => Some(declared_in(name, file, &text)),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => {
+                let mut p = FileProblems::new(&file);
+                p.add(0, 0, "", format!("{e}; {UNSEEN}"));
+                Some(Err(p.problems))
+            }
+        }
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = cores.min(names.len() / 256).max(1);
-    if threads == 1 {
-        return names.iter().filter_map(read).collect();
-    }
-    let per = names.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = names
-            .chunks(per)
-            .map(|part| scope.spawn(move || part.iter().filter_map(read).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
-}
-
-/// One config's `depends_on:`, leniently: a config that does not parse declares nothing here.
-fn declared_in(name: &str, file: String, text: &str) -> super::Declared {
-    let mut bases = Vec::new();
-    // Most configs declare nothing: no YAML parse for them.
-    if text.contains("depends_on") {
-        let mut ignored = FileProblems::new(&file);
-        if let Some(Some(raw)) = yaml::parse::<Option<RawDependsOn>>(text, &mut ignored) {
-            bases = raw
-                .depends_on
-                .unwrap_or_default()
-                .into_iter()
-                .map(|b| {
-                    let at = (b.referenced.line(), b.referenced.column());
-                    (b.value.trim().to_string(), at)
-                })
+    let results: Vec<Result<super::Declared, super::Problems>> = if threads == 1 {
+        names.iter().filter_map(read).collect()
+    } else {
+        let per = names.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = names
+                .chunks(per)
+                .map(|part| scope.spawn(move || part.iter().filter_map(read).collect::<Vec<_>>()))
                 .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    };
+    let mut declared = Vec::with_capacity(results.len());
+    let mut problems = super::Problems::default();
+    for result in results {
+        match result {
+            Ok(d) => declared.push(d),
+            Err(p) => problems.extend(p),
         }
     }
-    super::Declared {
+    problems.into_result(declared)
+}
+
+/// Why an unreadable config of a project outside the selection stops a plan.
+const UNSEEN: &str = "a plan with `dependencies: true` reads every project's `depends_on:` to find the projects built on a changed one, so it stops rather than miss one: fix the file (`monoarch validate` lists its problems)";
+
+/// One config's `depends_on:`, leniently: other keys are `validate`'s, but a
+/// config that may declare bases and does not parse is a problem.
+fn declared_in(name: &str, file: String, text: &str) -> Result<super::Declared, super::Problems> {
+    let mut bases = Vec::new();
+    // Most configs declare nothing: no YAML parse for them. A key can only be
+    // `depends_on` without those bytes through a double-quoted escape (`\x5f`).
+    if text.contains("depends_on") || text.contains('\\') {
+        let mut found = FileProblems::new(&file);
+        match yaml::parse::<Option<RawDependsOn>>(text, &mut found) {
+            Some(raw) => {
+                bases = raw
+                    .and_then(|r| r.depends_on)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|b| {
+                        let at = (b.referenced.line(), b.referenced.column());
+                        (b.value.trim().to_string(), at)
+                    })
+                    .collect();
+            }
+            None => {
+                for problem in &mut found.problems.0 {
+                    problem.message = format!("{}; {UNSEEN}", problem.message);
+                }
+                return Err(found.problems);
+            }
+        }
+    }
+    Ok(super::Declared {
         name: name.to_string(),
         file,
         bases,
-    }
+    })
 }

@@ -136,6 +136,72 @@ fn a_cycle_and_a_removed_base_stop_the_plan_with_file_and_line() {
     );
 }
 
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn a_config_the_plan_cannot_read_stops_it_rather_than_miss_a_dependent() {
+    // A broken config that declares a base: leaving it out would not rebuild
+    // `leaf` when `root` changes, and exit 0.
+    let repo = graph_repo("registry.example.test", None);
+    repo.write(
+        "projects/leaf/build-config.yaml",
+        "additional_tags: [latest\ndepends_on: [mid]\n",
+    );
+    repo.commit("leaf's config breaks");
+    repo.write("projects/root/root.txt", "root v2\n");
+    repo.commit("root changes");
+    let run = Monoarch::new(repo.path())
+        .args(["plan", "--base", "HEAD~1"])
+        .run()
+        .expect_code(3);
+    insta::assert_snapshot!("unparsable_config_of_a_possible_dependent", run.stderr);
+
+    // A config the plan may not read (a link out of the repository) could declare anything.
+    let repo = graph_repo("registry.example.test", None);
+    let outside = tempfile::tempdir().expect("tempdir");
+    let target = outside.path().join("build-config.yaml");
+    std::fs::write(&target, "depends_on: [mid]\n").expect("write");
+    repo.remove("projects/leaf/build-config.yaml");
+    repo.symlink("projects/leaf/build-config.yaml", &target);
+    repo.commit("leaf's config is a link out");
+    repo.write("projects/root/root.txt", "root v2\n");
+    repo.commit("root changes");
+    let run = Monoarch::new(repo.path())
+        .args(["plan", "--base", "HEAD~1"])
+        .run()
+        .expect_code(3);
+    assert!(
+        run.stderr
+            .starts_with("error: projects/leaf/build-config.yaml: ")
+            && run.stderr.contains("leads outside the repository")
+            && run.stderr.contains("reads every project's `depends_on:`")
+            && run.stderr.lines().count() == 1,
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn a_base_declared_through_an_escaped_key_still_selects_the_dependent() {
+    let repo = graph_repo("registry.example.test", None);
+    // `\x5f` is `_`: YAML reads the key as `depends_on` although the bytes are not.
+    repo.write(
+        "projects/leaf/build-config.yaml",
+        "additional_tags: [latest]\n\"depends\\x5fon\": [mid]\n",
+    );
+    // A folder without a config is no project, and no problem.
+    repo.write("projects/notes/README.md", "not a project\n");
+    repo.commit("leaf escapes its key");
+    repo.write("projects/root/root.txt", "root v2\n");
+    repo.commit("root changes");
+    let plan = plan_json(&repo, &["--base", "HEAD~1"]);
+    assert!(
+        levels(&plan).contains(&("leaf".to_string(), 2)),
+        "{:?}",
+        levels(&plan)
+    );
+}
+
 #[rstest::rstest]
 #[case::github(&["--format", "github"], "GitHub")]
 #[case::tekton(&["--format", "tekton", "--source-url", "https://example.test/m.git"], "Tekton")]
