@@ -37,6 +37,8 @@ pub use plan_check::{check_plan, is_variable_name};
 #[cfg(test)]
 pub use plan_file::parse_plan;
 pub use plan_file::{PlanFileError, read_plan, to_json, write_json, write_plan};
+#[cfg(test)]
+pub use plan_share::parse_plan_share;
 pub use plan_share::{PlanShare, Share, read_plan_share};
 pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
 pub use published::{Collision, Source, find_collisions};
