@@ -16,6 +16,7 @@ mod plan;
 mod plan_check;
 mod plan_file;
 mod plan_share;
+mod plan_skim;
 mod platform;
 mod published;
 mod quote;

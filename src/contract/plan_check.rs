@@ -28,7 +28,8 @@ pub fn check_plan(plan: &Plan) -> Vec<String> {
 /// `positions` (ascending) of the file's list, `everyone` is every project's
 /// name and level in file order. The shared projects are checked in full; the
 /// others only as the shared ones rely on them: names unique, bases on a lower
-/// level. Tags published twice are looked for among the shared projects.
+/// level. Tags published twice are looked for among the shared projects here;
+/// the share reader adds those a shared project and another one publish.
 pub(super) fn check_share(
     plan: &Plan,
     positions: &[usize],

@@ -1,10 +1,9 @@
 //! A job's share of `plan.json`. A build or manifest job runs a few projects of a
 //! plan that may list 20,000, so it builds the plan's own fields and its own
-//! projects only; every other project is skimmed for its name and level
-//! (borrowed from the text, nothing else kept) for the checks that span projects.
+//! projects only; every other project is skimmed (borrowed from the text: its
+//! name, level and what it publishes) for the checks that span projects.
 //! The whole text is still parsed as JSON, so a damaged file fails as before.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -19,6 +18,7 @@ use super::plan::{
 };
 use super::plan_check::check_share;
 use super::plan_file::{PlanFileError, not_a_plan, plain};
+use super::plan_skim::{Skim, shared_collisions};
 
 /// Which projects of the plan a job runs.
 #[derive(Debug, Clone, Copy)]
@@ -65,15 +65,6 @@ struct Head<'a> {
     unchanged: Vec<UnchangedProject>,
 }
 
-/// What the checks across projects need of a project the job does not run.
-#[derive(Deserialize)]
-struct Skim<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(default)]
-    level: u32,
-}
-
 /// Reads `share` of the plan at `path`: the same size cap, version check and
 /// checks as [`super::read_plan`] on everything the share uses.
 pub fn read_plan_share(path: &Path, share: Share) -> Result<PlanShare, PlanFileError> {
@@ -117,18 +108,21 @@ pub fn parse_plan_share(
         Share::Chunk(chunk) => chunk.range(total),
         Share::Named(_) => 0..0,
     };
-    let mut everyone = Vec::with_capacity(total);
+    let mut skims = Vec::with_capacity(total);
+    let mut shared = Vec::with_capacity(total);
     let mut positions = Vec::new();
     let mut projects = Vec::new();
     for (i, part) in head.projects.iter().enumerate() {
         let skim: Skim = serde_json::from_str(part.get()).map_err(|e| part_error(part, e))?;
-        if chunk.contains(&i) || wanted.contains(skim.name.as_ref()) {
+        let runs = chunk.contains(&i) || wanted.contains(skim.name.0.as_ref());
+        if runs {
             let project: ProjectPlan =
                 serde_json::from_str(part.get()).map_err(|e| part_error(part, e))?;
             positions.push(i);
             projects.push(project);
         }
-        everyone.push((skim.name, skim.level));
+        skims.push(skim);
+        shared.push(runs);
     }
     let plan = Plan {
         format_version: head.format_version,
@@ -146,10 +140,11 @@ pub fn parse_plan_share(
         reuse: head.reuse,
         unchanged: head.unchanged,
     };
-    let borrowed: Vec<(&str, u32)> = everyone.iter().map(|(n, l)| (n.as_ref(), *l)).collect();
-    let problems = check_share(&plan, &positions, &borrowed);
+    let everyone: Vec<(&str, u32)> = skims.iter().map(|s| (s.name.0.as_ref(), s.level)).collect();
+    let mut problems = check_share(&plan, &positions, &everyone);
+    problems.extend(shared_collisions(&skims, &shared));
     if problems.is_empty() {
-        let names = everyone.into_iter().map(|(n, _)| n.into_owned()).collect();
+        let names = everyone.iter().map(|(n, _)| n.to_string()).collect();
         Ok(PlanShare { plan, names })
     } else {
         Err(PlanFileError::Invalid {

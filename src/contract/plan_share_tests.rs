@@ -127,6 +127,28 @@ fn checks_across_projects_still_see_the_projects_not_shared() {
 }
 
 #[test]
+fn a_tag_a_shared_project_and_another_publish_is_refused_as_by_the_whole_read() {
+    let mut twice = plan(4);
+    // p3's arch image takes the tag of p1's.
+    twice.projects[3].jobs[0].tag = "p1-20261120-abc1234-amd64".into();
+    let text = to_json(&twice);
+    let whole = parse_plan(&text, "plan.json")
+        .expect_err("refused")
+        .to_string();
+    assert!(whole.contains("projects: `monoarch:p1-20261120-abc1234-amd64` is published by `p1` and by `p3`; a tag may name one image only"), "{whole}");
+    for share in [["p1".to_string()], ["p3".to_string()]] {
+        assert_eq!(error(&text, Share::Named(&share)), whole);
+    }
+    // Chunk 2/2 runs p2 and p3; p0 has no part in it.
+    assert_eq!(
+        error(&text, Share::Chunk(Chunk { index: 2, count: 2 })),
+        whole
+    );
+    let neither = ["p0".to_string()];
+    assert!(parse_plan_share(&text, "plan.json", Share::Named(&neither)).is_ok());
+}
+
+#[test]
 fn the_projects_not_shared_are_checked_by_whoever_runs_them() {
     // The trade: a field of a project this job does not run is that job's to refuse.
     let mut hostile = plan(2);
