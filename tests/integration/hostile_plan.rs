@@ -297,3 +297,49 @@ fn a_job_reading_its_share_still_names_the_whole_plan() {
         run.stderr
     );
 }
+
+/// A tag one of the job's projects publishes and a project it does not run
+/// publishes too is refused by the job, with the whole read's line.
+#[test]
+fn a_job_reading_its_share_refuses_a_tag_another_project_publishes() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let alpha = plans::local_project("alpha", &[host]);
+    let mut beta = plans::local_project("beta", &[host]);
+    beta.jobs[0].tag = alpha.jobs[0].tag.clone();
+    let taken = format!("monoarch:{}", alpha.jobs[0].tag);
+    let dir = tempfile::tempdir().expect("temp dir");
+    plans::write(dir.path(), &plans::plan("r.example", vec![alpha, beta]));
+    let line = format!(
+        "error: plan.json: projects: `{taken}` is published by `alpha` and by `beta`; a tag may name one image only; {REMAKE}\n"
+    );
+    let jobs: [&[&str]; 3] = [
+        &["matrix", "--plan", "plan.json", "--format", "github"],
+        &[
+            "build",
+            "--plan",
+            "plan.json",
+            "--builder",
+            "buildah",
+            "--project",
+            "alpha",
+            "--arch",
+            host,
+        ],
+        &[
+            "manifest",
+            "--plan",
+            "plan.json",
+            "--registry",
+            "127.0.0.1:9",
+            "--chunk",
+            "2/2",
+        ],
+    ];
+    for args in jobs {
+        let run = Monoarch::new(dir.path())
+            .args(args)
+            .run()
+            .expect_code(exit_code::INVALID_PLAN);
+        assert_eq!(run.stderr, line, "{args:?}");
+    }
+}
