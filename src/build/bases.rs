@@ -22,17 +22,26 @@ pub async fn pin(
             reference: tagged.clone(),
             message,
         };
-        let digest = store
+        let found = store
             .tag_digest(&base.repository, &base.tag)
             .await
-            .map_err(|e| failed(e.to_string()))?
-            .ok_or_else(|| {
-                failed(if base.rebuilt {
-                    "no such tag: the base's manifest job has not published it; build the base first".to_string()
-                } else {
-                    "no such tag: the base was never published with it; publish the base first (`--projects BASE`)".to_string()
-                })
-            })?;
+            .map_err(|e| failed(e.to_string()))?;
+        let digest = match found {
+            Some(digest) => digest,
+            // Rebuilt by this plan and absent: the base failed in this pipeline.
+            None if base.rebuilt => {
+                return Err(BuildError::BaseNotPublished {
+                    project: project.name.clone(),
+                    base: base.project.clone(),
+                    reference: tagged,
+                });
+            }
+            None => {
+                return Err(failed(
+                    "no such tag: the base was never published with it; publish the base first (`--projects BASE`)".to_string(),
+                ));
+            }
+        };
         pinned.push(BaseImage {
             project: base.project.clone(),
             arg: base.arg.clone(),

@@ -70,6 +70,26 @@ pub fn run_job(
         );
     }
 
+    // The bases first: a base this pipeline failed to publish skips the job
+    // before anything is fetched, and the key is made of what is pinned.
+    if opts.layout.is_some() && !project.bases.is_empty() {
+        return Err(BuildError::Plan(format!(
+            "{name}: builds on other projects (depends_on), which it pulls from a registry by digest; an OCI layout holds no registry: run with --registry"
+        )));
+    }
+    let bases = if project.bases.is_empty() {
+        Vec::new()
+    } else {
+        let store = open_store(opts, env).map_err(|source| BuildError::Base {
+            project: name.to_string(),
+            base: project.bases[0].project.clone(),
+            reference: opts.registry_host.to_string(),
+            message: source.to_string(),
+        })?;
+        opts.runtime
+            .block_on(super::bases::pin(project, opts.registry_host, &store))?
+    };
+
     let job_dir = opts.workdir.join(format!("{name}-{}", job.arch));
     let (root, upstream_commit) = match &project.upstream {
         Some(upstream) => {
@@ -107,7 +127,12 @@ pub fn run_job(
         None if plan.reuse.is_none() => Err("reuse is off".to_string()),
         None => in_repo_source(opts.repo_root, &project.path),
     };
-    let keyed = keyed::make(plan, project, job, key_source, &dockerfile, opts, env);
+    let building = keyed::Building {
+        source: key_source,
+        dockerfile: &dockerfile,
+        bases: &bases,
+    };
+    let keyed = keyed::make(plan, project, job, building, opts, env);
 
     let mut args = resolve_args(name, &project.build_args, env)?;
     if !args.secrets.is_empty() {
@@ -134,23 +159,6 @@ pub fn run_job(
             ),
         }
     }
-    if opts.layout.is_some() && !project.bases.is_empty() {
-        return Err(BuildError::Plan(format!(
-            "{name}: builds on other projects (depends_on), which it pulls from a registry by digest; an OCI layout holds no registry: run with --registry"
-        )));
-    }
-    let bases = if project.bases.is_empty() {
-        Vec::new()
-    } else {
-        let store = open_store(opts, env).map_err(|source| BuildError::Base {
-            project: name.to_string(),
-            base: project.bases[0].project.clone(),
-            reference: opts.registry_host.to_string(),
-            message: source.to_string(),
-        })?;
-        opts.runtime
-            .block_on(super::bases::pin(project, opts.registry_host, &store))?
-    };
     for base in &bases {
         tracing::info!("{name}: builds on {} = {}", base.arg, base.image);
         args.cli.push(CliArg::Literal {

@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use crate::contract::key::explain;
-use crate::contract::{JobPlan, KeyInputs, KeySource, Plan, ProjectPlan};
+use crate::contract::{BaseImage, JobPlan, KeyInputs, KeySource, Plan, ProjectPlan};
 use crate::env::Env;
-use crate::key::inputs::{self, Bases, Job};
+use crate::key::inputs::{self, BaseImages, Bases, Job};
 use crate::key::{Resolver, image};
 
 use super::job::JobOptions;
@@ -26,18 +26,31 @@ impl Keyed {
     }
 }
 
+/// What a job is about to build, as far as its key goes.
+pub struct Building<'a> {
+    /// The fetched upstream commit or the folder's tree (`Err`: why there is none).
+    pub source: Result<KeySource, String>,
+    pub dockerfile: &'a Path,
+    /// The indexes pinned for the build (`depends_on:`).
+    pub bases: &'a [BaseImage],
+}
+
 /// Makes the key, or says (as a warning) why this build gets none; it is then
 /// built as before and never reused.
 pub fn make(
     plan: &Plan,
     project: &ProjectPlan,
     job: &JobPlan,
-    source: Result<KeySource, String>,
-    dockerfile: &Path,
+    building: Building<'_>,
     opts: &JobOptions<'_>,
     env: &Env,
 ) -> Option<Keyed> {
     plan.reuse.as_ref()?;
+    let Building {
+        source,
+        dockerfile,
+        bases,
+    } = building;
     let name = &project.name;
     let made = source.and_then(|source| {
         let text = crate::key::read_dockerfile(dockerfile)?;
@@ -52,6 +65,7 @@ pub fn make(
         opts.runtime.block_on(inputs::make(
             &facts,
             Bases::Dockerfile(&text),
+            BaseImages::Pinned(bases),
             env,
             &resolver,
         ))

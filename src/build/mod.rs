@@ -53,6 +53,16 @@ pub enum BuildError {
         reference: String,
         message: String,
     },
+    /// A base this plan rebuilds has no index in the registry: its build or
+    /// manifest job failed, so the dependent is skipped, never built on the old base.
+    #[error(
+        "{project}: skipped, not built: its base {base} was not published by this pipeline ({reference} does not exist; see the base's build and manifest jobs); a dependent is never built on its base's old image"
+    )]
+    BaseNotPublished {
+        project: String,
+        base: String,
+        reference: String,
+    },
     #[error(transparent)]
     Ci(#[from] crate::ci::CiError),
     #[error("cannot write {what} {path}: {message}")]

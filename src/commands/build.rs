@@ -10,6 +10,7 @@ use super::results::write_results;
 use super::{Context, Error};
 use crate::build::builder::{BuilderKind, KANIKO_EXECUTOR};
 use crate::build::{BuildError, JobOptions, run_job};
+use crate::ci::escape;
 use crate::contract::exit_code;
 use crate::contract::exit_code::Outcome;
 use crate::contract::{
@@ -34,6 +35,10 @@ printed command line. Private upstreams: a token from MONOARCH_GIT_TOKEN (any ho
 MONOARCH_GIT_TOKEN_HOST), CI_JOB_TOKEN (to $CI_SERVER_HOST) or GITHUB_TOKEN (to GitHub). Registry credentials: MONOARCH_REGISTRY_USERNAME and \
 MONOARCH_REGISTRY_PASSWORD (handed to buildah and Kaniko in an auth file), else the builder's own \
 login; the read-back also reads the docker config and its credential helpers.\n\n\
+A project built on projects (`depends_on:`) gets each base's index by digest \
+(MONOARCH_BASE_<NAME>). When a base this plan rebuilds was not published (its own jobs \
+failed), the job is skipped with a warning and exits 0: it is never built on the old base, \
+and `monoarch manifest` reports the project skipped.\n\n\
 Examples:\n  monoarch build --plan plan.json --project kaniko-executor --arch arm64\n  \
 JOB='{\"arch\":\"amd64\",\"chunk\":3,\"chunks\":40}' monoarch build --plan plan.json --job-env JOB\n  \
 monoarch build --plan plan.json --chunk 3/40 --arch amd64\n\n\
@@ -119,12 +124,16 @@ struct MatrixEntry {
     chunks: Option<usize>,
     #[serde(default)]
     check: Option<String>,
+    /// The dependency level the chunk shares (absent: 0).
+    #[serde(default)]
+    level: u32,
 }
 
 /// Which jobs of the plan this build job runs.
 enum Selected {
     Projects(Vec<String>),
-    Chunk(Chunk, Option<String>),
+    /// A chunk of the whole plan (`--chunk`), or of one dependency level (a matrix entry).
+    Chunk(Chunk, Option<String>, Option<u32>),
 }
 
 pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
@@ -133,7 +142,7 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
     // Only this job's projects are read in full (a plan may list 20,000).
     let share = match &selected {
         Selected::Projects(names) => Share::Named(names),
-        Selected::Chunk(chunk, _) => Share::Chunk(*chunk),
+        Selected::Chunk(chunk, _, level) => Share::Chunk(*chunk, *level),
     };
     let PlanShare { plan, names: known } = read_plan_share(&args.plan, share)?;
     if !plan.publish.builds() {
@@ -146,9 +155,14 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
     }
     let jobs = match &selected {
         Selected::Projects(names) => select_jobs(&plan, &known, &arch, names, &args.plan)?,
-        Selected::Chunk(chunk, check) => {
-            chunk_jobs(&plan, known.len(), &arch, *chunk, check, &args.plan)?
-        }
+        Selected::Chunk(chunk, check, level) => chunk_jobs(
+            &plan,
+            known.len(),
+            &arch,
+            (*chunk, *level),
+            check,
+            &args.plan,
+        )?,
     };
     let registry_host = args
         .registry
@@ -215,6 +229,14 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
                 }
                 outcomes.push(Outcome::Done);
             }
+            // Its base failed in this pipeline: skipped, not failed (the base's
+            // jobs fail; `manifest` reports this project as skipped).
+            Err(e @ BuildError::BaseNotPublished { .. }) => {
+                super::output::say("warning: ", &e);
+                ctx.ci
+                    .add_summary(&format!("- skipped: {}\n", escape::text(&e.to_string())))?;
+                outcomes.push(Outcome::Done);
+            }
             Err(e) if jobs.len() == 1 => return Err(e.into()),
             Err(e) => {
                 super::output::say("error: ", &e);
@@ -249,7 +271,7 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Selected), Erro
         return Ok((arch, Selected::Projects(vec![project.clone()])));
     }
     if let Some(chunk) = args.chunk {
-        return Ok((arch, Selected::Chunk(chunk, args.check.clone())));
+        return Ok((arch, Selected::Chunk(chunk, args.check.clone(), None)));
     }
     let var = args.job_env.as_deref().unwrap_or_default();
     let text = env.get(var).ok_or_else(|| Error::JobEnvUnset {
@@ -265,7 +287,7 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Selected), Erro
         (None, Some(index), Some(count)) => {
             let chunk = Chunk::parse(&format!("{index}/{count}"))
                 .map_err(|e| BuildError::Plan(format!("--job-env {var}: {e}")))?;
-            Selected::Chunk(chunk, entry.check)
+            Selected::Chunk(chunk, entry.check, Some(entry.level))
         }
         _ => {
             return Err(BuildError::Plan(format!(
@@ -277,22 +299,27 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Selected), Erro
     Ok((entry.arch, selected))
 }
 
-/// The jobs of one chunk for `arch` (`plan` holds that chunk's projects of
-/// `total`); a chunk with none, or whose digest differs from the one the job
-/// list carries, means another plan: an invalid-plan error.
+/// The jobs of one chunk for `arch` (of one level's projects when `level` is
+/// given; `plan` holds that chunk's projects of `total`); a chunk with none, or
+/// whose digest differs from the one the job list carries, means another plan:
+/// an invalid-plan error.
 fn chunk_jobs<'p>(
     plan: &'p Plan,
     total: usize,
     arch: &str,
-    chunk: Chunk,
+    (chunk, level): (Chunk, Option<u32>),
     check: &Option<String>,
     origin: &Path,
 ) -> Result<Vec<(&'p ProjectPlan, &'p JobPlan)>, BuildError> {
     let arch = known_arch(arch)?;
     let jobs = jobs_of(&plan.projects, arch);
+    let digest = check_of(&jobs);
     let other_plan = |why: String| {
         BuildError::Plan(format!(
-            "chunk {chunk} of {} ({total} projects) {why}: the job list was made from another plan; build with the plan.json of the same run",
+            "chunk {chunk}{} of {} ({total} projects) {why}: the job list was made from another plan; build with the plan.json of the same run",
+            level
+                .filter(|l| *l > 0)
+                .map_or(String::new(), |l| format!(" of level {l}")),
             origin.display(),
         ))
     };
@@ -300,9 +327,8 @@ fn chunk_jobs<'p>(
         return Err(other_plan(format!("has no {arch} job")));
     }
     match check {
-        Some(want) if *want != check_of(&plan.projects, arch) => Err(other_plan(format!(
-            "builds other {arch} jobs than the job list says (check {want}, this plan's {})",
-            check_of(&plan.projects, arch)
+        Some(want) if *want != digest => Err(other_plan(format!(
+            "builds other {arch} jobs than the job list says (check {want}, this plan's {digest})"
         ))),
         _ => Ok(jobs),
     }

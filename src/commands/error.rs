@@ -81,7 +81,7 @@ impl Error {
                 | MatrixError::TooFewJobs { .. }
                 | MatrixError::TooLarge { .. }
                 | MatrixError::NoSourceUrl { .. }
-                | MatrixError::Levels { .. }
+                | MatrixError::TooManyLevels { .. }
                 | MatrixError::LevelsPacked { .. },
             ) => INVALID_CONFIG,
             Error::Output { .. } | Error::Runtime(_) => FAILURE,
@@ -150,6 +150,9 @@ pub fn build_code(e: &BuildError) -> i32 {
         BuildError::Plan(_) => INVALID_PLAN,
         // Not there, or not readable: the registry's answer decides the build.
         BuildError::Base { .. } => REGISTRY,
+        // `build` reports it as skipped (exit 0) and never gets here; `run` skips
+        // such projects before building. Should it surface: not everything was built.
+        BuildError::BaseNotPublished { .. } => exit_code::PARTIAL,
         BuildError::Output { .. } | BuildError::Ci(_) => FAILURE,
     }
 }
@@ -169,6 +172,8 @@ pub fn stitch_code(f: &Failure) -> i32 {
             INVALID_PLAN
         }
         Failure::Internal(_) => FAILURE,
+        // Skipped, not failed: its base's own jobs carry the failure.
+        Failure::BaseNotPublished { .. } => exit_code::PARTIAL,
     }
 }
 

@@ -43,8 +43,8 @@ retries included, ends by MONOARCH_REGISTRY_TIMEOUT seconds (default 120).
 
 Exit codes: 0 all published, 6 a project without platforms, 9 registry failure (after retries, by \
 deadline, a refused tag move), 10 verification failure (wrong platform, missing architecture, digest or \
-record mismatch, a tag held by another index or project), 12 some projects failed or were published \
-partially.
+record mismatch, a tag held by another index or project), 12 some projects failed, were published \
+partially, or were skipped (a base this plan rebuilds was not published).
 
 Example: monoarch manifest --plan plan.json --project kaniko-executor --summary-json manifest.json
          monoarch manifest --plan plan.json --registry 127.0.0.1:5000 --insecure-registry 127.0.0.1:5000
@@ -64,6 +64,11 @@ pub struct ManifestArgs {
     /// the plan's projects in plan order (a packed GitLab child pipeline job).
     #[arg(long, value_name = "I/N", value_parser = Chunk::parse, conflicts_with = "projects")]
     pub chunk: Option<Chunk>,
+
+    /// Stitch only the projects of this dependency level (`projects[].level`): a
+    /// workflow that publishes the bases before their dependents build.
+    #[arg(long, value_name = "N", conflicts_with_all = ["projects", "chunk"])]
+    pub level: Option<u32>,
 
     /// Folder with the build records (`<project>-<arch>.json`); skipped when absent.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_RECORDS_DIR)]
@@ -135,8 +140,13 @@ pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
     }
 
     for r in &reports {
+        let prefix = if r.status == report::ProjectStatus::Skipped {
+            "warning: "
+        } else {
+            "error: "
+        };
         for e in &r.failures {
-            super::output::say("error: ", e);
+            super::output::say(prefix, e);
         }
         for n in &r.notes {
             super::output::say("note: ", n);
@@ -184,20 +194,22 @@ fn existing_tag(flag: Option<ExistingTag>, env: &Env) -> Result<ExistingTag, Man
 /// Env var: the default of `--existing-tag`.
 const EXISTING_TAG_VAR: &str = "MONOARCH_EXISTING_TAG";
 
-/// The plan and the projects to stitch. A job that stitches a chunk or named
-/// projects reads only those in full (a plan may list 20,000).
+/// The plan and the projects to stitch. A job that stitches a level, a chunk or
+/// named projects reads only those in full (a plan may list 20,000).
 fn plan_and_names(args: &ManifestArgs) -> Result<(Plan, Vec<String>), Error> {
-    let share = match args.chunk {
-        Some(chunk) => Share::Chunk(chunk),
-        None if !args.projects.is_empty() => Share::Named(&args.projects),
-        None => {
+    let share = match (args.level, args.chunk) {
+        // A level the plan does not use is nothing to do (a workflow's spare level).
+        (Some(level), _) => Share::Level(level),
+        (None, Some(chunk)) => Share::Chunk(chunk, None),
+        (None, None) if !args.projects.is_empty() => Share::Named(&args.projects),
+        (None, None) => {
             let plan = contract::read_plan(&args.plan)?;
             let names = plan.projects.iter().map(|p| p.name.clone()).collect();
             return Ok((plan, names));
         }
     };
     let PlanShare { plan, names: known } = contract::read_plan_share(&args.plan, share)?;
-    if args.chunk.is_some() {
+    if args.projects.is_empty() {
         let names = plan.projects.iter().map(|p| p.name.clone()).collect();
         return Ok((plan, names));
     }

@@ -12,7 +12,7 @@ use super::{Context, Error};
 use crate::config::RepoConfig;
 use crate::contract::exit_code;
 use crate::contract::{read_plan, write_plan};
-use crate::matrix::{TektonInput, dirs, github_matrix, gitlab_pipeline, tekton_pipelineruns};
+use crate::matrix::{TektonInput, dirs, github_matrices, gitlab_pipeline, tekton_pipelineruns};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MatrixFormat {
@@ -46,6 +46,13 @@ pub struct MatrixArgs {
     /// PipelineRun; beyond it, projects go to further runs.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_jobs: u16,
+
+    /// GitHub: the dependency levels the workflow runs, one build and one manifest
+    /// job each (ci-templates/github/workflows/monoarch.yml runs 4). Writes `matrix`,
+    /// `has_jobs` and `has_projects` for level 0 and `matrix_N`, `has_jobs_N`,
+    /// `has_projects_N` for each further level; a plan with more levels fails (exit 3).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub levels: u32,
 
     /// Tekton: the monorepo's clone URL, for build tasks of projects built from their own
     /// folder (default: the plan's `source`).
@@ -90,32 +97,45 @@ pub fn run(args: MatrixArgs, ctx: &Context) -> Result<i32, Error> {
     };
     let text = match args.format {
         MatrixFormat::Github => {
-            let matrix = github_matrix(&plan, usize::from(args.max_jobs))?;
-            let json = matrix.to_json();
-            let has_jobs = if matrix.include.is_empty() {
-                "false"
-            } else {
-                "true"
-            };
+            let matrices = github_matrices(&plan, usize::from(args.max_jobs), args.levels)?;
             let count = plan
                 .projects
                 .iter()
                 .map(|p| p.build_jobs().count())
                 .sum::<usize>()
                 .to_string();
-            // Projects whose jobs are all reused still need their manifest job.
-            let has_projects = if plan.projects.is_empty() || !plan.publish.builds() {
-                "false"
-            } else {
-                "true"
-            };
-            ctx.ci.set_outputs(&[
-                ("matrix", json.as_str()),
-                ("has_jobs", has_jobs),
-                ("has_projects", has_projects),
-                ("job_count", &count),
-            ])?;
-            json + "\n"
+            let flag = |yes: bool| if yes { "true" } else { "false" };
+            let mut outputs: Vec<(String, String)> = Vec::new();
+            let mut text = String::new();
+            for (level, matrix) in (0u32..).zip(&matrices) {
+                let suffix = if level == 0 {
+                    String::new()
+                } else {
+                    format!("_{level}")
+                };
+                let json = matrix.to_json();
+                // Projects whose jobs are all reused still need their manifest job.
+                let has_projects =
+                    plan.publish.builds() && plan.projects.iter().any(|p| p.level == level);
+                outputs.push((
+                    format!("has_jobs{suffix}"),
+                    flag(!matrix.include.is_empty()).into(),
+                ));
+                outputs.push((format!("has_projects{suffix}"), flag(has_projects).into()));
+                // One line per level on stdout: a plan without levels prints one matrix.
+                if level < plan.levels().max(1) {
+                    text.push_str(&json);
+                    text.push('\n');
+                }
+                outputs.push((format!("matrix{suffix}"), json));
+            }
+            outputs.push(("job_count".into(), count));
+            let pairs: Vec<(&str, &str)> = outputs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            ctx.ci.set_outputs(&pairs)?;
+            text
         }
         MatrixFormat::Gitlab => gitlab_pipeline(&plan, &repo.gitlab, usize::from(args.max_jobs))?,
         MatrixFormat::Tekton => tekton_pipelineruns(

@@ -59,20 +59,48 @@ impl Chunk {
 
     /// The jobs of architecture `arch` this chunk builds, in plan order.
     pub fn jobs<'p>(&self, plan: &'p Plan, arch: &str) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
-        jobs_of(self.projects(plan), arch)
+        arch_jobs(self.projects(plan).iter(), arch)
     }
 
     /// A short digest of what this chunk builds for `arch`, carried by the job
     /// list, so a job handed a different plan fails instead of building other projects.
     pub fn check(&self, plan: &Plan, arch: &str) -> String {
-        check_of(self.projects(plan), arch)
+        check_of(&self.jobs(plan, arch))
+    }
+
+    /// This chunk of the projects of one dependency level (a GitHub matrix per level).
+    pub fn level_projects<'p>(&self, plan: &'p Plan, level: u32) -> Vec<&'p ProjectPlan> {
+        let all = level_projects(plan, level);
+        all[self.range(all.len())].to_vec()
+    }
+
+    /// [`Chunk::jobs`] among the projects of one dependency level.
+    pub fn level_jobs<'p>(
+        &self,
+        plan: &'p Plan,
+        level: u32,
+        arch: &str,
+    ) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
+        arch_jobs(self.level_projects(plan, level).into_iter(), arch)
+    }
+
+    /// [`Chunk::check`] among the projects of one dependency level.
+    pub fn level_check(&self, plan: &Plan, level: u32, arch: &str) -> String {
+        check_of(&self.level_jobs(plan, level, arch))
     }
 }
 
-/// The jobs of architecture `arch` that `projects` (a chunk's) build, in order.
-pub fn jobs_of<'p>(projects: &'p [ProjectPlan], arch: &str) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
+/// The projects of one dependency level, in plan order: in a plan without
+/// `depends_on:`, level 0 holds every project.
+pub fn level_projects(plan: &Plan, level: u32) -> Vec<&ProjectPlan> {
+    plan.projects.iter().filter(|p| p.level == level).collect()
+}
+
+fn arch_jobs<'p>(
+    projects: impl Iterator<Item = &'p ProjectPlan>,
+    arch: &str,
+) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
     projects
-        .iter()
         .flat_map(|p| {
             built_jobs(p)
                 .filter(|j| j.arch == arch)
@@ -81,10 +109,16 @@ pub fn jobs_of<'p>(projects: &'p [ProjectPlan], arch: &str) -> Vec<(&'p ProjectP
         .collect()
 }
 
-/// [`Chunk::check`] of a chunk's projects, for a job that read only its share of the plan.
-pub fn check_of(projects: &[ProjectPlan], arch: &str) -> String {
+/// The jobs of architecture `arch` that `projects` (a chunk's, read as a job's
+/// share of the plan) build, in order.
+pub fn jobs_of<'p>(projects: &'p [ProjectPlan], arch: &str) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
+    arch_jobs(projects.iter(), arch)
+}
+
+/// The digest [`Chunk::check`] makes of a chunk's jobs.
+pub fn check_of(jobs: &[(&ProjectPlan, &JobPlan)]) -> String {
     let mut hash = Sha256::new();
-    for (project, job) in jobs_of(projects, arch) {
+    for (project, job) in jobs {
         hash.update(project.name.as_bytes());
         hash.update(b"\0");
         hash.update(job.tag.as_bytes());
@@ -135,9 +169,18 @@ pub fn fit(projects: usize, max: usize, jobs_for: impl Fn(usize) -> usize) -> Op
 
 /// How many (chunk, arch) pairs have something to build when the plan is split in `count`.
 pub fn build_entries(plan: &Plan, archs: &[&str], count: usize) -> usize {
+    entries_of(&plan.projects.iter().collect::<Vec<_>>(), archs, count)
+}
+
+/// [`build_entries`] for the projects of one dependency level.
+pub fn level_build_entries(plan: &Plan, level: u32, archs: &[&str], count: usize) -> usize {
+    entries_of(&level_projects(plan, level), archs, count)
+}
+
+fn entries_of(all: &[&ProjectPlan], archs: &[&str], count: usize) -> usize {
     Chunk::all(count)
         .map(|chunk| {
-            let projects = chunk.projects(plan);
+            let projects = &all[chunk.range(all.len())];
             archs
                 .iter()
                 .filter(|arch| {

@@ -25,8 +25,13 @@ mod relpath;
 #[cfg(test)]
 mod schema;
 mod tag;
+#[cfg(test)]
+pub(crate) mod test_plans;
 
-pub use chunk::{Chunk, archs, build_entries, built_jobs, check_of, fit, jobs_of};
+pub use chunk::{
+    Chunk, archs, build_entries, built_jobs, check_of, fit, jobs_of, level_build_entries,
+    level_projects,
+};
 pub use key::{KeyArg, KeyBase, KeyInputs, KeySource};
 pub use plan::{
     BasePlan, BuildArg, FORMAT_VERSION, JobPlan, MovedBase, NamingScheme, Plan, ProjectPlan,

@@ -26,8 +26,11 @@ pub enum Share<'s> {
     /// The projects with these names (`--project`). A name the plan does not
     /// list is left out; the caller says so.
     Named(&'s [String]),
-    /// One chunk of the plan's projects (a packed matrix entry).
-    Chunk(Chunk),
+    /// One chunk of the plan's projects (a packed matrix entry), or of the
+    /// projects of one dependency level (`Some(level)`).
+    Chunk(Chunk, Option<u32>),
+    /// Every project of one dependency level.
+    Level(u32),
 }
 
 /// The plan with only the shared projects (plan order), and the name of every
@@ -100,29 +103,19 @@ pub fn parse_plan_share(
         }
     };
     let total = head.projects.len();
-    let wanted: HashSet<&str> = match share {
-        Share::Named(names) => names.iter().map(String::as_str).collect(),
-        Share::Chunk(_) => HashSet::new(),
-    };
-    let chunk = match share {
-        Share::Chunk(chunk) => chunk.range(total),
-        Share::Named(_) => 0..0,
-    };
-    let mut skims = Vec::with_capacity(total);
-    let mut shared = Vec::with_capacity(total);
-    let mut positions = Vec::new();
-    let mut projects = Vec::new();
-    for (i, part) in head.projects.iter().enumerate() {
-        let skim: Skim = serde_json::from_str(part.get()).map_err(|e| part_error(part, e))?;
-        let runs = chunk.contains(&i) || wanted.contains(skim.name.0.as_ref());
-        if runs {
-            let project: ProjectPlan =
-                serde_json::from_str(part.get()).map_err(|e| part_error(part, e))?;
-            positions.push(i);
-            projects.push(project);
-        }
-        skims.push(skim);
-        shared.push(runs);
+    let mut skims: Vec<Skim> = Vec::with_capacity(total);
+    for part in &head.projects {
+        skims.push(serde_json::from_str(part.get()).map_err(|e| part_error(part, e))?);
+    }
+    let positions = share_positions(share, &skims);
+    let mut shared = vec![false; total];
+    let mut projects = Vec::with_capacity(positions.len());
+    for &i in &positions {
+        let part = head.projects[i];
+        projects.push(
+            serde_json::from_str::<ProjectPlan>(part.get()).map_err(|e| part_error(part, e))?,
+        );
+        shared[i] = true;
     }
     let plan = Plan {
         format_version: head.format_version,
@@ -151,6 +144,29 @@ pub fn parse_plan_share(
             origin: origin.to_string(),
             problems,
         })
+    }
+}
+
+/// The positions (ascending) of the projects `share` runs.
+fn share_positions(share: Share, skims: &[Skim]) -> Vec<usize> {
+    let at_level = |level: u32| -> Vec<usize> {
+        (0..skims.len())
+            .filter(|&i| skims[i].level == level)
+            .collect()
+    };
+    match share {
+        Share::Named(names) => {
+            let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
+            (0..skims.len())
+                .filter(|&i| wanted.contains(skims[i].name.0.as_ref()))
+                .collect()
+        }
+        Share::Chunk(chunk, None) => chunk.range(skims.len()).collect(),
+        Share::Chunk(chunk, Some(level)) => {
+            let all = at_level(level);
+            all[chunk.range(all.len())].to_vec()
+        }
+        Share::Level(level) => at_level(level),
     }
 }
 

@@ -48,11 +48,11 @@ fn a_share_is_the_plan_with_only_its_projects() {
     let all = parse_plan_share(
         &text,
         "plan.json",
-        Share::Chunk(Chunk { index: 1, count: 1 }),
+        Share::Chunk(Chunk { index: 1, count: 1 }, None),
     )
     .expect("sound");
     assert_eq!(all.plan, whole);
-    let second = Share::Chunk(Chunk { index: 2, count: 2 });
+    let second = Share::Chunk(Chunk { index: 2, count: 2 }, None);
     let share = parse_plan_share(&text, "plan.json", second).expect("sound");
     assert_eq!((names(&share), share.names.len()), (vec!["p3", "p4"], 5));
     assert_eq!(share.plan.projects[..], whole.projects[3..]);
@@ -106,7 +106,7 @@ fn checks_across_projects_still_see_the_projects_not_shared() {
     let mut twice = plan(3);
     twice.projects[2].name = "p0".into();
     let text = to_json(&twice);
-    let chunk = Share::Chunk(Chunk { index: 2, count: 3 });
+    let chunk = Share::Chunk(Chunk { index: 2, count: 3 }, None);
     assert!(
         error(&text, chunk).starts_with("plan.json: projects[2].name: `p0` is listed twice"),
         "{}",
@@ -141,7 +141,7 @@ fn a_tag_a_shared_project_and_another_publish_is_refused_as_by_the_whole_read() 
     }
     // Chunk 2/2 runs p2 and p3; p0 has no part in it.
     assert_eq!(
-        error(&text, Share::Chunk(Chunk { index: 2, count: 2 })),
+        error(&text, Share::Chunk(Chunk { index: 2, count: 2 }, None)),
         whole
     );
     let neither = ["p0".to_string()];
@@ -169,4 +169,29 @@ fn positions_count_lines_and_bytes_before_the_part() {
     let part = &text[text.find("{\"x\"").expect("part")..text.len() - 2];
     assert_eq!(position_in(text, part, 1, 7), (3, 9));
     assert_eq!(position_in(text, part, 2, 4), (4, 4));
+}
+
+#[test]
+fn a_level_share_is_the_projects_of_that_level_as_the_whole_plan_counts_them() {
+    let mut levels = plan(5);
+    for i in [1, 2, 4] {
+        levels.projects[i].level = 1;
+    }
+    let text = to_json(&levels);
+    let whole = parse_plan(&text, "plan.json").expect("sound");
+    let share = parse_plan_share(&text, "plan.json", Share::Level(1)).expect("sound");
+    assert_eq!(names(&share), ["p1", "p2", "p4"]);
+    for chunk in Chunk::all(2) {
+        let share = parse_plan_share(&text, "plan.json", Share::Chunk(chunk, Some(1)));
+        let share = share.expect("sound");
+        let expected: Vec<&ProjectPlan> = chunk.level_projects(&whole, 1);
+        assert_eq!(share.plan.projects.iter().collect::<Vec<_>>(), expected);
+        let jobs = crate::contract::jobs_of(&share.plan.projects, "amd64");
+        assert_eq!(
+            crate::contract::check_of(&jobs),
+            chunk.level_check(&whole, 1, "amd64")
+        );
+    }
+    let nothing = parse_plan_share(&text, "plan.json", Share::Level(7)).expect("sound");
+    assert_eq!((names(&nothing).len(), nothing.names.len()), (0, 5));
 }

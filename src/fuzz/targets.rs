@@ -167,7 +167,7 @@ fn fuzz_plan_json() {
     ];
     fuzz("plan", &dictionary, |text| {
         // A job's share of every project (chunk 1/1) accepts exactly what the whole read does.
-        let everything = Share::Chunk(Chunk { index: 1, count: 1 });
+        let everything = Share::Chunk(Chunk { index: 1, count: 1 }, None);
         let share = parse_plan_share(text, "plan.json", everything);
         match parse_plan(text, "plan.json") {
             // What a stage accepts, it writes back the same way and accepts again.

@@ -12,7 +12,7 @@ use crate::contract::{
 use crate::env::Env;
 use crate::store::Store;
 
-use super::inputs::{self, Bases, Job};
+use super::inputs::{self, BaseImages, Bases, Decided, Job};
 use super::lookup::{self, Candidate, Published};
 use super::resolve::Resolver;
 
@@ -41,32 +41,72 @@ pub async fn apply(plan: &mut Plan, sources: Sources, options: Options) {
     };
     let options = Arc::new(options);
     let limit = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (position, (project, (_, source, dockerfile))) in
-        plan.projects.iter().cloned().zip(sources).enumerate()
-    {
-        let (options, limit, builder) = (options.clone(), limit.clone(), settings.builder.clone());
-        tasks.spawn(async move {
-            let _permit = limit
-                .acquire()
-                .await
-                .expect("the semaphore is never closed");
-            let jobs = project_jobs(&project, source, dockerfile, &builder, &options).await;
-            (position, jobs)
-        });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        // A panic here is a bug; the project's jobs then simply stay unkeyed (built).
-        if let Ok((position, jobs)) = joined {
-            plan.projects[position].jobs = jobs;
+    let host: Arc<str> = plan.registry.host.as_str().into();
+    let mut sources: Vec<Option<_>> = sources.into_iter().map(Some).collect();
+    // Level by level: a dependent's key needs the image its base reuses, which
+    // is decided on the base's (lower) level. Nothing waits without `depends_on:`.
+    let mut decided: Arc<Decided> = Arc::default();
+    for level in 0..plan.levels() {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (position, project) in plan.projects.iter().enumerate() {
+            if project.level != level {
+                continue;
+            }
+            let Some((_, source, dockerfile)) = sources[position].take() else {
+                continue;
+            };
+            let (project, options, limit, builder) = (
+                project.clone(),
+                options.clone(),
+                limit.clone(),
+                settings.builder.clone(),
+            );
+            let (host, decided) = (host.clone(), decided.clone());
+            tasks.spawn(async move {
+                let _permit = limit
+                    .acquire()
+                    .await
+                    .expect("the semaphore is never closed");
+                let images = BaseImages::Plan {
+                    host: &host,
+                    decided: &decided,
+                };
+                let jobs =
+                    project_jobs(&project, source, dockerfile, &builder, images, &options).await;
+                (position, jobs)
+            });
         }
+        let mut next = Decided::clone(&decided);
+        while let Some(joined) = tasks.join_next().await {
+            // A panic here is a bug; the project's jobs then simply stay unkeyed (built).
+            if let Ok((position, jobs)) = joined {
+                let project = &mut plan.projects[position];
+                let reused = jobs
+                    .iter()
+                    .filter_map(|j| Some((j.platform, j.reuse.as_ref()?.digest.clone())));
+                next.entry(project.name.clone()).or_default().extend(reused);
+                project.jobs = jobs;
+            }
+        }
+        decided = Arc::new(next);
     }
     if settings.unchanged == Unchanged::Skip && plan.selection.mode == SelectionMode::Schedule {
+        let order: std::collections::HashMap<String, usize> = plan
+            .projects
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
         let (unchanged, changed): (Vec<ProjectPlan>, Vec<ProjectPlan>) =
             std::mem::take(&mut plan.projects)
                 .into_iter()
                 .partition(|p| !p.jobs.is_empty() && p.jobs.iter().all(|j| j.reuse.is_some()));
+        // A project that stays builds on its rebuilt bases by this plan's tag:
+        // they stay too (retagged), or that tag would never be published.
+        let (needed, unchanged) = needed_bases(&changed, unchanged);
         plan.projects = changed;
+        plan.projects.extend(needed);
+        plan.projects.sort_by_key(|p| order.get(&p.name).copied());
         plan.unchanged = unchanged
             .into_iter()
             .map(|p| UnchangedProject {
@@ -77,11 +117,43 @@ pub async fn apply(plan: &mut Plan, sources: Sources, options: Options) {
     }
 }
 
+/// Splits `unchanged` into the projects a remaining one builds on (directly
+/// or not) and the rest.
+fn needed_bases(
+    staying: &[ProjectPlan],
+    unchanged: Vec<ProjectPlan>,
+) -> (Vec<ProjectPlan>, Vec<ProjectPlan>) {
+    let mut wanted: std::collections::BTreeSet<String> = staying
+        .iter()
+        .flat_map(|p| p.bases.iter().filter(|b| b.rebuilt))
+        .map(|b| b.project.clone())
+        .collect();
+    let (mut needed, mut rest): (Vec<ProjectPlan>, Vec<ProjectPlan>) = (Vec::new(), unchanged);
+    loop {
+        let (more, left): (Vec<ProjectPlan>, Vec<ProjectPlan>) =
+            rest.into_iter().partition(|p| wanted.contains(&p.name));
+        rest = left;
+        if more.is_empty() {
+            return (needed, rest);
+        }
+        for p in &more {
+            wanted.extend(
+                p.bases
+                    .iter()
+                    .filter(|b| b.rebuilt)
+                    .map(|b| b.project.clone()),
+            );
+        }
+        needed.extend(more);
+    }
+}
+
 async fn project_jobs(
     project: &ProjectPlan,
     source: Result<KeySource, String>,
     dockerfile: Option<PathBuf>,
     builder: &str,
+    images: BaseImages<'_>,
     options: &Options,
 ) -> Vec<JobPlan> {
     let published: Result<Option<Published>, String> = match (&options.store, &project.last_tag) {
@@ -112,7 +184,7 @@ async fn project_jobs(
                     builder,
                     build_platform: job.platform,
                 };
-                job_inputs(&facts, text.as_ref(), &candidate, options).await
+                job_inputs(&facts, text.as_ref(), &candidate, &images, options).await
             }
         };
         jobs.push(verdict(job.clone(), inputs, candidate, options.rebuild));
@@ -137,6 +209,7 @@ async fn job_inputs(
     job: &Job<'_>,
     dockerfile: Option<&Result<String, String>>,
     candidate: &Result<Candidate, String>,
+    images: &BaseImages<'_>,
     options: &Options,
 ) -> Result<KeyInputs, String> {
     let bases = match (dockerfile, candidate) {
@@ -157,7 +230,7 @@ async fn job_inputs(
         }
         (None, Err(why)) => return Err(why.clone()),
     };
-    inputs::make(job, bases, &options.env, &options.resolver).await
+    inputs::make(job, bases, *images, &options.env, &options.resolver).await
 }
 
 /// The earlier inputs with this job's source and settings, bases unchanged:
@@ -219,4 +292,32 @@ fn verdict(
     job.key = Some(key);
     job.key_inputs = Some(inputs);
     job
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::BasePlan;
+    use crate::contract::test_plans::plan;
+
+    #[test]
+    fn a_remaining_project_keeps_its_bases_transitively_and_nothing_else() {
+        let mut all = plan(5, &["amd64"]).projects;
+        // p0002 on p0001 on p0000; p0003 and p0004 on nothing.
+        for (i, base) in [(1, 0), (2, 1)] {
+            let name = all[base].name.clone();
+            all[i].bases = vec![BasePlan {
+                project: name.clone(),
+                arg: format!("MONOARCH_BASE_{}", name.to_uppercase()),
+                repository: "r".into(),
+                tag: format!("{name}-20260101-abcdef0"),
+                rebuilt: true,
+            }];
+        }
+        let staying: Vec<ProjectPlan> = vec![all.remove(2)];
+        let (needed, rest) = needed_bases(&staying, all);
+        let names = |v: &[ProjectPlan]| v.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&needed), ["p0001", "p0000"]);
+        assert_eq!(names(&rest), ["p0003", "p0004"]);
+    }
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use crate::contract::key::{KEY_FORMAT_VERSION, hmac_sha256};
 use crate::contract::{
-    BuildArg, JobPlan, KeyArg, KeyBase, KeyInputs, KeySource, Platform, ProjectPlan, SecretInKey,
+    BaseImage, BasePlan, BuildArg, JobPlan, KeyArg, KeyBase, KeyInputs, KeySource, Platform,
+    ProjectPlan, SecretInKey, image_name,
 };
 use crate::dockerfile::{Known, pulled_images};
 use crate::env::Env;
@@ -23,6 +24,56 @@ pub enum Bases<'a> {
     /// An earlier build of the same source and settings listed them (an
     /// upstream the plan does not fetch): same file, same names.
     Listed(&'a [KeyBase]),
+}
+
+/// The images of the projects a job builds on (`depends_on:`), as its key
+/// sees them: each under the name [`base_key_name`] (the index its build arg
+/// names changes with every publish of the base; what the build uses is the
+/// base's image for the platform), with that image's digest.
+#[derive(Clone, Copy)]
+pub enum BaseImages<'a> {
+    /// The plan: a base it does not rebuild is read by its tag in `host`; a base
+    /// it rebuilds is known only when it reuses an image for the platform
+    /// (`decided`, filled level by level), else the job cannot have a key yet.
+    Plan { host: &'a str, decided: &'a Decided },
+    /// The build job: the indexes pinned for this build.
+    Pinned(&'a [BaseImage]),
+}
+
+/// Per project the plan rebuilds: the image digest it reuses for each platform.
+pub type Decided = BTreeMap<String, BTreeMap<Platform, String>>;
+
+/// The name a base project's image has in a key: not the index the build arg
+/// names, which every publish of the base changes.
+pub fn base_key_name(project: &str) -> String {
+    format!("depends_on:{project}")
+}
+
+/// The digest of `base`'s image for `platform` as `images` knows it.
+async fn base_digest(
+    base: &BasePlan,
+    platform: Platform,
+    images: &BaseImages<'_>,
+    resolver: &Resolver,
+) -> Result<String, String> {
+    match images {
+        BaseImages::Plan { decided, .. } if base.rebuilt => decided
+            .get(&base.project)
+            .and_then(|by| by.get(&platform))
+            .cloned()
+            .ok_or_else(|| format!("base {} is rebuilt by this plan", base.project)),
+        BaseImages::Plan { host, .. } => {
+            let tagged = format!("{}:{}", image_name(host, &base.repository), base.tag);
+            resolver.digest(&tagged, platform).await
+        }
+        BaseImages::Pinned(pinned) => match pinned.iter().find(|p| p.project == base.project) {
+            Some(p) => resolver.digest(&p.image, platform).await,
+            None => Err(format!(
+                "base {} was not pinned for this build",
+                base.project
+            )),
+        },
+    }
 }
 
 /// Everything about one job besides its bases.
@@ -117,11 +168,19 @@ fn args(args: &[BuildArg], env: &Env) -> Result<Args, String> {
 pub async fn make(
     job: &Job<'_>,
     bases: Bases<'_>,
+    images: BaseImages<'_>,
     env: &Env,
     resolver: &Resolver,
 ) -> Result<KeyInputs, String> {
     let project = job.project;
-    let args = args(&project.build_args, env)?;
+    let mut args = args(&project.build_args, env)?;
+    // A `FROM ${MONOARCH_BASE_X}` names the base by its key name, whatever
+    // default the Dockerfile gives the arg: monoarch always sets it.
+    for base in &project.bases {
+        args.known
+            .insert(base.arg.clone(), base_key_name(&base.project));
+        args.unknown.retain(|name| *name != base.arg);
+    }
     let target = job.job.platform;
     let pulled: Vec<(String, Platform)> = match bases {
         Bases::Dockerfile(text) => {
@@ -144,7 +203,14 @@ pub async fn make(
     };
     let mut key_bases = Vec::new();
     for (name, platform) in pulled {
-        let digest = resolver.digest(&name, platform).await?;
+        let digest = match project
+            .bases
+            .iter()
+            .find(|b| base_key_name(&b.project) == name)
+        {
+            Some(base) => base_digest(base, platform, &images, resolver).await?,
+            None => resolver.digest(&name, platform).await?,
+        };
         key_bases.push(KeyBase {
             name,
             digest,

@@ -86,6 +86,15 @@ pub enum Failure {
         image: String,
         message: String,
     },
+    /// A base this plan rebuilds has no index: the project was skipped.
+    #[error(
+        "{project}: skipped: its base {base} was not published by this pipeline ({reference} does not exist; see the base's jobs), so it was not built on the base's old image"
+    )]
+    BaseNotPublished {
+        project: String,
+        base: String,
+        reference: String,
+    },
     #[error("{project}: not in the plan")]
     NotInPlan { project: String },
     /// A bug: a project's task panicked. Other projects carry on.

@@ -24,6 +24,9 @@ pub enum ProjectStatus {
     KeptNewer,
     /// Nothing (or not every tag) was published; see `errors`.
     Failed,
+    /// Not built, nothing published: a base this plan rebuilds was not
+    /// published (its own jobs failed), and a dependent never builds on the old one.
+    Skipped,
 }
 
 /// A tag left where it was, on purpose.
@@ -140,12 +143,19 @@ impl<F> ProjectReport<F> {
         self.failures.push(failure.into());
     }
 
+    /// Records why the project was skipped (a base not published): nothing of
+    /// it is published, and it did not fail by itself.
+    pub fn skip(&mut self, why: impl Into<F>) {
+        self.status = ProjectStatus::Skipped;
+        self.failures.push(why.into());
+    }
+
     /// The project's outcome for the command's exit code: the first failure
     /// counts, its code given by `code_of` (the one table, in `commands`).
     pub fn outcome(&self, code_of: impl Fn(&F) -> i32) -> Outcome {
         match self.status {
             ProjectStatus::Published | ProjectStatus::KeptNewer => Outcome::Done,
-            ProjectStatus::Partial => Outcome::Partial,
+            ProjectStatus::Partial | ProjectStatus::Skipped => Outcome::Partial,
             ProjectStatus::Failed => {
                 Outcome::Failed(self.failures.first().map_or(exit_code::FAILURE, code_of))
             }
@@ -188,6 +198,7 @@ fn index_status<F>(r: &ProjectReport<F>) -> String {
     match r.status {
         ProjectStatus::Failed if r.tags_set.is_empty() => "failed: no tag moved".into(),
         ProjectStatus::Failed => format!("failed: only {} moved", r.tags_set.join(", ")),
+        ProjectStatus::Skipped => "skipped: a base was not published".into(),
         ProjectStatus::Partial => format!(
             "partial: {} (missing {})",
             tag_summary(r),
@@ -308,7 +319,7 @@ pub fn step_outputs<F>(reports: &[ProjectReport<F>]) -> Vec<(&'static str, Strin
         && let Some(d) = only
             .index_digest
             .as_deref()
-            .filter(|_| only.status != ProjectStatus::Failed)
+            .filter(|_| !matches!(only.status, ProjectStatus::Failed | ProjectStatus::Skipped))
     {
         out.push(("digest", d.to_string()));
     }

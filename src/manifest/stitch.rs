@@ -126,6 +126,11 @@ pub async fn stitch_project(
         });
         return report;
     }
+    if let Some(skipped) = unpublished_base(project, target).await {
+        report.skip(skipped);
+        report.tags_not_set = project.tags.clone();
+        return report;
+    }
     for failure in super::reuse::place(project, target).await {
         report.fail(failure);
     }
@@ -262,4 +267,20 @@ pub async fn stitch_project(
         ));
     }
     report
+}
+
+/// A base this plan rebuilds whose date-sha tag is absent: its build or
+/// manifest job failed in this pipeline, so the build jobs skipped this
+/// project. A base that cannot be read is left to the image checks below.
+async fn unpublished_base(project: &ProjectPlan, target: &Store) -> Option<Failure> {
+    for base in project.bases.iter().filter(|b| b.rebuilt) {
+        if let Ok(None) = target.tag_digest(&base.repository, &base.tag).await {
+            return Some(Failure::BaseNotPublished {
+                project: project.name.clone(),
+                base: base.project.clone(),
+                reference: target.reference(&base.repository, &base.tag),
+            });
+        }
+    }
+    None
 }

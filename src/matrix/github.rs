@@ -1,12 +1,13 @@
 //! GitHub Actions `strategy.matrix` JSON: one entry per runner and share of the
 //! plan (a [`Chunk`]), within GitHub's 256 jobs per matrix, and small whatever the
 //! project names: an entry names its chunk, the build job reads its projects from
-//! `plan.json`.
+//! `plan.json`. A plan with dependency levels gets one matrix per level: the
+//! workflow builds and publishes a level before the next one starts.
 
 use serde::{Deserialize, Serialize};
 
 use super::MatrixError;
-use crate::contract::{Chunk, Plan, archs, build_entries, fit};
+use crate::contract::{Chunk, Plan, archs, fit, level_build_entries, level_projects};
 
 /// The largest matrix written: far below GitHub's 1 MB per job output, so the
 /// output and the workflow around it stay small at any repository size.
@@ -23,8 +24,16 @@ pub struct GithubEntry {
     /// The share of the plan's projects this entry builds (`3`, of `chunks`).
     pub chunk: usize,
     pub chunks: usize,
+    /// The dependency level whose projects the chunk shares (absent: 0, the
+    /// only level of a plan without `depends_on:`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub level: u32,
     /// What the share builds, digested: a build job given another plan stops.
     pub check: String,
+}
+
+fn is_zero(level: &u32) -> bool {
+    *level == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,11 +47,40 @@ impl GithubMatrix {
     }
 }
 
-/// One entry per job while they fit in `max_jobs`; beyond that, the plan's
-/// projects are split into as many chunks as fit, each built per architecture by
-/// one entry. No job is dropped. Fails when the JSON would exceed [`MAX_MATRIX_BYTES`].
-pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, MatrixError> {
-    super::one_level(plan, "GitHub")?;
+/// The matrix of a plan without levels: see [`github_matrices`].
+#[cfg(test)]
+fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, MatrixError> {
+    let mut matrices = github_matrices(plan, max_jobs, 1)?;
+    Ok(matrices.remove(0))
+}
+
+/// One matrix per dependency level, for a workflow that runs `levels` of them
+/// one after the other (empty matrices for the levels the plan does not use).
+/// A plan with more levels fails with the fix: its deepest projects would
+/// otherwise never be built.
+pub fn github_matrices(
+    plan: &Plan,
+    max_jobs: usize,
+    levels: u32,
+) -> Result<Vec<GithubMatrix>, MatrixError> {
+    let needed = plan.levels();
+    if needed > levels.max(1) {
+        return Err(MatrixError::TooManyLevels {
+            needed,
+            have: levels.max(1),
+            chain: deepest_chain(plan),
+        });
+    }
+    (0..levels.max(1))
+        .map(|level| level_matrix(plan, level, max_jobs))
+        .collect()
+}
+
+/// One entry per job of the level while they fit in `max_jobs`; beyond that,
+/// the level's projects are split into as many chunks as fit, each built per
+/// architecture by one entry. No job is dropped. Fails when the JSON would
+/// exceed [`MAX_MATRIX_BYTES`].
+fn level_matrix(plan: &Plan, level: u32, max_jobs: usize) -> Result<GithubMatrix, MatrixError> {
     if !plan.publish.builds() {
         // A preview-only run (the branch rule): no job is built.
         return Ok(GithubMatrix {
@@ -50,8 +88,9 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
         });
     }
     let archs = archs(plan);
-    let count = fit(plan.projects.len(), max_jobs, |n| {
-        build_entries(plan, &archs, n)
+    let projects = level_projects(plan, level).len();
+    let count = fit(projects, max_jobs, |n| {
+        level_build_entries(plan, level, &archs, n)
     })
     .ok_or(MatrixError::TooFewJobs {
         max: max_jobs,
@@ -60,7 +99,7 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
     let mut include = Vec::new();
     for chunk in Chunk::all(count) {
         for arch in &archs {
-            let jobs = chunk.jobs(plan, arch);
+            let jobs = chunk.level_jobs(plan, level, arch);
             let Some((first, job)) = jobs.first() else {
                 continue;
             };
@@ -83,7 +122,8 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
                 platform: job.platform.to_string(),
                 chunk: chunk.index,
                 chunks: chunk.count,
-                check: chunk.check(plan, arch),
+                level,
+                check: chunk.level_check(plan, level, arch),
             });
         }
     }
@@ -107,10 +147,30 @@ pub fn github_matrix(plan: &Plan, max_jobs: usize) -> Result<GithubMatrix, Matri
     Ok(matrix)
 }
 
+/// A chain from a project of the deepest level down to level 0, each project
+/// building on the next (`leaf -> mid -> root`): what makes the levels.
+fn deepest_chain(plan: &Plan) -> String {
+    let Some(mut at) = plan.projects.iter().max_by_key(|p| p.level) else {
+        return String::new();
+    };
+    let mut chain = vec![at.name.as_str()];
+    while at.level > 0 {
+        let below = at
+            .bases
+            .iter()
+            .filter(|b| b.rebuilt)
+            .find_map(|b| plan.project(&b.project).filter(|p| p.level + 1 == at.level));
+        let Some(next) = below else { break };
+        chain.push(next.name.as_str());
+        at = next;
+    }
+    chain.join(" -> ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::test_plans::{plan, with_long_names};
+    use crate::contract::test_plans::{plan, with_long_names};
     use rstest::rstest;
 
     /// Every (project, arch) job appears exactly once, whatever the packing, when each
@@ -219,6 +279,72 @@ mod tests {
             "{:?}",
             matrix.include[0]
         );
+    }
+
+    /// `p0000 <- p0001 <- p0002` (each on the one before) and the rest on level 0.
+    fn chain(projects: usize) -> Plan {
+        let mut plan = plan(projects, &["amd64", "arm64"]);
+        for i in 1..3 {
+            let base = plan.projects[i - 1].name.clone();
+            plan.projects[i].level = i as u32;
+            plan.projects[i].bases = vec![crate::contract::BasePlan {
+                project: base.clone(),
+                arg: format!("MONOARCH_BASE_{}", base.to_uppercase()),
+                repository: "r".into(),
+                tag: format!("{base}-20260101-abcdef0"),
+                rebuilt: true,
+            }];
+        }
+        plan
+    }
+
+    #[test]
+    fn one_matrix_per_level_each_with_its_own_projects_only() {
+        let plan = chain(300);
+        let matrices = github_matrices(&plan, 256, 4).expect("fits");
+        assert_eq!(matrices.len(), 4);
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (level, matrix) in (0u32..).zip(&matrices) {
+            for e in &matrix.include {
+                assert_eq!(e.level, level, "{e:?}");
+                let chunk = Chunk {
+                    index: e.chunk,
+                    count: e.chunks,
+                };
+                assert_eq!(chunk.level_check(&plan, level, &e.arch), e.check);
+                let jobs = chunk.level_jobs(&plan, level, &e.arch);
+                assert!(!jobs.is_empty(), "{e:?}");
+                assert!(jobs.iter().all(|(p, _)| p.level == level));
+                seen.extend(jobs.iter().map(|(p, j)| (p.name.clone(), j.arch.clone())));
+            }
+        }
+        assert_eq!(matrices[1].include.len(), 2, "p0001 on two archs");
+        assert_eq!(matrices[2].include[0].name, "p0002 amd64");
+        assert!(matrices[3].include.is_empty(), "a spare level");
+        // Level 0 is packed within the 256 entries; every job is built once.
+        assert!(matrices[0].include.len() <= 256);
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 600);
+        // A level-0 entry's JSON carries no `level`: a plan without levels prints as before.
+        assert!(!matrices[0].to_json().contains("\"level\""));
+        assert!(matrices[1].to_json().contains("\"level\":1"));
+    }
+
+    #[test]
+    fn more_levels_than_the_workflow_runs_fail_naming_the_chain() {
+        let plan = chain(5);
+        let err = github_matrices(&plan, 256, 2).expect_err("three levels");
+        assert_eq!(
+            err,
+            MatrixError::TooManyLevels {
+                needed: 3,
+                have: 2,
+                chain: "p0002 -> p0001 -> p0000".into()
+            }
+        );
+        assert!(github_matrix(&plan, 256).is_err(), "one level by default");
+        assert_eq!(github_matrices(&plan, 256, 3).map(|m| m.len()), Ok(3));
     }
 
     #[test]

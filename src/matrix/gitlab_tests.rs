@@ -4,8 +4,8 @@ use serde_json::Value;
 
 use super::MatrixError;
 use super::gitlab::{MAX_CHILD_PIPELINE_BYTES, gitlab_pipeline};
-use super::test_plans::{plan, with_long_names};
 use crate::config::GitlabSettings;
+use crate::contract::test_plans::{plan, with_long_names};
 use crate::contract::{Chunk, Plan};
 
 /// GitLab's default limit on the jobs one job may `needs` (`ci_needs_size_limit`).

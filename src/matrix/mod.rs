@@ -6,17 +6,13 @@ mod gitlab;
 #[cfg(test)]
 mod gitlab_tests;
 mod tekton;
-#[cfg(test)]
-mod test_plans;
 
 pub use dirs::dirs;
-pub use github::github_matrix;
+pub use github::github_matrices;
 pub use gitlab::gitlab_pipeline;
 pub use tekton::{TektonInput, tekton_pipelineruns};
 
 use thiserror::Error;
-
-use crate::contract::Plan;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum MatrixError {
@@ -51,32 +47,11 @@ pub enum MatrixError {
     )]
     LevelsPacked { max: usize, needed: usize },
     #[error(
-        "the plan has {levels} dependency levels (`{dependent}` builds on `{base}`, both in the plan), and the {system} job list does not order builds by level yet; publish the bases first (`--projects {base}`), then plan again: a dependent then builds on the published base by digest"
+        "the plan has {needed} dependency levels ({chain}, each building on the next) and the GitHub workflow runs {have} (`monoarch matrix --levels {have}`): give .github/workflows/monoarch.yml a `build-level-N` and `manifest-level-N` job for every level up to {last} (copy the last pair, raising N in it, as ci-templates/github/workflows/monoarch.yml shows) and pass `--levels {needed}`; or publish the bases first (`--projects BASE`), then plan again", last = needed - 1
     )]
-    Levels {
-        system: &'static str,
-        levels: u32,
-        dependent: String,
-        base: String,
+    TooManyLevels {
+        needed: u32,
+        have: u32,
+        chain: String,
     },
-}
-
-/// Refuses a plan whose projects wait for each other: a job list that builds
-/// them all at once would build dependents on the old base.
-pub(crate) fn one_level(plan: &Plan, system: &'static str) -> Result<(), MatrixError> {
-    let Some(dependent) = plan.projects.iter().find(|p| p.level > 0) else {
-        return Ok(());
-    };
-    let base = dependent
-        .bases
-        .iter()
-        .find(|b| b.rebuilt)
-        .map(|b| b.project.clone())
-        .unwrap_or_default();
-    Err(MatrixError::Levels {
-        system,
-        levels: plan.levels(),
-        dependent: dependent.name.clone(),
-        base,
-    })
 }

@@ -22,7 +22,7 @@ use crate::ci::{Ci, Console};
 use crate::contract::{JobPlan, Plan, Platform, ProjectPlan};
 use crate::env::Env;
 use crate::manifest;
-use crate::manifest::report::ProjectReport;
+use crate::manifest::report::{ProjectReport, ProjectStatus};
 use crate::registry::Registry;
 use crate::store::Store;
 use crate::store::layout::Layout;
@@ -191,7 +191,9 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions<'_>, env: &Env) -> RunReport {
                 })
                 .collect();
             rows.extend(own.iter().map(|j| (order(&j.project), report::job_line(j))));
-            reports.push(report::unpublished(project, own, &opts.target));
+            let mut skipped = report::unpublished(project, own, &opts.target);
+            skipped.status = ProjectStatus::Skipped;
+            reports.push(skipped);
         }
         let tasks: Vec<Task<(&ProjectPlan, &JobPlan)>> = ready
             .iter()

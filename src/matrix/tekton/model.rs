@@ -133,7 +133,7 @@ pub struct TaskRef {
     pub name: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct WhenExpression {
     pub input: String,
     pub operator: &'static str,

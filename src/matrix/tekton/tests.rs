@@ -23,7 +23,7 @@ fn split_keeps_projects_whole_and_in_order() {
         project("b", &["amd64", "arm64"]),
         project("c", &["amd64"]),
     ];
-    let names = |groups: Vec<&[ProjectPlan]>| -> Vec<Vec<String>> {
+    let names = |groups: Vec<Vec<&ProjectPlan>>| -> Vec<Vec<String>> {
         groups
             .iter()
             .map(|g| g.iter().map(|p| p.name.clone()).collect())
@@ -36,6 +36,36 @@ fn split_keeps_projects_whole_and_in_order() {
         names(split(&projects, 1)),
         [vec!["a"], vec!["b"], vec!["c"]]
     );
+}
+
+#[test]
+fn split_keeps_a_project_with_its_bases_and_dependents_in_one_run() {
+    let mut projects = vec![
+        project("a", &["amd64"]),
+        project("b", &["amd64"]),
+        project("c", &["amd64"]),
+        project("d", &["amd64"]),
+    ];
+    // c builds on a (both rebuilt here); b and d stand alone.
+    let base: crate::contract::BasePlan = serde_json::from_value(serde_json::json!({
+        "project": "a", "arg": "MONOARCH_BASE_A", "repository": "r", "tag": "a", "rebuilt": true,
+    }))
+    .expect("a base");
+    projects[2].bases = vec![base];
+    projects[2].level = 1;
+    let names = |groups: Vec<Vec<&ProjectPlan>>| -> Vec<Vec<String>> {
+        groups
+            .iter()
+            .map(|g| g.iter().map(|p| p.name.clone()).collect())
+            .collect()
+    };
+    assert_eq!(
+        names(split(&projects, 1)),
+        [vec!["a", "c"], vec!["b"], vec!["d"]],
+        "over the limit rather than apart"
+    );
+    assert_eq!(names(split(&projects, 3)), [vec!["a", "c", "b"], vec!["d"]]);
+    assert_eq!(names(split(&projects, 256)), [vec!["a", "c", "b", "d"]]);
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! the CI job lists, on real git repositories (and real buildah and registry in `run`).
 
 mod ci;
+mod github;
+mod keys;
 mod plan;
 mod run;
 

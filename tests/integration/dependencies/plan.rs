@@ -202,28 +202,49 @@ fn a_base_declared_through_an_escaped_key_still_selects_the_dependent() {
     );
 }
 
-#[rstest::rstest]
-#[case::github(&["--format", "github"], "GitHub")]
-#[case::tekton(&["--format", "tekton", "--source-url", "https://example.test/m.git"], "Tekton")]
+/// The GitHub workflow runs a fixed number of levels (`--levels`, 4 in the
+/// template); a plan that needs more stops before any job runs, naming the
+/// chain that makes the levels and the edit that fixes it.
+#[test]
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
-fn job_lists_that_cannot_order_levels_refuse_the_plan(
-    #[case] format: &[&str],
-    #[case] system: &str,
-) {
+fn a_github_workflow_with_fewer_levels_than_the_plan_stops_it_with_the_fix() {
     let repo = graph_repo("registry.example.test", None);
-    repo.write("projects/left/left.txt", "left v2\n");
-    repo.commit("left changes");
-    let run = Monoarch::new(repo.path())
-        .args(["matrix", "--base", "HEAD~1"])
-        .args(format)
-        .run()
-        .expect_code(3);
-    assert_eq!(
-        run.stderr,
-        format!(
-            "error: the plan has 2 dependency levels (`top` builds on `left`, both in the plan), and the {system} job list does not order builds by level yet; publish the bases first (`--projects left`), then plan again: a dependent then builds on the published base by digest\n"
-        )
+    repo.write("projects/root/root.txt", "root v2\n");
+    repo.commit("root changes");
+    let matrix = |levels: &[&str]| {
+        Monoarch::new(repo.path())
+            .args(["matrix", "--format", "github", "--base", "HEAD~1"])
+            .args(levels)
+            .run()
+    };
+    let one = matrix(&[]).expect_code(3);
+    insta::assert_snapshot!("github_levels_too_few", one.stderr);
+    let two = matrix(&["--levels", "2"]).expect_code(3);
+    assert!(
+        two.stderr.contains("the plan has 3 dependency levels (top -> left -> root, each building on the next) and the GitHub workflow runs 2 (`monoarch matrix --levels 2`)"),
+        "{}",
+        two.stderr
     );
+    let three = matrix(&["--levels", "3"]).success();
+    let lines: Vec<serde_json::Value> = three
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one matrix per line"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", three.stdout);
+    assert_eq!(
+        lines[2]["include"].as_array().map(Vec::len),
+        Some(4),
+        "leaf and top, two archs each"
+    );
+    assert!(
+        lines[2]["include"]
+            .as_array()
+            .expect("include")
+            .iter()
+            .all(|e| e["level"] == 2)
+    );
+    matrix(&["--levels", "0"]).expect_code(2);
 }
 
 #[test]

@@ -56,7 +56,12 @@ fn indexes(
 }
 
 /// Every dependent's record and image name each base by the digest `expected` gives.
-fn assert_pinned(w: &World, repo: &GitRepo, only: &[&str], expected: &BTreeMap<String, String>) {
+pub(super) fn assert_pinned(
+    w: &World,
+    repo: &GitRepo,
+    only: &[&str],
+    expected: &BTreeMap<String, String>,
+) {
     let host = w.registry().host();
     for (name, bases) in GRAPH.iter().filter(|(n, _)| only.contains(n)) {
         let record = record(repo, name);

@@ -12,7 +12,7 @@ use crate::support::world::World;
 
 /// What a GitHub runner gives every job of a push to main: the event, the
 /// output files, and the workflow's `env:` (REGISTRY).
-fn github_job(dir: &Path, event: &Path, host: &str, outputs: &Path) -> Monoarch {
+pub(crate) fn github_job(dir: &Path, event: &Path, host: &str, outputs: &Path) -> Monoarch {
     Monoarch::new(dir)
         .env("CI", "true")
         .env("GITHUB_ACTIONS", "true")
@@ -26,7 +26,7 @@ fn github_job(dir: &Path, event: &Path, host: &str, outputs: &Path) -> Monoarch 
         .env("MONOARCH_INSECURE_REGISTRIES", host)
 }
 
-fn read_outputs(path: &Path) -> Vec<(String, String)> {
+pub(crate) fn read_outputs(path: &Path) -> Vec<(String, String)> {
     fs::read_to_string(path)
         .unwrap_or_default()
         .lines()

@@ -5,7 +5,7 @@ mod generated;
 mod gitlab_ci_local;
 mod gitlab_jobs;
 mod install;
-mod job_by_job;
+pub mod job_by_job;
 mod release;
 mod run_jobs;
 pub(crate) mod tekton;

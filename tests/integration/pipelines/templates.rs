@@ -348,8 +348,18 @@ fn github_workflow_wires_plan_build_manifest() {
     let jobs = wf["jobs"].as_object().expect("jobs");
     assert_eq!(
         jobs.keys().collect::<Vec<_>>(),
-        ["build", "manifest", "plan"],
-        "no binary job: each job installs its own binary"
+        [
+            "build",
+            "build-level-1",
+            "build-level-2",
+            "build-level-3",
+            "manifest",
+            "manifest-level-1",
+            "manifest-level-2",
+            "manifest-level-3",
+            "plan"
+        ],
+        "no binary job: each job installs its own binary; one build and one manifest job per level"
     );
     for (name, job) in jobs {
         assert!(
@@ -454,6 +464,76 @@ fn github_workflow_wires_plan_build_manifest() {
     );
     assert!(!if_manifest.contains("always()"), "{if_manifest}");
     assert_eq!(manifest["needs"], serde_json::json!(["plan", "build"]));
+}
+
+/// Levels 1-3 are level 0's jobs with the level's outputs, records and `needs:`
+/// the level before: nothing else may differ (a copy that drifted would build
+/// or publish something else), and the plan step asks for as many levels as
+/// there are job pairs.
+#[test]
+fn github_workflow_runs_each_level_after_the_one_before() {
+    let wf = load("github/workflows/monoarch.yml");
+    let jobs = wf["jobs"].as_object().expect("jobs");
+    let levels = jobs.keys().filter(|k| k.starts_with("build")).count();
+    assert_eq!(levels, 4);
+    let plan_step = jobs["plan"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["id"] == "matrix")
+        .expect("the plan step");
+    let script = plan_step["run"].as_str().expect("run");
+    assert!(
+        script.contains(&format!(
+            "monoarch matrix --format github --plan plan.json --levels {levels}\n"
+        )),
+        "{script}"
+    );
+    let as_text = |v: &Value| serde_json::to_string(v).expect("json");
+    for n in 1..levels {
+        let build = as_text(&jobs[&format!("build-level-{n}")]);
+        let manifest = as_text(&jobs[&format!("manifest-level-{n}")]);
+        let before = if n == 1 {
+            "manifest".to_string()
+        } else {
+            format!("manifest-level-{}", n - 1)
+        };
+        // Undo the level's own values: what remains must be level 0's job.
+        let build_as_0 = build
+            .replace(&format!("[\"plan\",\"{before}\"]"), "\"plan\"")
+            .replace(&format!("matrix_{n})"), "matrix)")
+            .replace(&format!("build-records-{n}-"), "build-records-0-")
+            .replace(&format!("build L{n} "), "build ");
+        let mut build_0 = jobs["build"].clone();
+        build_0["if"] = jobs[&format!("build-level-{n}")]["if"].clone();
+        assert_eq!(build_as_0, as_text(&build_0), "build-level-{n}");
+        let if_build = jobs[&format!("build-level-{n}")]["if"]
+            .as_str()
+            .expect("if");
+        assert_eq!(
+            if_build,
+            format!(
+                "${{{{ !cancelled() && github.event_name != 'pull_request' && needs.plan.outputs.has_jobs_{n} == 'true' }}}}"
+            ),
+            "after a failed level too: its dependents skip themselves"
+        );
+        let manifest_as_0 = manifest
+            .replace(&format!("build-level-{n}\"]"), "build\"]")
+            .replace(&format!("has_projects_{n} =="), "has_projects ==")
+            .replace(&format!("build-records-{n}-*"), "build-records-0-*")
+            .replace(&format!("--level {n}\""), "--level 0\"");
+        assert_eq!(
+            manifest_as_0,
+            as_text(&jobs["manifest"]),
+            "manifest-level-{n}"
+        );
+        for output in ["matrix", "has_jobs", "has_projects"] {
+            assert_eq!(
+                jobs["plan"]["outputs"][format!("{output}_{n}")],
+                format!("${{{{ steps.matrix.outputs.{output}_{n} }}}}")
+            );
+        }
+    }
 }
 
 #[test]

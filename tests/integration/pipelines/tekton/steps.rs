@@ -329,3 +329,94 @@ fn tekton_failed_build_fails_only_its_project_and_the_run() {
         );
     }
 }
+
+/// Projects built on projects in one PipelineRun: the bases publish first and each
+/// dependent builds on the index its base's manifest task published; `left` fails, so
+/// `top` (on left and right) is skipped by its `when`, never built on an old `left`, and
+/// the verdict names it as skipped.
+#[test]
+#[cfg_attr(
+    not(all(
+        tool = "buildah",
+        tool = "docker-registry",
+        tool = "git",
+        tool = "htpasswd",
+        tool = "skopeo"
+    )),
+    ignore = "needs buildah, docker-registry, git, htpasswd, skopeo: run hack/install-test-deps"
+)]
+fn tekton_dependents_wait_for_their_bases_and_a_failed_base_skips_them() {
+    let w = World::with_auth(USER, PASSWORD);
+    let (registry, buildah) = (w.registry(), w.buildah());
+    let host = registry.host();
+    let arch = host_arch();
+    let repo = crate::dependencies::graph_repo(&host, Some(&format!("linux/{arch}")));
+    repo.write(
+        "projects/left/Dockerfile",
+        "ARG MONOARCH_BASE_ROOT\nFROM ${MONOARCH_BASE_ROOT}\nCOPY missing.txt /\n",
+    );
+    repo.commit("left cannot build");
+    let text = crate::support::monoarch::Monoarch::new(repo.path())
+        .args(["matrix", "--format", "tekton", "--all"])
+        .args(["--source-url", &format!("file://{}", repo.path().display())])
+        .run()
+        .success()
+        .stdout;
+    let runs = docs(&text);
+    assert_eq!(runs.len(), 1);
+    let cluster = cluster(registry, buildah, &[]);
+    let outcome = cluster.run(&runs[0]);
+    let logs: String = outcome.tasks.values().map(|t| t.log.as_str()).collect();
+
+    for project in ["root", "mid", "leaf", "right"] {
+        assert_published(&outcome, &host, project);
+    }
+    // Each dependent was built on the index its base's manifest task reported.
+    for (project, base) in [("mid", "root"), ("leaf", "mid"), ("right", "root")] {
+        let base_index = &outcome.tasks[&format!("manifest-{base}")].results["digest"];
+        let image = &outcome.tasks[&format!("build-{project}-{arch}")].results["image"];
+        let raw = skopeo_raw(image).expect("the dependent's image");
+        let manifest: Value = serde_json::from_slice(&raw).expect("JSON");
+        assert_eq!(
+            manifest["annotations"][format!("io.monoarch.base.{base}")],
+            format!("{host}/images@{base_index}"),
+            "{project} on {base}"
+        );
+    }
+    assert_eq!(
+        outcome.tasks[&format!("build-left-{arch}")].status,
+        Status::Failed
+    );
+    assert_eq!(outcome.tasks["manifest-left"].status, Status::Failed);
+    for task in [format!("build-top-{arch}"), "manifest-top".to_string()] {
+        assert_eq!(
+            outcome.tasks[&task].status,
+            Status::None,
+            "{task} is skipped: {logs}"
+        );
+    }
+    let verdict = &outcome.tasks["verdict"];
+    assert_eq!(verdict.status, Status::Failed);
+    assert!(
+        verdict.log.contains("left=Failed")
+            && verdict
+                .log
+                .contains("top=None (skipped: a base it builds on was not published)"),
+        "{}",
+        verdict.log
+    );
+    assert!(!outcome.succeeded, "the run is red");
+    let plan: Value = serde_json::from_str(
+        outcome.tasks["manifest-left"].params["plan"]
+            .as_str()
+            .expect("plan"),
+    )
+    .expect("JSON");
+    let date_sha = plan["projects"][0]["tags"][0].as_str().expect("tag");
+    let top_tag = date_sha.replacen("left-", "top-", 1);
+    assert!(
+        skopeo_raw(&format!("{host}/images:{top_tag}")).is_none()
+            && skopeo_raw(&format!("{host}/images:{top_tag}-{arch}")).is_none(),
+        "nothing of top is published"
+    );
+}

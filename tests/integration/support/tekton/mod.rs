@@ -2,7 +2,9 @@
 //! would run their pods, for the parts the tests rely on (no cluster here):
 //! `$(params.*)`, `$(workspaces.*.path)`, `$(results.*.path)`, `$(tasks.*.status)` and
 //! `$(tasks.status)` substitution; `runAfter` order; `onError: continue` (a failed task
-//! counts as done and the run goes on, Tekton v0.62+); `when` (`in`/`notin`); `finally`;
+//! counts as done and the run goes on, Tekton v0.62+); `when` (`in`/`notin`) on params and
+//! on other tasks' results (a result the task did not write skips an `onError: continue`
+//! consumer, "Results were missing", and fails the run otherwise); `finally`;
 //! Pipeline results. A failed task without `onError: continue` stops the DAG, as in Tekton.
 //! Workspaces are folders: `emptyDir` a fresh one per TaskRun, `secret` one holding the
 //! test's secret with its `items`. Tasks come from `ci-templates/tekton/`.
@@ -152,24 +154,43 @@ impl<'a> Cluster<'a> {
                     .flatten()
                     .map(|a| a.as_str().expect("runAfter name").to_string())
                     .collect();
-                if tasks.contains_key(&name) || !after.iter().all(|a| tasks.contains_key(a)) {
+                let wanted = result_refs(t);
+                if tasks.contains_key(&name)
+                    || !after.iter().all(|a| tasks.contains_key(a))
+                    || !wanted.iter().all(|(task, _)| tasks.contains_key(task))
+                {
                     continue;
                 }
                 progress = true;
                 let parent_skipped = after.iter().any(|a| tasks[a].status == Status::None);
                 let statuses = BTreeMap::new();
-                let outcome = if stopped || parent_skipped || !self.when(t, &params, &statuses) {
-                    skipped()
-                } else {
-                    self.task_run(
-                        &name,
-                        t,
-                        &params,
-                        &statuses,
-                        &spec["workspaces"],
-                        pods.get(&name),
-                    )
-                };
+                // Results of the tasks done so far, for `when`; waiting for one is a dependency.
+                let mut known = params.clone();
+                for (n, r) in &tasks {
+                    for (k, v) in &r.results {
+                        known.insert(format!("tasks.{n}.results.{k}"), Value::String(v.clone()));
+                    }
+                }
+                let missing = wanted
+                    .iter()
+                    .any(|(task, result)| !tasks[task].results.contains_key(result));
+                if missing && t["onError"] != "continue" {
+                    // InvalidTaskResultReference: the run fails.
+                    stopped = true;
+                }
+                let outcome =
+                    if stopped || parent_skipped || missing || !self.when(t, &known, &statuses) {
+                        skipped()
+                    } else {
+                        self.task_run(
+                            &name,
+                            t,
+                            &params,
+                            &statuses,
+                            &spec["workspaces"],
+                            pods.get(&name),
+                        )
+                    };
                 if outcome.status == Status::Failed && t["onError"] != "continue" {
                     stopped = true;
                 }
@@ -249,6 +270,27 @@ impl<'a> Cluster<'a> {
             }
         })
     }
+}
+
+/// `(task, result)` of every `$(tasks.T.results.R)` a task's `when` reads.
+fn result_refs(t: &Value) -> Vec<(String, String)> {
+    let mut refs = Vec::new();
+    for w in t["when"].as_array().into_iter().flatten() {
+        let texts =
+            std::iter::once(&w["input"]).chain(w["values"].as_array().into_iter().flatten());
+        for text in texts.filter_map(Value::as_str) {
+            let mut rest = text;
+            while let Some(at) = rest.find("$(tasks.") {
+                let inner = &rest[at + 8..];
+                let end = inner.find(')').expect("closing )");
+                if let Some((task, result)) = inner[..end].split_once(".results.") {
+                    refs.push((task.to_string(), result.to_string()));
+                }
+                rest = &inner[end..];
+            }
+        }
+    }
+    refs
 }
 
 fn skipped() -> TaskRun {

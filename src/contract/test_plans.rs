@@ -1,7 +1,7 @@
-//! Plans for the job-list renderers' unit tests: `projects` projects with one job per arch.
+//! Plans for unit tests (job lists, keys): `projects` projects with one job per arch.
 
-use crate::contract::Platform;
-use crate::contract::{
+use super::Platform;
+use super::{
     FORMAT_VERSION, JobPlan, NamingScheme, Plan, ProjectPlan, RegistryTarget, Selection,
     SelectionMode, Trigger,
 };
