@@ -123,6 +123,8 @@ pub fn run_job(
     let context = paths::resolve(name, &root, "context_path", &project.context, Kind::Dir)?;
     let key_source = match &upstream_commit {
         Some(commit) => Ok(KeySource::Commit(commit.clone())),
+        // Only a keyed plan needs the folder's tree: without reuse, no git is opened here.
+        None if plan.reuse.is_none() => Err("reuse is off".to_string()),
         None => in_repo_source(opts.repo_root, &project.path),
     };
     let building = keyed::Building {
@@ -235,12 +237,14 @@ pub fn run_job(
         runner.run(command, &format!("monoarch-{name}-{}-{i}", job.arch))?;
     }
     let digest = opts.builder.read_digest(&spec)?;
+    let config = opts.builder.read_image_id(&spec);
 
     let pushed = Pushed {
         repository: &project.repository,
         tag: &job.tag,
         digest: &digest,
         platform: job.platform,
+        config: config.as_deref(),
     };
     let store = open_store(opts, env).map_err(|source| VerifyError::Read {
         image: push_to.clone().unwrap_or_else(|| image.clone()),
@@ -322,6 +326,7 @@ fn prepare_dir(dir: &Path) -> Result<PathBuf, BuildError> {
     // A digest file left by an earlier run must not pass for this one's, and
     // credentials left by a run that was killed outright go now.
     let _ = std::fs::remove_file(dir.join("digest"));
+    let _ = std::fs::remove_file(dir.join("image-id"));
     let _ = std::fs::remove_dir_all(dir.join("auth"));
     Ok(dir.to_path_buf())
 }

@@ -49,6 +49,9 @@ pub struct Pushed<'a> {
     pub tag: &'a str,
     pub digest: &'a str,
     pub platform: Platform,
+    /// The config digest the builder reported (buildah's image ID), read along
+    /// with the manifest; checked against the manifest before it is used.
+    pub config: Option<&'a str>,
 }
 
 /// Reads `pushed` back from the store (the registry, or the OCI layout of
@@ -99,7 +102,7 @@ async fn verified_image(
 ) -> Result<crate::registry::FetchedManifest, VerifyError> {
     let image = store.reference(pushed.repository, pushed.tag);
     let top = store
-        .fetch(pushed.repository, pushed.tag)
+        .fetch_guessing_config(pushed.repository, pushed.tag, pushed.config)
         .await
         .map_err(|source| VerifyError::Read {
             image: image.clone(),
@@ -145,6 +148,7 @@ mod tests {
             tag: "t-arm64",
             digest: &digest,
             platform: arm64,
+            config: None,
         };
         verify(&store, &pushed)
             .await

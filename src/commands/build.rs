@@ -14,7 +14,8 @@ use crate::ci::escape;
 use crate::contract::exit_code;
 use crate::contract::exit_code::Outcome;
 use crate::contract::{
-    Chunk, DEFAULT_RECORDS_DIR, JobPlan, Plan, Platform, ProjectPlan, read_plan,
+    Chunk, DEFAULT_RECORDS_DIR, JobPlan, Plan, PlanShare, Platform, ProjectPlan, Share, check_of,
+    jobs_of, read_plan_share,
 };
 use crate::env::Env;
 use crate::git::Git;
@@ -137,7 +138,13 @@ enum Selected {
 
 pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
     let env = &ctx.env;
-    let plan = read_plan(&args.plan)?;
+    let (arch, selected) = job_selection(&args, env)?;
+    // Only this job's projects are read in full (a plan may list 20,000).
+    let share = match &selected {
+        Selected::Projects(names) => Share::Named(names),
+        Selected::Chunk(chunk, _, level) => Share::Chunk(*chunk, *level),
+    };
+    let PlanShare { plan, names: known } = read_plan_share(&args.plan, share)?;
     if !plan.publish.builds() {
         return Err(BuildError::Plan(format!(
             "{} is a preview-only plan ({}); nothing may be built from it",
@@ -146,12 +153,16 @@ pub fn run(args: BuildArgs, ctx: &Context) -> Result<i32, Error> {
         ))
         .into());
     }
-    let (arch, selected) = job_selection(&args, env)?;
     let jobs = match &selected {
-        Selected::Projects(names) => select_jobs(&plan, &arch, names, &args.plan)?,
-        Selected::Chunk(chunk, check, level) => {
-            chunk_jobs(&plan, &arch, (*chunk, *level), check, &args.plan)?
-        }
+        Selected::Projects(names) => select_jobs(&plan, &known, &arch, names, &args.plan)?,
+        Selected::Chunk(chunk, check, level) => chunk_jobs(
+            &plan,
+            known.len(),
+            &arch,
+            (*chunk, *level),
+            check,
+            &args.plan,
+        )?,
     };
     let registry_host = args
         .registry
@@ -289,31 +300,27 @@ fn job_selection(args: &BuildArgs, env: &Env) -> Result<(String, Selected), Erro
 }
 
 /// The jobs of one chunk for `arch` (of one level's projects when `level` is
-/// given); a chunk with none, or whose digest differs from the one the job
-/// list carries, means another plan: an invalid-plan error.
+/// given; `plan` holds that chunk's projects of `total`); a chunk with none, or
+/// whose digest differs from the one the job list carries, means another plan:
+/// an invalid-plan error.
 fn chunk_jobs<'p>(
     plan: &'p Plan,
+    total: usize,
     arch: &str,
     (chunk, level): (Chunk, Option<u32>),
     check: &Option<String>,
     origin: &Path,
 ) -> Result<Vec<(&'p ProjectPlan, &'p JobPlan)>, BuildError> {
     let arch = known_arch(arch)?;
-    let (jobs, digest) = match level {
-        Some(level) => (
-            chunk.level_jobs(plan, level, arch),
-            chunk.level_check(plan, level, arch),
-        ),
-        None => (chunk.jobs(plan, arch), chunk.check(plan, arch)),
-    };
+    let jobs = jobs_of(&plan.projects, arch);
+    let digest = check_of(&jobs);
     let other_plan = |why: String| {
         BuildError::Plan(format!(
-            "chunk {chunk}{} of {} ({} projects) {why}: the job list was made from another plan; build with the plan.json of the same run",
+            "chunk {chunk}{} of {} ({total} projects) {why}: the job list was made from another plan; build with the plan.json of the same run",
             level
                 .filter(|l| *l > 0)
                 .map_or(String::new(), |l| format!(" of level {l}")),
             origin.display(),
-            plan.projects.len()
         ))
     };
     if jobs.is_empty() {
@@ -338,9 +345,11 @@ fn known_arch(arch: &str) -> Result<&'static str, BuildError> {
         })
 }
 
-/// Finds every `(project, job)` in the plan; any miss is an invalid-plan error.
+/// Finds every `(project, job)` in the plan (`known`: every name it lists); any
+/// miss is an invalid-plan error.
 fn select_jobs<'p>(
     plan: &'p Plan,
+    known: &[String],
     arch: &str,
     names: &[String],
     origin: &Path,
@@ -350,7 +359,6 @@ fn select_jobs<'p>(
         .iter()
         .map(|name| {
             let project = plan.project(name).ok_or_else(|| {
-                let known: Vec<&str> = plan.projects.iter().map(|p| p.name.as_str()).collect();
                 BuildError::Plan(format!(
                     "project `{name}` is not in {} (it has: {}); build from the plan the matrix was made from",
                     origin.display(),

@@ -9,7 +9,7 @@ use super::error::stitch_code;
 use super::results::write_results;
 use super::{Context, Error};
 use crate::contract::exit_code;
-use crate::contract::{self, Chunk, DEFAULT_RECORDS_DIR, Plan};
+use crate::contract::{self, Chunk, DEFAULT_RECORDS_DIR, Plan, PlanShare, Share};
 use crate::env::Env;
 use crate::manifest::{self, ExistingTag, ManifestError, Options, report};
 use crate::registry::Registry;
@@ -119,8 +119,7 @@ pub struct ManifestArgs {
 
 pub fn run(args: ManifestArgs, ctx: &Context) -> Result<i32, Error> {
     let env = &ctx.env;
-    let plan = contract::read_plan(&args.plan)?;
-    let names = project_names(&plan, &args)?;
+    let (plan, names) = plan_and_names(&args)?;
     let target = open_target(&plan, &args, env)?;
     let options = Options {
         allow_partial: args.allow_partial,
@@ -196,41 +195,40 @@ fn existing_tag(flag: Option<ExistingTag>, env: &Env) -> Result<ExistingTag, Man
 /// Env var: the default of `--existing-tag`.
 const EXISTING_TAG_VAR: &str = "MONOARCH_EXISTING_TAG";
 
-fn project_names(plan: &Plan, args: &ManifestArgs) -> Result<Vec<String>, ManifestError> {
-    if let Some(level) = args.level {
+/// The plan and the projects to stitch. A job that stitches a level, a chunk or
+/// named projects reads only those in full (a plan may list 20,000).
+fn plan_and_names(args: &ManifestArgs) -> Result<(Plan, Vec<String>), Error> {
+    let share = match (args.level, args.chunk) {
         // A level the plan does not use is nothing to do (a workflow's spare level).
-        return Ok(contract::level_projects(plan, level)
-            .iter()
-            .map(|p| p.name.clone())
-            .collect());
-    }
-    if let Some(chunk) = args.chunk {
-        return Ok(chunk
-            .projects(plan)
-            .iter()
-            .map(|p| p.name.clone())
-            .collect());
-    }
-    if args.projects.is_empty() {
-        return Ok(plan.projects.iter().map(|p| p.name.clone()).collect());
-    }
-    for name in &args.projects {
-        if plan.project(name).is_none() {
-            let known: Vec<&str> = plan.projects.iter().map(|p| p.name.as_str()).collect();
-            return Err(ManifestError::UnknownProject {
-                name: name.clone(),
-                plan: args.plan.clone(),
-                known: if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                },
-            });
+        (Some(level), _) => Share::Level(level),
+        (None, Some(chunk)) => Share::Chunk(chunk, None),
+        (None, None) if !args.projects.is_empty() => Share::Named(&args.projects),
+        (None, None) => {
+            let plan = contract::read_plan(&args.plan)?;
+            let names = plan.projects.iter().map(|p| p.name.clone()).collect();
+            return Ok((plan, names));
         }
+    };
+    let PlanShare { plan, names: known } = contract::read_plan_share(&args.plan, share)?;
+    if args.projects.is_empty() {
+        let names = plan.projects.iter().map(|p| p.name.clone()).collect();
+        return Ok((plan, names));
+    }
+    if let Some(name) = args.projects.iter().find(|n| plan.project(n).is_none()) {
+        return Err(ManifestError::UnknownProject {
+            name: name.clone(),
+            plan: args.plan.clone(),
+            known: if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            },
+        }
+        .into());
     }
     let mut names = args.projects.clone();
     names.dedup();
-    Ok(names)
+    Ok((plan, names))
 }
 
 fn open_target(plan: &Plan, args: &ManifestArgs, env: &Env) -> Result<Store, ManifestError> {

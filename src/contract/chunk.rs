@@ -109,7 +109,14 @@ fn arch_jobs<'p>(
         .collect()
 }
 
-fn check_of(jobs: &[(&ProjectPlan, &JobPlan)]) -> String {
+/// The jobs of architecture `arch` that `projects` (a chunk's, read as a job's
+/// share of the plan) build, in order.
+pub fn jobs_of<'p>(projects: &'p [ProjectPlan], arch: &str) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
+    arch_jobs(projects.iter(), arch)
+}
+
+/// The digest [`Chunk::check`] makes of a chunk's jobs.
+pub fn check_of(jobs: &[(&ProjectPlan, &JobPlan)]) -> String {
     let mut hash = Sha256::new();
     for (project, job) in jobs {
         hash.update(project.name.as_bytes());

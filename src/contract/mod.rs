@@ -15,6 +15,8 @@ pub mod limits;
 mod plan;
 mod plan_check;
 mod plan_file;
+mod plan_share;
+mod plan_skim;
 mod platform;
 mod published;
 mod quote;
@@ -27,7 +29,8 @@ mod tag;
 pub(crate) mod test_plans;
 
 pub use chunk::{
-    Chunk, archs, build_entries, built_jobs, fit, level_build_entries, level_projects,
+    Chunk, archs, build_entries, built_jobs, check_of, fit, jobs_of, level_build_entries,
+    level_projects,
 };
 pub use key::{KeyArg, KeyBase, KeyInputs, KeySource};
 pub use plan::{
@@ -40,6 +43,9 @@ pub use plan_check::{check_plan, is_variable_name};
 #[cfg(test)]
 pub use plan_file::parse_plan;
 pub use plan_file::{PlanFileError, read_plan, to_json, write_json, write_plan};
+#[cfg(test)]
+pub use plan_share::parse_plan_share;
+pub use plan_share::{PlanShare, Share, read_plan_share};
 pub use platform::{DEFAULT_PLATFORMS, PLATFORMS, Platform, PlatformFacts};
 pub use published::{Collision, Source, find_collisions};
 pub use quote::shown;

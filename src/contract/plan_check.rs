@@ -4,7 +4,8 @@
 //! become file and folder names, paths that must stay inside their root,
 //! repositories, tags and shas. A name like `../x` must never reach a path.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use super::plan::{NamingScheme, Plan, ProjectPlan};
 use super::published::find_collisions;
@@ -14,8 +15,65 @@ use super::tag::{MAX_REPOSITORY_LEN, is_valid_repository, is_valid_tag, registry
 
 /// Every problem of `plan`, each as `field: what is wrong`; empty when sound.
 pub fn check_plan(plan: &Plan) -> Vec<String> {
+    let everyone: Vec<(&str, u32)> = plan
+        .projects
+        .iter()
+        .map(|p| (p.name.as_str(), p.level))
+        .collect();
+    let positions: Vec<usize> = (0..plan.projects.len()).collect();
+    check_share(plan, &positions, &everyone)
+}
+
+/// [`check_plan`] for a job's share: `plan.projects` are the projects at
+/// `positions` (ascending) of the file's list, `everyone` is every project's
+/// name and level in file order. The shared projects are checked in full; the
+/// others only as the shared ones rely on them: names unique, bases on a lower
+/// level. Tags published twice are looked for among the shared projects here;
+/// the share reader adds those a shared project and another one publish.
+pub(super) fn check_share(
+    plan: &Plan,
+    positions: &[usize],
+    everyone: &[(&str, u32)],
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut bad = |field: String, message: String| out.push(format!("{field}: {message}"));
+    check_head(plan, &mut bad);
+    // Name -> level of its first project, as `Plan::project` finds it.
+    let mut levels: HashMap<&str, u32> = HashMap::with_capacity(everyone.len());
+    let mut shared = plan.projects.iter().zip(positions).peekable();
+    for (i, &(name, level)) in everyone.iter().enumerate() {
+        let at = format!("projects[{i}]");
+        if let Some((project, _)) = shared.next_if(|(_, at)| **at == i) {
+            check_project(project, plan.registry.naming, &at, &mut bad);
+        }
+        match levels.entry(name) {
+            Entry::Occupied(_) => bad(
+                format!("{at}.name"),
+                format!("`{}` is listed twice", shown(name)),
+            ),
+            Entry::Vacant(slot) => {
+                slot.insert(level);
+            }
+        }
+    }
+    check_bases(plan, positions, &levels, &mut bad);
+    let projects: Vec<&ProjectPlan> = plan.projects.iter().collect();
+    for collision in find_collisions(&projects, plan.registry.naming) {
+        bad(
+            "projects".into(),
+            format!(
+                "`{}` is published by `{}` and by `{}`; a tag may name one image only",
+                shown(&collision.reference),
+                shown(&collision.first.0.name),
+                shown(&collision.second.0.name)
+            ),
+        );
+    }
+    out
+}
+
+/// The plan's own fields.
+fn check_head(plan: &Plan, bad: &mut impl FnMut(String, String)) {
     if !(plan.date.len() == 8 && plan.date.chars().all(|c| c.is_ascii_digit())) {
         bad(
             "date".into(),
@@ -47,37 +105,17 @@ pub fn check_plan(plan: &Plan) -> Vec<String> {
     {
         bad("source".into(), "holds control characters".into());
     }
-    let mut names = HashSet::new();
-    for (i, project) in plan.projects.iter().enumerate() {
-        let at = format!("projects[{i}]");
-        check_project(project, plan.registry.naming, &at, &mut bad);
-        if !names.insert(project.name.as_str()) {
-            bad(
-                format!("{at}.name"),
-                format!("`{}` is listed twice", shown(&project.name)),
-            );
-        }
-    }
-    check_bases(plan, &mut bad);
-    let projects: Vec<&ProjectPlan> = plan.projects.iter().collect();
-    for collision in find_collisions(&projects, plan.registry.naming) {
-        bad(
-            "projects".into(),
-            format!(
-                "`{}` is published by `{}` and by `{}`; a tag may name one image only",
-                shown(&collision.reference),
-                shown(&collision.first.0.name),
-                shown(&collision.second.0.name)
-            ),
-        );
-    }
-    out
 }
 
 /// Each base names a valid image and arg; one the plan rebuilds is in the plan,
 /// on a lower level, so every reader can trust the order.
-fn check_bases(plan: &Plan, bad: &mut impl FnMut(String, String)) {
-    for (i, project) in plan.projects.iter().enumerate() {
+fn check_bases(
+    plan: &Plan,
+    positions: &[usize],
+    levels: &HashMap<&str, u32>,
+    bad: &mut impl FnMut(String, String),
+) {
+    for (project, i) in plan.projects.iter().zip(positions) {
         for (j, base) in project.bases.iter().enumerate() {
             let at = format!("projects[{i}].bases[{j}]");
             if !base.arg.starts_with("MONOARCH_BASE_") || !is_variable_name(&base.arg) {
@@ -99,7 +137,7 @@ fn check_bases(plan: &Plan, bad: &mut impl FnMut(String, String)) {
                     ),
                 );
             }
-            let level = plan.project(&base.project).map(|b| b.level);
+            let level = levels.get(base.project.as_str()).copied();
             match (base.rebuilt, level) {
                 (true, Some(level)) if level < project.level => {}
                 (true, _) => bad(

@@ -69,22 +69,7 @@ pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
     let plan = match serde_json::from_str::<Plan>(text) {
         Ok(plan) if plan.format_version == FORMAT_VERSION => plan,
         Ok(plan) => return Err(version_error(u64::from(plan.format_version))),
-        Err(e) => {
-            return Err(match format_version_of(text) {
-                Some(found) if found != u64::from(FORMAT_VERSION) => version_error(found),
-                // The first mistake: a wrong shape (said in JSON's words), or no JSON.
-                _ => PlanFileError::Parse {
-                    origin: origin.to_string(),
-                    line: e.line(),
-                    column: e.column(),
-                    message: if e.is_data() {
-                        plain(&e)
-                    } else {
-                        e.to_string()
-                    },
-                },
-            });
-        }
+        Err(e) => return Err(not_a_plan(text, origin, &e)),
     };
     let problems = check_plan(&plan);
     if problems.is_empty() {
@@ -97,9 +82,27 @@ pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
     }
 }
 
+/// Why `text` did not parse as the current plan (`e`): another version, whatever
+/// its shape, else the first mistake with its line and column.
+pub(super) fn not_a_plan(text: &str, origin: &str, e: &serde_json::Error) -> PlanFileError {
+    match format_version_of(text) {
+        Some(found) if found != u64::from(FORMAT_VERSION) => PlanFileError::Version {
+            origin: origin.to_string(),
+            found,
+        },
+        // The first mistake: a wrong shape (said in JSON's words), or no JSON.
+        _ => PlanFileError::Parse {
+            origin: origin.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: if e.is_data() { plain(e) } else { e.to_string() },
+        },
+    }
+}
+
 /// serde_json's message in JSON's words, without its location suffix (ours
 /// goes in front).
-fn plain(e: &serde_json::Error) -> String {
+pub(super) fn plain(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let text = text.split(" at line ").next().unwrap_or(&text);
     if text.contains("untagged enum") {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::fuzz;
 use crate::config::{Problems, RepoConfig, build_set, parse_glob, parse_project};
-use crate::contract::{parse_plan, to_json};
+use crate::contract::{Chunk, Share, parse_plan, parse_plan_share, to_json};
 use crate::detect::{match_patterns, parse_payload, parse_schedule};
 use crate::dockerfile::{Known, needs_execution, pulled_images};
 use crate::env::Env;
@@ -166,15 +166,25 @@ fn fuzz_plan_json() {
         "\"ref\": ",
     ];
     fuzz("plan", &dictionary, |text| {
+        // A job's share of every project (chunk 1/1) accepts exactly what the whole read does.
+        let everything = Share::Chunk(Chunk { index: 1, count: 1 }, None);
+        let share = parse_plan_share(text, "plan.json", everything);
         match parse_plan(text, "plan.json") {
             // What a stage accepts, it writes back the same way and accepts again.
             Ok(plan) => {
                 let again =
                     parse_plan(&to_json(&plan), "plan.json").expect("a valid plan round-trips");
                 assert_eq!(again, plan);
+                assert_eq!(share.expect("the share reads a valid plan").plan, plan);
                 Vec::new()
             }
-            Err(e) => e.to_string().lines().map(str::to_string).collect(),
+            Err(e) => {
+                assert!(
+                    share.is_err(),
+                    "the share accepts what the whole read refuses: {e}"
+                );
+                e.to_string().lines().map(str::to_string).collect()
+            }
         }
     });
 }

@@ -83,7 +83,38 @@ impl Registry {
         repository: &str,
         reference: &str,
     ) -> Result<FetchedManifest, RegistryError> {
-        let mut manifest = self.fetch_manifest_only(repository, reference).await?;
+        let manifest = self.fetch_manifest_only(repository, reference).await?;
+        self.with_platform(manifest, repository, reference, None)
+            .await
+    }
+
+    /// [`Self::fetch_manifest`] for an image whose config digest the builder
+    /// reported: that blob is read at the same time as the manifest (one round
+    /// trip less) and used only when the manifest names it; otherwise the config
+    /// the manifest names is read after it, as without the guess.
+    pub async fn fetch_manifest_guessing_config(
+        &self,
+        repository: &str,
+        reference: &str,
+        config: &str,
+    ) -> Result<FetchedManifest, RegistryError> {
+        let (manifest, guessed) = tokio::join!(
+            self.fetch_manifest_only(repository, reference),
+            self.blob(repository, config)
+        );
+        self.with_platform(manifest?, repository, reference, Some((config, guessed)))
+            .await
+    }
+
+    /// Fills in an image manifest's `platform` from its config blob (`guessed`:
+    /// a blob already read, and its digest).
+    async fn with_platform(
+        &self,
+        mut manifest: FetchedManifest,
+        repository: &str,
+        reference: &str,
+        guessed: Option<(&str, Result<Vec<u8>, RegistryError>)>,
+    ) -> Result<FetchedManifest, RegistryError> {
         if !manifest.is_index() {
             let name = self.reference(repository, reference);
             let parsed =
@@ -94,7 +125,10 @@ impl Registry {
                     }
                 })?;
             if let Some(config) = parsed.config {
-                let raw = self.blob(repository, &config.digest).await?;
+                let raw = match guessed_config(guessed, &config.digest) {
+                    Some(raw) => raw,
+                    None => self.blob(repository, &config.digest).await?,
+                };
                 let platform =
                     parse_config_platform(&raw).map_err(|message| RegistryError::Invalid {
                         reference: name.clone(),
@@ -250,9 +284,37 @@ impl Registry {
     }
 }
 
+/// The blob read on a guess, when it is the config the manifest names (`blob`
+/// checked its content against the guessed digest); else `None`: read the named one.
+fn guessed_config(
+    guessed: Option<(&str, Result<Vec<u8>, RegistryError>)>,
+    named: &str,
+) -> Option<Vec<u8>> {
+    match guessed {
+        Some((digest, Ok(raw))) if digest == named => Some(raw),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guessed_config_is_used_only_when_the_manifest_names_it() {
+        let read = || Some(("sha256:aa", Ok(b"{}".to_vec())));
+        assert_eq!(guessed_config(read(), "sha256:aa"), Some(b"{}".to_vec()));
+        assert_eq!(guessed_config(read(), "sha256:bb"), None);
+        let failed = RegistryError::Invalid {
+            reference: "r".into(),
+            message: "blob content does not match its digest".into(),
+        };
+        assert_eq!(
+            guessed_config(Some(("sha256:aa", Err(failed))), "sha256:aa"),
+            None
+        );
+        assert_eq!(guessed_config(None, "sha256:aa"), None);
+    }
 
     #[test]
     fn insecure_hosts_from_flag_and_env() {

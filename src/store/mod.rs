@@ -65,6 +65,23 @@ impl Store {
         })
     }
 
+    /// [`Store::fetch`] of an image whose config digest the builder reported
+    /// (`config`): a registry reads that blob along with the manifest.
+    pub async fn fetch_guessing_config(
+        &self,
+        repository: &str,
+        reference: &str,
+        config: Option<&str>,
+    ) -> Result<FetchedManifest, StoreError> {
+        Ok(match (self, config) {
+            (Store::Registry(r), Some(config)) => {
+                r.fetch_manifest_guessing_config(repository, reference, config)
+                    .await?
+            }
+            _ => self.fetch(repository, reference).await?,
+        })
+    }
+
     /// Where a tag points now (`None`: no such tag).
     pub async fn tag_digest(
         &self,

@@ -194,3 +194,152 @@ fn a_plan_file_that_is_no_plan_is_refused_before_it_is_read(
         run.stderr
     );
 }
+
+/// A build or manifest job given its projects (`--project`, `--chunk`) reads only those
+/// in full: a hostile field in one of them is refused with the same line, at the same
+/// position, as a reader of the whole plan (`matrix --plan`) gives.
+#[test]
+fn a_job_reading_its_share_refuses_a_hostile_project_of_its_share() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let mut hostile = plans::local_project("beta", &[host]);
+    hostile.dockerfile = "../../../etc/passwd".into();
+    let plan = plans::plan(
+        "r.example",
+        vec![plans::local_project("alpha", &[host]), hostile],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    plans::write(dir.path(), &plan);
+    let line = format!(
+        "error: plan.json: projects[1].dockerfile: `../../../etc/passwd` leaves the source root with `..`; keep it inside; {REMAKE}\n"
+    );
+    let jobs: [&[&str]; 4] = [
+        &["matrix", "--plan", "plan.json", "--format", "github"],
+        &[
+            "build",
+            "--plan",
+            "plan.json",
+            "--builder",
+            "buildah",
+            "--project",
+            "beta",
+            "--arch",
+            host,
+        ],
+        &[
+            "build",
+            "--plan",
+            "plan.json",
+            "--builder",
+            "buildah",
+            "--chunk",
+            "2/2",
+            "--arch",
+            host,
+        ],
+        &[
+            "manifest",
+            "--plan",
+            "plan.json",
+            "--registry",
+            "127.0.0.1:9",
+            "--project",
+            "beta",
+        ],
+    ];
+    for args in jobs {
+        let run = Monoarch::new(dir.path())
+            .args(args)
+            .run()
+            .expect_code(exit_code::INVALID_PLAN);
+        assert_eq!(
+            (run.stdout.as_str(), run.stderr.as_str()),
+            ("", line.as_str()),
+            "{args:?}"
+        );
+    }
+}
+
+/// A chunk job reads only its chunk, but its messages still speak of the whole
+/// plan: the project count, and every name when a `--project` is not in it.
+#[test]
+fn a_job_reading_its_share_still_names_the_whole_plan() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let plan = plans::plan(
+        "r.example",
+        vec![
+            plans::local_project("alpha", &[host]),
+            plans::local_project("beta", &[host]),
+            plans::local_project("gamma", &[host]),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    plans::write(dir.path(), &plan);
+    let build = |args: &[&str]| {
+        Monoarch::new(dir.path())
+            .args(["build", "--plan", "plan.json", "--builder", "buildah"])
+            .args(args)
+            .run()
+            .expect_code(exit_code::INVALID_PLAN)
+    };
+    let run = build(&["--chunk", "1/2", "--arch", host, "--check", "000000000000"]);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: chunk 1/2 of plan.json (3 projects) builds other {host} jobs than the job list says (check 000000000000, this plan's "
+        )),
+        "{}",
+        run.stderr
+    );
+    let run = build(&["--project", "delta", "--arch", host]);
+    assert!(
+        run.stderr
+            .contains("project `delta` is not in plan.json (it has: alpha, beta, gamma)"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A tag one of the job's projects publishes and a project it does not run
+/// publishes too is refused by the job, with the whole read's line.
+#[test]
+fn a_job_reading_its_share_refuses_a_tag_another_project_publishes() {
+    let (host, _) = plans::host_and_foreign_arch();
+    let alpha = plans::local_project("alpha", &[host]);
+    let mut beta = plans::local_project("beta", &[host]);
+    beta.jobs[0].tag = alpha.jobs[0].tag.clone();
+    let taken = format!("monoarch:{}", alpha.jobs[0].tag);
+    let dir = tempfile::tempdir().expect("temp dir");
+    plans::write(dir.path(), &plans::plan("r.example", vec![alpha, beta]));
+    let line = format!(
+        "error: plan.json: projects: `{taken}` is published by `alpha` and by `beta`; a tag may name one image only; {REMAKE}\n"
+    );
+    let jobs: [&[&str]; 3] = [
+        &["matrix", "--plan", "plan.json", "--format", "github"],
+        &[
+            "build",
+            "--plan",
+            "plan.json",
+            "--builder",
+            "buildah",
+            "--project",
+            "alpha",
+            "--arch",
+            host,
+        ],
+        &[
+            "manifest",
+            "--plan",
+            "plan.json",
+            "--registry",
+            "127.0.0.1:9",
+            "--chunk",
+            "2/2",
+        ],
+    ];
+    for args in jobs {
+        let run = Monoarch::new(dir.path())
+            .args(args)
+            .run()
+            .expect_code(exit_code::INVALID_PLAN);
+        assert_eq!(run.stderr, line, "{args:?}");
+    }
+}

@@ -14,6 +14,11 @@ pub fn supports_remote_cache(version: &str) -> bool {
     (major, minor) >= (1, 27)
 }
 
+/// Where `buildah bud --iidfile` writes the image ID (the config digest), next to the digest file.
+pub fn image_id_file(spec: &BuildSpec) -> std::path::PathBuf {
+    spec.digest_file.with_file_name("image-id")
+}
+
 pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
     let mut bud = vec![
         "bud".to_string(),
@@ -52,6 +57,8 @@ pub fn commands(spec: &BuildSpec) -> Vec<CommandLine> {
         // buildah has no per-host switch on its command line.
         bud.push("--tls-verify=false".to_string());
     }
+    // The config digest, so the read-back can fetch the config with the manifest.
+    bud.push(format!("--iidfile={}", image_id_file(spec).display()));
     bud.extend(["-t".to_string(), spec.image.clone()]);
     bud.push(spec.context.display().to_string());
 

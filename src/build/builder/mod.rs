@@ -74,6 +74,18 @@ impl BuilderKind {
             })
     }
 
+    /// The config digest the builder reported (buildah's `--iidfile`), a hint
+    /// for the read-back only: `None` when the builder has none or it is no digest.
+    pub fn read_image_id(self, spec: &BuildSpec) -> Option<String> {
+        match self {
+            BuilderKind::Buildah => std::fs::read_to_string(buildah::image_id_file(spec))
+                .ok()
+                .map(|text| text.trim().to_string())
+                .filter(|d| is_digest(d)),
+            BuilderKind::Kaniko | BuilderKind::Buildkit => None,
+        }
+    }
+
     /// The first builder available here: Kaniko's executor, then buildah, then docker buildx.
     pub fn detect(env: &Env, kaniko_executor: &Path) -> Result<BuilderKind, BuilderError> {
         if kaniko_executor.is_file() {

@@ -1,6 +1,9 @@
 //! Running a builder command: printed (without secrets), output streamed live and masked.
 
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::ci::{Console, LogStyle};
@@ -55,8 +58,31 @@ impl Runner<'_> {
         result
     }
 
+    /// `program` found on the builder's `PATH` as `execvp` would find it, so the
+    /// child is started with one `posix_spawn` (std forks, then tries each `PATH`
+    /// entry, when it must search a `PATH` it was given); not found: the bare
+    /// name, and spawning says so as before.
+    fn program_path(&self, program: &str) -> PathBuf {
+        if program.contains('/') {
+            return PathBuf::from(program);
+        }
+        let path = self
+            .child_env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_str())
+            .or_else(|| self.env.get("PATH"));
+        path.into_iter()
+            .flat_map(|path| path.split(':'))
+            .map(|dir| Path::new(if dir.is_empty() { "." } else { dir }).join(program))
+            .find(|candidate| is_executable(candidate))
+            .unwrap_or_else(|| PathBuf::from(program))
+    }
+
     fn spawn_and_stream(&self, command: &CommandLine) -> Result<(), BuilderError> {
-        let mut child = Command::new(&command.program)
+        let mut child = Command::new(self.program_path(&command.program))
+            .arg0(&command.program)
             .args(&command.args)
             .env_clear()
             .envs(self.env.iter())
@@ -116,6 +142,11 @@ impl Runner<'_> {
 }
 
 /// 128 random bits as hex, from the OS-seeded keys of std's hasher.
+/// A regular file someone may execute (what `execvp` would run).
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 fn unguessable_token() -> String {
     use std::hash::{BuildHasher, Hasher};
     (0..2)
@@ -202,6 +233,41 @@ mod tests {
             console.out.into_inner().expect("not poisoned"),
             "step 1\nTOKEN is *** here\nlast line without newline ***"
         );
+    }
+
+    #[test]
+    fn the_builder_is_found_on_its_path_as_execvp_would() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (first, second) = (dir.path().join("a"), dir.path().join("b"));
+        for folder in [&first, &second] {
+            std::fs::create_dir(folder).expect("folder");
+            std::fs::write(folder.join("buildah"), "#!/bin/sh\n").expect("write");
+        }
+        // The first is not executable: execvp goes on to the next entry.
+        let run = second.join("buildah");
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let path = format!("{}:{}", first.display(), second.display());
+        let env = Env::from_pairs([("PATH", path.as_str())]);
+        let console = Recorded::default();
+        let runner = Runner {
+            project: "p",
+            builder: BuilderKind::Buildah,
+            style: LogStyle::Plain,
+            clock: || 0,
+            console: &console,
+            env: &env,
+            child_env: &[],
+            secrets: &[],
+        };
+        assert_eq!(runner.program_path("buildah"), run);
+        assert_eq!(runner.program_path("missing"), PathBuf::from("missing"));
+        assert_eq!(runner.program_path("./buildah"), PathBuf::from("./buildah"));
+        let elsewhere = [("PATH".to_string(), first.display().to_string())];
+        let runner = Runner {
+            child_env: &elsewhere,
+            ..runner
+        };
+        assert_eq!(runner.program_path("buildah"), PathBuf::from("buildah"));
     }
 
     #[test]
