@@ -6,30 +6,12 @@
 use serde_json::Value;
 
 use super::graph_repo;
+use super::run::run;
 use crate::support::git_repo::GitRepo;
-use crate::support::monoarch::{Monoarch, Run};
+use crate::support::monoarch::Monoarch;
 use crate::support::plans::host_and_foreign_arch;
 use crate::support::skopeo;
 use crate::support::world::World;
-
-fn run(w: &World, repo: &GitRepo, select: &[&str]) -> Run {
-    let host = w.registry().host();
-    let mut cmd = Monoarch::new(repo.path())
-        .args([
-            "run",
-            "--jobs",
-            "2",
-            "--registry",
-            &host,
-            "--insecure-registry",
-            &host,
-        ])
-        .args(select);
-    for (k, v) in w.buildah().env() {
-        cmd = cmd.env(k, v);
-    }
-    cmd.run()
-}
 
 /// The plan `run` would make now, as JSON (with its reuse decisions).
 fn plan(w: &World, repo: &GitRepo, select: &[&str]) -> Value {

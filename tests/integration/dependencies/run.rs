@@ -13,7 +13,8 @@ use crate::support::plans::host_and_foreign_arch;
 use crate::support::skopeo;
 use crate::support::world::World;
 
-fn run(w: &World, repo: &GitRepo, select: &[&str]) -> Run {
+/// `monoarch run` into the world's registry with `select`, two jobs at a time.
+pub(super) fn run(w: &World, repo: &GitRepo, select: &[&str]) -> Run {
     let host = w.registry().host();
     let mut cmd = Monoarch::new(repo.path())
         .args([

@@ -1,6 +1,6 @@
 //! The CI templates and `monoarch run`: validators, wiring, end to end.
 
-mod end_to_end;
+pub mod end_to_end;
 mod generated;
 mod gitlab_ci_local;
 mod gitlab_jobs;
