@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::load_projects::load_projects;
+use super::load_projects::{Known, load_projects};
 use crate::config::{
     Declared, Problems, ProjectConfig, RepoConfig, check_graph, load_project, read_declared,
 };
@@ -83,7 +83,7 @@ pub fn add_dependents(
             .into_iter()
             .filter(|(name, _)| !before.contains(name))
             .collect();
-        for (_, reasons, config) in load_projects(root, dir, new, repo) {
+        for (_, reasons, config) in load_projects(root, dir, new, repo, Known::default()) {
             match config {
                 Ok(Some(config)) => projects.push((config, reasons)),
                 Ok(None) => {}

@@ -1,5 +1,6 @@
 //! Reading the chosen projects' configs: on every core, in the chosen order.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::config::Problems;
@@ -12,9 +13,39 @@ const PER_THREAD: usize = 64;
 /// One chosen project's config: `Ok(None)` when its folder holds none.
 pub type Loaded = (String, Vec<Reason>, Result<Option<ProjectConfig>, Problems>);
 
-/// Reads the config of each chosen project, split over the machine's cores; the
-/// results keep the order of `chosen`.
+/// A config read before, keyed by project name (see [`super::prefetch`]).
+pub type Known = HashMap<String, Result<Option<ProjectConfig>, Problems>>;
+
+/// The config of each chosen project: taken from `known` when it was read
+/// before, else read, split over the machine's cores; the results keep the
+/// order of `chosen`.
 pub fn load_projects(
+    root: &Path,
+    dir: &str,
+    chosen: Vec<(String, Vec<Reason>)>,
+    repo: &RepoConfig,
+    mut known: Known,
+) -> Vec<Loaded> {
+    let mut slots: Vec<Option<Loaded>> = Vec::with_capacity(chosen.len());
+    let mut unread = Vec::new();
+    let mut at = Vec::new();
+    for (name, reasons) in chosen {
+        match known.remove(&name) {
+            Some(config) => slots.push(Some((name, reasons, config))),
+            None => {
+                at.push(slots.len());
+                slots.push(None);
+                unread.push((name, reasons));
+            }
+        }
+    }
+    for (i, loaded) in at.into_iter().zip(read_all(root, dir, unread, repo)) {
+        slots[i] = Some(loaded);
+    }
+    slots.into_iter().flatten().collect()
+}
+
+fn read_all(
     root: &Path,
     dir: &str,
     chosen: Vec<(String, Vec<Reason>)>,
@@ -24,6 +55,9 @@ pub fn load_projects(
         let config = load_project_if_present(root, dir, &name, repo);
         (name, reasons, config)
     };
+    if chosen.len() < PER_THREAD * 2 {
+        return chosen.into_iter().map(load).collect();
+    }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = cores.min(chosen.len() / PER_THREAD).max(1);
     if threads == 1 {

@@ -10,6 +10,7 @@ use thiserror::Error;
 use super::Context;
 use super::dependents;
 use super::load_projects::load_projects;
+use super::prefetch::{self, Prefetched};
 use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project_if_present};
 use crate::contract::limits::{CONFIG_CAP, ReadError, read_in};
 use crate::contract::{
@@ -20,7 +21,7 @@ use crate::detect::{self, BaseOptions, Choice, Flags, Pattern};
 use crate::env::Env;
 use crate::git::{Git, GitError, Oid};
 use crate::plan::collide::{self, TagSpans};
-use crate::plan::{PlanInputs, RunBranch, assemble, decide_publish, project_plan};
+use crate::plan::{PlanInputs, RunBranch, assemble, date_and_sha7, decide_publish, project_plan};
 
 #[derive(Debug, Error)]
 pub enum MakePlanError {
@@ -100,10 +101,17 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     };
     let resolved = detect::resolve(&asked.request, &git, head, &options)?;
     let dir = repo.projects_dir.clone();
+    let mut prefetched = Prefetched::default();
 
     let (chosen, removed, mode, base): Chosen = match &resolved.choice {
         Choice::Changes { base } => {
-            let paths = git.changed_paths(*base, head)?;
+            // The changed projects' configs are read while the diff runs.
+            let (date, sha7) = date_and_sha7(created, &head.to_string());
+            let (paths, early) = prefetch::while_diffing(&root, &repo, (&date, &sha7), |note| {
+                git.changed_paths_noting(*base, head, note)
+            });
+            let paths = paths?;
+            prefetched = early;
             tracing::debug!(
                 "git: base and {} changed path(s) in {} µs",
                 paths.len(),
@@ -219,7 +227,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     let mut removed = removed;
     let chose_in = git_started.elapsed();
     let count = chosen.len();
-    let loaded = load_projects(&root, &dir, chosen, &repo);
+    let loaded = load_projects(&root, &dir, chosen, &repo, prefetched.configs);
     tracing::debug!(
         "plan: {count} project(s) chosen in {} µs, their configs read in {} µs",
         chose_in.as_micros(),
@@ -272,7 +280,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             .collect(),
     });
     dependents::link(&mut plan, &root, &repo, &declared).map_err(MakePlanError::Config)?;
-    let collisions = tag_collisions(&plan, &root, &repo, spans);
+    let collisions = tag_collisions(&plan, &root, &repo, spans, &prefetched.absent);
     if !collisions.is_empty() {
         return Err(MakePlanError::Config(collisions));
     }
@@ -325,7 +333,14 @@ fn missing_config(dir: &str, name: &str) -> Problems {
 
 /// Tags of the plan's projects that another project publishes too, checked
 /// against exactly the unselected projects that could publish them.
-fn tag_collisions(plan: &Plan, root: &Path, repo: &RepoConfig, mut spans: TagSpans) -> Problems {
+/// `absent`: folders already found missing in this run.
+fn tag_collisions(
+    plan: &Plan,
+    root: &Path,
+    repo: &RepoConfig,
+    mut spans: TagSpans,
+    absent: &HashSet<String>,
+) -> Problems {
     let dir = &repo.projects_dir;
     let mut others = Vec::new();
     // `--all` read every folder: a project outside the plan has no config. Else
@@ -339,8 +354,9 @@ fn tag_collisions(plan: &Plan, root: &Path, repo: &RepoConfig, mut spans: TagSpa
     for name in candidates {
         // Most candidates (`app-20261120`, from a date-sha tag) name no folder:
         // one `lstat` says so. Anything there (a folder, a link) is read as usual.
-        if std::fs::symlink_metadata(folders.join(&name))
-            .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        if absent.contains(&name)
+            || std::fs::symlink_metadata(folders.join(&name))
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
         {
             continue;
         }

@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod matrix;
 mod output;
 pub mod plan;
+mod prefetch;
 mod resolve;
 mod results;
 pub mod run;

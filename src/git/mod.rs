@@ -8,6 +8,7 @@ use gix::objs::tree::EntryMode;
 use thiserror::Error;
 
 mod folder;
+mod noting;
 pub mod remote;
 pub mod ssh;
 
@@ -162,7 +163,21 @@ impl Git {
     /// gitoxide's tree diff walks both trees side by side, as `git diff-tree -r`
     /// does, and skips identical subtrees by id, so the cost follows the size of
     /// the change, not of the repository.
+    #[cfg(test)]
     pub fn changed_paths(&self, base: Oid, head: Oid) -> Result<Vec<String>, GitError> {
+        self.changed_paths_noting(base, head, |_| {})
+    }
+
+    /// [`Self::changed_paths`], telling `note` each changed path (folders too,
+    /// as they are met) while the diff runs: the walk is breadth-first, so the
+    /// changed folders of a level are known before anything below them is read,
+    /// and the caller can start work on them in parallel.
+    pub fn changed_paths_noting(
+        &self,
+        base: Oid,
+        head: Oid,
+        note: impl FnMut(&[u8]),
+    ) -> Result<Vec<String>, GitError> {
         let tree = |oid: Oid| {
             self.repo
                 .find_commit(oid)
@@ -170,7 +185,7 @@ impl Git {
                 .map_err(failed("reading a commit's tree"))
         };
         let (base_tree, head_tree) = (tree(base)?, tree(head)?);
-        let mut recorder = gix::diff::tree::Recorder::default();
+        let mut recorder = noting::Noting::new(note);
         gix::diff::tree(
             gix::objs::TreeRefIter::from_bytes(&base_tree.data, self.repo.object_hash()),
             gix::objs::TreeRefIter::from_bytes(&head_tree.data, self.repo.object_hash()),
@@ -183,7 +198,7 @@ impl Git {
             message: e.to_string(),
         })?;
         let mut paths: Vec<String> = recorder
-            .records
+            .into_records()
             .into_iter()
             .filter_map(|change| {
                 // A folder is named through the files below it; a file, symlink

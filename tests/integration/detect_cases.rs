@@ -381,3 +381,73 @@ fn deepen_fetches_the_missing_history_over_the_network() {
         "the clone is complete after --deepen"
     );
 }
+
+/// A change to many projects reads their configs while git still compares the
+/// trees: the plan is the one the projects named one by one give, a folder
+/// changed only in ignored files is not read into it (its broken config is
+/// no error), and a deleted folder is removed.
+#[test]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn a_change_to_many_projects_plans_as_naming_them_does() {
+    let repo = monorepo();
+    let many: Vec<String> = (0..24).map(|i| format!("svc-{i:02}")).collect();
+    for (i, name) in many.iter().enumerate() {
+        add_project(&repo, name);
+        repo.write(
+            &format!("projects/{name}/build-config.yaml"),
+            &format!("additional_tags: [v{i}]\nbuild_args:\n  - N={i}\n"),
+        );
+    }
+    repo.write("projects/svc-05/build-config.yaml", "additional_tags: [\n");
+    repo.commit("24 projects, one broken");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let mut changed = Vec::new();
+    for name in &many {
+        match name.as_str() {
+            "svc-05" | "svc-06" => {
+                repo.write(&format!("projects/{name}/NOTES.md"), "notes\n");
+            }
+            "svc-07" => {
+                repo.remove(&format!("projects/{name}"));
+            }
+            _ => {
+                repo.write(&format!("projects/{name}/hello.txt"), "changed\n");
+                changed.push(name.as_str());
+            }
+        }
+    }
+    repo.commit("change most of them");
+    let plan = plan_json(
+        Monoarch::new(repo.path())
+            .args(["plan", "--format", "json", "--base", "main"])
+            .run(),
+    );
+    assert_eq!(names(&plan, "projects"), changed);
+    assert_eq!(names(&plan, "removed"), ["svc-07"]);
+    let named = plan_json(
+        Monoarch::new(repo.path())
+            .args(["plan", "--format", "json", "--projects", &changed.join(",")])
+            .run(),
+    );
+    let without_why = |plan: &Value| -> Vec<Value> {
+        let mut projects = plan["projects"].as_array().expect("projects").clone();
+        for p in &mut projects {
+            p.as_object_mut().expect("project").remove("reasons");
+        }
+        projects
+    };
+    assert_eq!(without_why(&plan), without_why(&named));
+    // The broken config is read when its project is changed for real.
+    repo.write("projects/svc-05/hello.txt", "changed\n");
+    repo.commit("change the broken one");
+    let run = Monoarch::new(repo.path())
+        .args(["plan", "--base", "main"])
+        .run()
+        .expect_code(3);
+    assert!(
+        run.stderr
+            .starts_with("error: projects/svc-05/build-config.yaml:"),
+        "{}",
+        run.stderr
+    );
+}

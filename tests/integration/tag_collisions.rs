@@ -205,3 +205,43 @@ fn an_empty_tag_is_refused_in_one_repository_too() {
          error: projects/alpha/build-config.yaml:1:23: additional_tags: is empty; write the tag or remove the item\n"
     );
 }
+
+/// A change to many projects looks up, while git still compares the trees,
+/// the folders their date-sha tags could collide with: one that is there is
+/// still read. `app-20261120` (not committed: its tag names the commit it is
+/// not in) publishes `<sha7>`, i.e. `app-20261120-<sha7>`, app's date-sha tag.
+#[rstest]
+#[case::app_alone(0)]
+#[case::with_many_others(16)]
+#[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
+fn a_folder_publishing_a_date_sha_tag_is_found_however_many_projects_change(#[case] others: usize) {
+    let repo = monorepo();
+    let names: Vec<String> = std::iter::once("app".to_string())
+        .chain((0..others).map(|i| format!("svc-{i:02}")))
+        .collect();
+    for name in &names {
+        add_project(&repo, name);
+    }
+    repo.commit("projects");
+    let base = repo.head();
+    for name in &names {
+        repo.write(&format!("projects/{name}/hello.txt"), "changed\n");
+    }
+    repo.commit("change them");
+    let sha7 = &repo.head()[..7];
+    add_project(&repo, "app-20261120");
+    repo.write(
+        "projects/app-20261120/build-config.yaml",
+        &format!("additional_tags: [\"{sha7}\"]\n"),
+    );
+    let run = Monoarch::new(repo.path())
+        .args(["plan", "--base", base.as_str()])
+        .run()
+        .expect_code(3);
+    assert!(
+        run.stderr
+            .contains(&format!("both publish `images:app-20261120-{sha7}`")),
+        "{}",
+        run.stderr
+    );
+}
