@@ -109,6 +109,15 @@ fn arch_jobs<'p>(
         .collect()
 }
 
+/// The jobs of architecture `arch` of a chunk's projects (`projects`, the
+/// chunk's range of a level's members, found once for every chunk).
+pub fn jobs_among<'p>(
+    projects: &[&'p ProjectPlan],
+    arch: &str,
+) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {
+    arch_jobs(projects.iter().copied(), arch)
+}
+
 /// The jobs of architecture `arch` that `projects` (a chunk's, read as a job's
 /// share of the plan) build, in order.
 pub fn jobs_of<'p>(projects: &'p [ProjectPlan], arch: &str) -> Vec<(&'p ProjectPlan, &'p JobPlan)> {

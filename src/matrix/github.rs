@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::MatrixError;
-use crate::contract::{Chunk, Plan, archs, fit, level_build_entries, level_projects};
+use crate::contract::{
+    Chunk, Plan, archs, check_of, fit, jobs_among, level_build_entries, level_projects,
+};
 
 /// The largest matrix written: far below GitHub's 1 MB per job output, so the
 /// output and the workflow around it stay small at any repository size.
@@ -90,7 +92,8 @@ fn level_matrix(plan: &Plan, level: u32, max_jobs: usize) -> Result<GithubMatrix
         });
     }
     let archs = archs(plan);
-    let projects = level_projects(plan, level).len();
+    let members = level_projects(plan, level);
+    let projects = members.len();
     let count = fit(projects, max_jobs, |n| {
         level_build_entries(plan, level, &archs, n)
     })
@@ -101,7 +104,8 @@ fn level_matrix(plan: &Plan, level: u32, max_jobs: usize) -> Result<GithubMatrix
     let mut include = Vec::new();
     for chunk in Chunk::all(count) {
         for arch in &archs {
-            let jobs = chunk.level_jobs(plan, level, arch);
+            // The level's members are found once, not once per chunk.
+            let jobs = jobs_among(&members[chunk.range(projects)], arch);
             let Some((first, job)) = jobs.first() else {
                 continue;
             };
@@ -125,7 +129,7 @@ fn level_matrix(plan: &Plan, level: u32, max_jobs: usize) -> Result<GithubMatrix
                 chunk: chunk.index,
                 chunks: chunk.count,
                 level,
-                check: chunk.level_check(plan, level, arch),
+                check: check_of(&jobs),
             });
         }
     }
