@@ -26,6 +26,9 @@ pub fn load_projects(
     repo: &RepoConfig,
     mut known: Known,
 ) -> Vec<Loaded> {
+    if known.is_empty() {
+        return read_all(root, dir, chosen, repo);
+    }
     let mut slots: Vec<Option<Loaded>> = Vec::with_capacity(chosen.len());
     let mut unread = Vec::new();
     let mut at = Vec::new();

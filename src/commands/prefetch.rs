@@ -120,3 +120,103 @@ fn read_queued(
         found.absent.extend(absent);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Env;
+
+    /// A repository folder with a valid config in each of `projects`.
+    fn repo_with(projects: &[&str]) -> (tempfile::TempDir, RepoConfig) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for name in projects {
+            let folder = dir.path().join("projects").join(name);
+            std::fs::create_dir_all(&folder).expect("mkdir");
+            std::fs::write(folder.join("build-config.yaml"), "additional_tags: [v1]\n")
+                .expect("config");
+            std::fs::write(folder.join("Dockerfile"), "FROM scratch\n").expect("Dockerfile");
+        }
+        let repo = RepoConfig::parse("", dir.path(), &Env::default()).expect("defaults");
+        (dir, repo)
+    }
+
+    fn diffing(root: &Path, repo: &RepoConfig, paths: &[&[u8]]) -> Prefetched {
+        let ((), found) = while_diffing(root, repo, ("20261120", "abcdef1"), |note| {
+            for path in paths {
+                note(path);
+            }
+        });
+        found
+    }
+
+    #[test]
+    fn each_project_folder_a_changed_path_names_is_read_once() {
+        let names: Vec<String> = (0..12).map(|i| format!("p{i:02}")).collect();
+        let mut all: Vec<&str> = names.iter().map(String::as_str).collect();
+        all.push("p05-20261120");
+        let (dir, repo) = repo_with(&all);
+        let mut paths: Vec<Vec<u8>> = vec![b"projects".to_vec(), b"README.md".to_vec()];
+        for name in &names {
+            // The folder as a tree change first, then the files below it.
+            paths.push(format!("projects/{name}").into_bytes());
+            paths.push(format!("projects/{name}/src/main.py").into_bytes());
+            paths.push(format!("projects/{name}/Dockerfile").into_bytes());
+        }
+        paths.push(b"projects/gone/build-config.yaml".to_vec());
+        paths.push(b"projects/\xff/x".to_vec());
+        paths.push(b"projectsX/p00/y".to_vec());
+        let refs: Vec<&[u8]> = paths.iter().map(Vec::as_slice).collect();
+        let found = diffing(dir.path(), &repo, &refs);
+
+        let mut read: Vec<&str> = found.configs.keys().map(String::as_str).collect();
+        read.sort_unstable();
+        let mut expected: Vec<&str> = names.iter().map(String::as_str).collect();
+        expected.push("gone");
+        expected.sort_unstable();
+        assert_eq!(read, expected);
+        for name in &names {
+            let config = found.configs[name].as_ref().expect("valid config");
+            assert_eq!(config.as_ref().expect("present").name, *name);
+        }
+        assert!(matches!(found.configs["gone"], Ok(None)));
+        // Absent: both date-sha prefixes of every read project, but the folder that exists.
+        for name in &names {
+            let day = format!("{name}-20261120");
+            assert_eq!(found.absent.contains(&day), name != "p05", "{day}");
+            assert!(
+                found.absent.contains(&format!("{day}-abcdef1")),
+                "{day}-abcdef1"
+            );
+        }
+        assert!(!found.absent.iter().any(|n| n.starts_with("gone")));
+    }
+
+    #[test]
+    fn a_few_folders_are_left_for_the_caller_to_read() {
+        let (dir, repo) = repo_with(&["a", "b"]);
+        let found = diffing(dir.path(), &repo, &[b"projects/a/x", b"projects/b/y"]);
+        assert!(found.configs.is_empty());
+        assert!(found.absent.is_empty());
+    }
+
+    #[test]
+    fn a_broken_config_is_kept_as_its_problem_not_raised() {
+        let names: Vec<String> = (0..START_AFTER).map(|i| format!("p{i}")).collect();
+        let all: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (dir, repo) = repo_with(&all);
+        std::fs::write(
+            dir.path().join("projects/p3/build-config.yaml"),
+            "additional_tags: [\n",
+        )
+        .expect("broken config");
+        let paths: Vec<Vec<u8>> = names
+            .iter()
+            .map(|n| format!("projects/{n}/x").into_bytes())
+            .collect();
+        let refs: Vec<&[u8]> = paths.iter().map(Vec::as_slice).collect();
+        let found = diffing(dir.path(), &repo, &refs);
+        assert_eq!(found.configs.len(), START_AFTER);
+        assert!(found.configs["p3"].is_err());
+        assert!(!found.absent.iter().any(|n| n.starts_with("p3-")));
+    }
+}
