@@ -111,6 +111,10 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
                 git.changed_paths_noting(*base, head, note)
             });
             let paths = paths?;
+            tracing::debug!(
+                "plan: {} config(s) read while git compared the trees",
+                early.configs.len()
+            );
             prefetched = early;
             tracing::debug!(
                 "git: base and {} changed path(s) in {} µs",
