@@ -8,7 +8,8 @@ use crate::config::{ProjectConfig, RepoConfig, load_project_if_present};
 use crate::contract::Reason;
 
 /// Below this many configs one thread reads them all: starting threads costs more.
-const PER_THREAD: usize = 64;
+/// [`super::prefetch`] adds its readers by the same measure.
+pub(super) const PER_THREAD: usize = 64;
 
 /// One chosen project's config: `Ok(None)` when its folder holds none.
 pub type Loaded = (String, Vec<Reason>, Result<Option<ProjectConfig>, Problems>);
@@ -58,11 +59,11 @@ fn read_all(
         let config = load_project_if_present(root, dir, &name, repo);
         (name, reasons, config)
     };
-    if chosen.len() < PER_THREAD * 2 {
-        return chosen.into_iter().map(load).collect();
-    }
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = cores.min(chosen.len() / PER_THREAD).max(1);
+    // Fewer than two threads' worth: no need to ask how many cores there are.
+    let threads = match chosen.len() / PER_THREAD {
+        0 | 1 => 1,
+        wanted => std::thread::available_parallelism().map_or(1, |cores| wanted.min(cores.get())),
+    };
     if threads == 1 {
         return chosen.into_iter().map(load).collect();
     }

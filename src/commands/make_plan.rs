@@ -358,10 +358,7 @@ fn tag_collisions(
     for name in candidates {
         // Most candidates (`app-20261120`, from a date-sha tag) name no folder:
         // one `lstat` says so. Anything there (a folder, a link) is read as usual.
-        if absent.contains(&name)
-            || std::fs::symlink_metadata(folders.join(&name))
-                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-        {
+        if absent.contains(&name) || prefetch::no_folder(&folders.join(&name)) {
             continue;
         }
         // A folder without a config is no project; an unselected project with a

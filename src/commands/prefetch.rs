@@ -10,14 +10,13 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Mutex, PoisonError};
 
+use super::load_projects::PER_THREAD;
 use crate::config::{Problems, ProjectConfig, RepoConfig, load_project_if_present};
 use crate::contract::NamingScheme;
 
 /// Below this many changed folders the diff is nearly done when they are
 /// known: starting a thread costs more than it saves, and they are read after.
 const START_AFTER: usize = 8;
-/// Folders per reader beyond the first, as [`super::load_projects`] splits them.
-const PER_WORKER: usize = 64;
 
 /// What was read while the diff ran.
 #[derive(Default)]
@@ -65,11 +64,11 @@ pub fn while_diffing<T>(
             if sent.len() < START_AFTER {
                 return;
             }
-            // One core diffs, the others read: one more reader per PER_WORKER folders.
+            // One core diffs, the others read: one more reader per PER_THREAD folders.
             let most = *most.get_or_insert_with(|| {
                 std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
             });
-            if workers.len() < (sent.len() / PER_WORKER + 1).min(most) {
+            if workers.len() < (sent.len() / PER_THREAD + 1).min(most) {
                 workers.push(scope.spawn(work));
             }
         });
@@ -108,9 +107,7 @@ fn read_queued(
         let mut absent = Vec::new();
         if matches!(config, Ok(Some(_))) && repo.naming == NamingScheme::SingleRepository {
             for folder in [format!("{name}-{date}"), format!("{name}-{date}-{sha7}")] {
-                if std::fs::symlink_metadata(root.join(dir).join(&folder))
-                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-                {
+                if no_folder(&root.join(dir).join(&folder)) {
                     absent.push(folder);
                 }
             }
@@ -119,6 +116,12 @@ fn read_queued(
         found.configs.insert(name, config);
         found.absent.extend(absent);
     }
+}
+
+/// Nothing at all at `path`, by one `lstat` (a link is something: it is read
+/// as usual); what the tag-collision lookup asks of each candidate folder.
+pub fn no_folder(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }
 
 #[cfg(test)]

@@ -29,8 +29,8 @@ mod tag;
 pub(crate) mod test_plans;
 
 pub use chunk::{
-    Chunk, archs, build_entries, built_jobs, check_of, fit, jobs_among, jobs_of,
-    level_build_entries, level_projects,
+    Chunk, archs, build_entries, built_jobs, check_of, entries_among, fit, jobs_among, jobs_of,
+    level_projects,
 };
 pub use key::{KeyArg, KeyBase, KeyInputs, KeySource};
 pub use plan::{

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::MatrixError;
 use crate::contract::{
-    Chunk, Plan, archs, check_of, fit, jobs_among, level_build_entries, level_projects,
+    Chunk, Plan, archs, check_of, entries_among, fit, jobs_among, level_projects,
 };
 
 /// The largest matrix written: far below GitHub's 1 MB per job output, so the
@@ -94,13 +94,12 @@ fn level_matrix(plan: &Plan, level: u32, max_jobs: usize) -> Result<GithubMatrix
     let archs = archs(plan);
     let members = level_projects(plan, level);
     let projects = members.len();
-    let count = fit(projects, max_jobs, |n| {
-        level_build_entries(plan, level, &archs, n)
-    })
-    .ok_or(MatrixError::TooFewJobs {
-        max: max_jobs,
-        groups: archs.len(),
-    })?;
+    let count = fit(projects, max_jobs, |n| entries_among(&members, &archs, n)).ok_or(
+        MatrixError::TooFewJobs {
+            max: max_jobs,
+            groups: archs.len(),
+        },
+    )?;
     let mut include = Vec::new();
     for chunk in Chunk::all(count) {
         for arch in &archs {

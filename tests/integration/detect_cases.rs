@@ -11,6 +11,15 @@ fn plan_json(run: Run) -> Value {
     serde_json::from_str(&run.success().stdout).expect("plan JSON")
 }
 
+/// The JSON plan of what changed since `main`.
+fn plan_since_main(repo: &GitRepo) -> Value {
+    plan_json(
+        Monoarch::new(repo.path())
+            .args(["plan", "--format", "json", "--base", "main"])
+            .run(),
+    )
+}
+
 fn names(plan: &Value, key: &str) -> Vec<String> {
     plan[key]
         .as_array()
@@ -40,11 +49,7 @@ fn selects_changed_projects(
     repo.git(&["checkout", "-q", "-b", "feature"]);
     change(&repo);
     repo.commit("change");
-    let plan = plan_json(
-        Monoarch::new(repo.path())
-            .args(["plan", "--format", "json", "--base", "main"])
-            .run(),
-    );
+    let plan = plan_since_main(&repo);
     assert_eq!(names(&plan, "projects"), selected);
     assert_eq!(names(&plan, "removed"), removed);
     assert_eq!(plan["selection"]["mode"], "changes");
@@ -417,11 +422,7 @@ fn a_change_to_many_projects_plans_as_naming_them_does() {
         }
     }
     repo.commit("change most of them");
-    let plan = plan_json(
-        Monoarch::new(repo.path())
-            .args(["plan", "--format", "json", "--base", "main"])
-            .run(),
-    );
+    let plan = plan_since_main(&repo);
     assert_eq!(names(&plan, "projects"), changed);
     assert_eq!(names(&plan, "removed"), ["svc-07"]);
     let named = plan_json(
