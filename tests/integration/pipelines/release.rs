@@ -2,6 +2,7 @@
 //! hack/render-templates (which that workflow runs) pins the templates it attaches.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -80,6 +81,10 @@ fn release_workflow_builds_natively_and_attaches_sums_and_pinned_templates() {
             )
         ]
     );
+    // Profile-guided, from a profile made in that job for that target.
+    assert!(text.contains("rustup component add llvm-tools"));
+    assert!(text.contains("hack/build-release --target \"$0\""));
+    assert!(!text.contains("cargo build"));
     assert!(text.contains("hack/package-release \"$VERSION\" \"$TARGET\" \"$bin\" dist"));
     assert!(text.contains("sha256sum monoarch-*.tar.gz > SHA256SUMS"));
     assert!(text.contains("hack/render-templates \"${TAG#v}\" \"$URL\" \"$GITHUB_SHA\""));
@@ -145,5 +150,93 @@ fn render_templates_pins_both_templates_and_refuses_a_missing_checksum() {
             .contains("has no line for monoarch-9.8.7-aarch64-unknown-linux-musl.tar.gz"),
         "{}",
         String::from_utf8_lossy(&broken.stderr)
+    );
+}
+
+fn release_training(binary: &Path, work: &Path) -> std::process::Output {
+    Command::new(root().join("hack/release-training"))
+        .arg(binary)
+        .arg(work)
+        .env("TRAINING_PROJECTS", "80")
+        .output()
+        .expect("run hack/release-training")
+}
+
+/// hack/build-release profiles the release binary with hack/release-training:
+/// its commands must stay valid as the CLI changes, or a release stops there.
+#[test]
+fn release_training_runs_every_command_with_this_build() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let done = release_training(Path::new(env!("CARGO_BIN_EXE_monoarch")), work.path());
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{stderr}");
+    assert!(stderr.contains("hack/release-training: done"), "{stderr}");
+}
+
+/// A training run that fails would profile an error path: it stops the build.
+#[test]
+fn release_training_stops_at_a_command_that_fails() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let done = release_training(Path::new("/bin/false"), work.path());
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`monoarch matrix --format github --base main` exited 1, expected 0"),
+        "{stderr}"
+    );
+}
+
+/// hack/build-release needs the llvm-profdata of the toolchain's own LLVM: without it
+/// it names the fix before anything is built (a stand-in `rustc` reports a sysroot
+/// without llvm-tools).
+#[test]
+fn build_release_without_llvm_tools_names_the_fix_and_builds_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = dir.path().join("bin");
+    let sysroot = dir.path().join("sysroot");
+    fs::create_dir_all(&bin).expect("mkdir");
+    fs::create_dir_all(&sysroot).expect("mkdir");
+    let rustc = bin.join("rustc");
+    fs::write(
+        &rustc,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in\n  '--print sysroot') echo '{}' ;;\n  -vV) echo 'host: test-host' ;;\n  *) exit 99 ;;\nesac\n",
+            sysroot.display()
+        ),
+    )
+    .expect("write rustc");
+    let mut mode = fs::metadata(&rustc).expect("stat").permissions();
+    mode.set_mode(0o755);
+    fs::set_permissions(&rustc, mode).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let work = dir.path().join("work");
+    let build = |args: &[&str]| {
+        Command::new(root().join("hack/build-release"))
+            .args(args)
+            .env("PATH", &path)
+            .output()
+            .expect("run hack/build-release")
+    };
+
+    let done = build(&["--work", work.to_str().expect("utf-8 path")]);
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(1), "{stderr}");
+    let expected = format!(
+        "hack/build-release: llvm-profdata not found at {}/lib/rustlib/test-host/bin/llvm-profdata; install it with: rustup component add llvm-tools\n",
+        sysroot.display()
+    );
+    assert_eq!(stderr, expected);
+    assert!(done.stdout.is_empty());
+    assert!(!work.exists(), "nothing is built or made before the check");
+
+    let usage = build(&["--bogus"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&usage.stderr),
+        "usage: hack/build-release [--target TRIPLE] [--work DIR]\n"
     );
 }
