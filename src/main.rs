@@ -3,8 +3,8 @@
 use clap::Parser;
 
 // musl's allocator takes a lock for every allocation and unmaps freed memory at
-// once (a TLB shootdown on each core): the static release binaries spent ~1.6x a
-// glibc build's time on a 500-project plan, with the config readers beside the
+// once (a TLB shootdown on each core): the static release binaries spent 1.4-1.6x
+// a glibc build's time on a 500-project plan, with the config readers beside the
 // diff. mimalloc brings them to the glibc build's figure. glibc builds keep the
 // system allocator: mimalloc measured no faster there and 2-3 MB larger
 // (BENCHMARKS.md, "Release build").
