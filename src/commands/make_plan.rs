@@ -354,11 +354,11 @@ fn tag_collisions(
         SelectionMode::All => Vec::new(),
         _ => collide::candidates(&plan.projects, is_valid_tag, repo.naming),
     };
-    let folders = root.join(dir);
+    let folders = prefetch::Folders::open(&root.join(dir));
     for name in candidates {
         // Most candidates (`app-20261120`, from a date-sha tag) name no folder:
         // one `lstat` says so. Anything there (a folder, a link) is read as usual.
-        if absent.contains(&name) || prefetch::no_folder(&folders.join(&name)) {
+        if absent.contains(&name) || folders.lacks(&name) {
             continue;
         }
         // A folder without a config is no project; an unselected project with a

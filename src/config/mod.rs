@@ -9,6 +9,7 @@ mod paths;
 mod platforms;
 mod problem;
 mod project;
+mod project_lines;
 mod publish;
 mod repo;
 mod reuse;
@@ -27,6 +28,8 @@ pub use problem::{FileProblems, Problem, Problems};
 #[cfg(test)]
 pub use project::parse_project;
 pub use project::{PROJECT_CONFIG_FILE, ProjectConfig, load_project, load_project_if_present};
+#[cfg(test)]
+pub(crate) use project_lines::agrees as project_lines_agree;
 pub use publish::{Elsewhere, PublishRule};
 pub use repo::{REPO_CONFIG_FILE, RepoConfig};
 pub use suggest::closest;

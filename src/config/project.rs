@@ -25,17 +25,17 @@ const DATE_SHA_LEN: usize = 17;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawProjectConfig {
-    upstream_repo: Option<Spanned<String>>,
-    upstream_ref: Option<Spanned<String>>,
-    dockerfile_path: Option<Spanned<String>>,
-    target: Option<Spanned<String>>,
-    context_path: Option<Spanned<String>>,
-    build_args: Option<Vec<Spanned<RawBuildArg>>>,
-    platforms: Option<Vec<Spanned<String>>>,
-    additional_tags: Option<Vec<Spanned<String>>>,
-    cache: Option<bool>,
-    depends_on: Option<Vec<Spanned<String>>>,
+pub(super) struct RawProjectConfig {
+    pub(super) upstream_repo: Option<Spanned<String>>,
+    pub(super) upstream_ref: Option<Spanned<String>>,
+    pub(super) dockerfile_path: Option<Spanned<String>>,
+    pub(super) target: Option<Spanned<String>>,
+    pub(super) context_path: Option<Spanned<String>>,
+    pub(super) build_args: Option<Vec<Spanned<RawBuildArg>>>,
+    pub(super) platforms: Option<Vec<Spanned<String>>>,
+    pub(super) additional_tags: Option<Vec<Spanned<String>>>,
+    pub(super) cache: Option<bool>,
+    pub(super) depends_on: Option<Vec<Spanned<String>>>,
 }
 
 /// One `build_args` item: `NAME=value`, or a mapping (read in `build_arg.rs`).
@@ -168,10 +168,14 @@ pub fn parse_project(
     if let Err(why) = check_project_name(name, repo) {
         p.add(0, 0, "", why);
     }
-    let Some(raw) = yaml::parse::<Option<RawProjectConfig>>(text, &mut p) else {
-        return Err(p.problems);
+    // The common shapes are read line by line; the parser reads the rest and words every error.
+    let raw = match super::project_lines::read(text) {
+        Some(raw) => raw,
+        None => match yaml::parse::<Option<RawProjectConfig>>(text, &mut p) {
+            Some(raw) => raw.unwrap_or_default(),
+            None => return Err(p.problems),
+        },
     };
-    let raw = raw.unwrap_or_default();
 
     let upstream = match (&raw.upstream_repo, &raw.upstream_ref) {
         (Some(repo_url), Some(git_ref)) => {

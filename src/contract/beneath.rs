@@ -19,20 +19,27 @@ pub enum Beneath {
     /// the careful path says exactly why, or reads it when an absolute link
     /// points back inside.
     Refused,
+    /// Nothing there (`ENOENT`): a missing file or folder on the way, or a
+    /// symlink inside the folder to something missing.
+    Missing,
     /// `openat2` is not available here, or failed otherwise: use another way.
     Unknown,
 }
 
-/// Opens `rel` for reading, resolved below `root` by the kernel.
+/// Opens `rel` for reading, resolved below `root` by the kernel. Whatever it
+/// is: the caller checks the opened file's type before reading. `O_NONBLOCK`
+/// makes opening a named pipe return at once instead of waiting for a
+/// writer; it changes nothing for a regular file.
 pub fn open_beneath(root: &Path, rel: &Path) -> Beneath {
     let Some(dir) = root_fd(root) else {
         return Beneath::Unknown;
     };
-    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
     let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
     match openat2(&*dir, rel, flags, Mode::empty(), resolve) {
         Ok(fd) => Beneath::Opened(std::fs::File::from(fd)),
         Err(Errno::XDEV | Errno::LOOP) => Beneath::Refused,
+        Err(Errno::NOENT) => Beneath::Missing,
         Err(_) => Beneath::Unknown,
     }
 }
@@ -68,7 +75,7 @@ mod tests {
                 file.read_to_string(&mut text).expect("read");
                 Some(text)
             }
-            Beneath::Refused => None,
+            Beneath::Refused | Beneath::Missing => None,
             Beneath::Unknown => panic!("{rel}: openat2 unavailable (Linux 5.6 or later needed)"),
         }
     }

@@ -125,13 +125,14 @@ fn read_open(file: std::fs::File, cap: u64, size: u64) -> Result<String, ReadErr
 /// Reads `rel` (relative, `/`-separated) inside `root`, refusing any path
 /// or symlink that leads out of `root` before a byte is read.
 ///
-/// A plan reads thousands of configs: the common case costs a `stat` (nothing
-/// but a regular file is opened: no device, no FIFO) and, on Linux, one
-/// `openat2` that the kernel resolves below `root` ([`super::beneath`]). Where
-/// that call is missing: an `open` and one `readlink` of the opened file's
-/// `/proc/self/fd` entry (what was opened is what is checked), with `root`
-/// resolved once per process. Every refusal, and systems without `/proc`,
-/// take the resolving path below, which says exactly why.
+/// A plan reads thousands of configs: on Linux the common case is one
+/// `openat2` that the kernel resolves below `root` ([`super::beneath`]) and
+/// an `fstat` of what it opened (only a regular file is read: no folder,
+/// device or FIFO). Elsewhere, or where that call is refused: a `stat`, an
+/// `open` and one `readlink` of the opened file's `/proc/self/fd` entry
+/// (what was opened is what is checked), with `root` resolved once per
+/// process. Every refusal, and systems without `/proc`, take the resolving
+/// path below, which says exactly why.
 pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
     let path = Path::new(rel);
     if !stays_inside(path) {
@@ -140,22 +141,24 @@ pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
         });
     }
     let joined = root.join(path);
-    let size = match std::fs::metadata(&joined) {
-        Ok(meta) if meta.is_file() => meta.len(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(match std::fs::symlink_metadata(&joined) {
-                Ok(_) => ReadError::Dangling,
-                Err(_) => ReadError::NotFound,
-            });
-        }
-        _ => return read_in_resolved(root, path, cap),
-    };
     #[cfg(target_os = "linux")]
     match super::beneath::open_beneath(root, path) {
-        super::beneath::Beneath::Opened(file) => return read_open(file, cap, size),
+        super::beneath::Beneath::Opened(file) => {
+            return match file.metadata() {
+                Ok(meta) if meta.is_file() => read_open(file, cap, meta.len()),
+                // Not a regular file: the careful path names what it is.
+                _ => read_in_resolved(root, path, cap),
+            };
+        }
+        super::beneath::Beneath::Missing => return Err(missing(&joined)),
         super::beneath::Beneath::Refused => return read_in_resolved(root, path, cap),
         super::beneath::Beneath::Unknown => {}
     }
+    let size = match std::fs::metadata(&joined) {
+        Ok(meta) if meta.is_file() => meta.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing(&joined)),
+        _ => return read_in_resolved(root, path, cap),
+    };
     let file = std::fs::File::open(&joined).map_err(ReadError::Io)?;
     let opened = std::os::fd::AsRawFd::as_raw_fd(&file);
     let (Ok(real_root), Ok(real)) = (
@@ -170,6 +173,14 @@ pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
     read_open(file, cap, size)
 }
 
+/// Nothing at `path` to read: a symlink to nothing, or no file at all.
+fn missing(path: &Path) -> ReadError {
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => ReadError::Dangling,
+        Err(_) => ReadError::NotFound,
+    }
+}
+
 /// `read_in` by resolving `root` and the whole path first: exact about why a
 /// path is refused (outside before "not a file").
 fn read_in_resolved(root: &Path, path: &Path, cap: u64) -> Result<String, ReadError> {
@@ -177,12 +188,7 @@ fn read_in_resolved(root: &Path, path: &Path, cap: u64) -> Result<String, ReadEr
     let joined = real_root.join(path);
     let real = match joined.canonicalize() {
         Ok(real) => real,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(match std::fs::symlink_metadata(&joined) {
-                Ok(_) => ReadError::Dangling,
-                Err(_) => ReadError::NotFound,
-            });
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing(&joined)),
         Err(e) => return Err(ReadError::Io(e)),
     };
     if !real.starts_with(&real_root) {
@@ -285,6 +291,25 @@ mod tests {
         assert!(matches!(
             read_in(&root, "sub", 100),
             Err(ReadError::NotAFile { kind: "folder" })
+        ));
+        // A named pipe is named, not waited on (no writer ever comes).
+        let made = std::process::Command::new("mkfifo")
+            .arg(root.join("pipe"))
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        assert!(matches!(
+            read_in(&root, "pipe", 100),
+            Err(ReadError::NotAFile { kind: "named pipe" })
+        ));
+        symlink("sub/nowhere", root.join("dangling-in-sub")).expect("symlink");
+        assert!(matches!(
+            read_in(&root, "dangling-in-sub", 100),
+            Err(ReadError::Dangling)
+        ));
+        assert!(matches!(
+            read_in(&root, "missing/below", 100),
+            Err(ReadError::NotFound)
         ));
         assert!(matches!(
             read_in(&root, "missing", 100),

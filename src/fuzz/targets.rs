@@ -96,6 +96,8 @@ fn fuzz_build_config() {
     let repo = repo_config();
     let dictionary = [YAML, PROJECT_KEYS].concat();
     fuzz("build-config", &dictionary, |text| {
+        // What the line reader accepts, it reads as serde_saphyr does (else it panics here).
+        crate::config::project_lines_agree(text);
         match parse_project("app", "projects/app", "build-config.yaml", text, &repo) {
             Ok(_) => Vec::new(),
             Err(problems) => lines(&problems),
