@@ -6,7 +6,8 @@
 //! Only a narrow subset is read here; anything else returns `None` and goes
 //! to serde_saphyr, which also words every error. The subset leaves YAML no
 //! choice of meaning: known keys at the line start, each once; plain words
-//! that cannot be read as null, a boolean or a number; quoted text without
+//! (with spaces between them in a block) that cannot be read as null, a
+//! boolean or a number; quoted text without
 //! escapes; one-line `[a, b]` lists and `- item` lists. Printable ASCII
 //! and newlines only (columns are bytes). What it accepts reads exactly as
 //! serde_saphyr reads it, values and line/column of each: the tests below
@@ -23,8 +24,10 @@ use super::project::{RawBuildArg, RawProjectConfig};
 const MAX_TEXT: usize = 64 * 1024;
 const MAX_ITEMS: usize = 1_000;
 
-/// Words YAML 1.1 or 1.2 could read as null or a boolean (any case).
-const RESERVED: &[&str] = &["null", "true", "false", "yes", "no", "on", "off", "y", "n"];
+/// Words YAML 1.1 or 1.2 could read as null, a boolean or a float (any case).
+const RESERVED: &[&str] = &[
+    "null", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", ".nan",
+];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
@@ -238,10 +241,21 @@ fn scalar(s: &str, in_flow: bool) -> Option<(String, usize)> {
         }
         return Some((text.to_string(), end + 2));
     }
-    let len = s
-        .bytes()
-        .position(|b| !word_byte(b, in_flow))
-        .unwrap_or(s.len());
+    let len = if in_flow {
+        s.bytes()
+            .position(|b| !word_byte(b, true))
+            .unwrap_or(s.len())
+    } else {
+        // In a block the words run to a ` #` comment or the line's end, and
+        // may hold single spaces (`hello from monoarch`); the trailing ones
+        // are not part of them.
+        let end = s.find(" #").unwrap_or(s.len());
+        let text = s[..end].trim_end_matches(' ');
+        if text.contains(": ") || text.bytes().any(|b| b != b' ' && !word_byte(b, false)) {
+            return None;
+        }
+        text.len()
+    };
     let word = &s[..len];
     let next = s.as_bytes().get(len).copied();
     let ends_right = match next {
@@ -249,9 +263,15 @@ fn scalar(s: &str, in_flow: bool) -> Option<(String, usize)> {
         Some(b',' | b']') => in_flow,
         Some(_) => false,
     };
+    // A number starts with a digit, a sign or a dot and a digit (`.5`);
+    // `.`, `./build` and `.github` are text.
+    let starts_text = first.is_ascii_alphabetic()
+        || first == b'_'
+        || first == b'/'
+        || (first == b'.' && !word.as_bytes().get(1).is_some_and(u8::is_ascii_digit));
     if word.is_empty()
         || !ends_right
-        || !(first.is_ascii_alphabetic() || first == b'_' || first == b'/')
+        || !starts_text
         || word.ends_with(':')
         || RESERVED.iter().any(|r| word.eq_ignore_ascii_case(r))
     {
@@ -371,6 +391,8 @@ mod tests {
             "platforms:\n  - linux/amd64\n  # arm later\n\n  - linux/arm64\nbuild_args:\n- NODE_VERSION=20\n- MODE=prod # comment\n",
             "depends_on: [base]\nplatforms: []\ncache: true   \n",
             "target:    spaced\ncontext_path: ''\n",
+            "build_args:\n  - GREETING=hello from monoarch\nadditional_tags:\n  - \"1.0\"\n  - latest\n",
+            "context_path: .\ndockerfile_path: ./build/Dockerfile\nbuild_args:\n  - VERSION=1.795.822\n",
         ];
         for text in common {
             assert!(read(text).is_some(), "not read here: {text:?}");
@@ -389,6 +411,9 @@ mod tests {
     fn anything_yaml_could_read_otherwise_goes_to_the_parser() {
         let others = [
             "target: 1.25\n",
+            "target: .5\n",
+            "target: .Inf\n",
+            "build_args: [.nan]\n",
             "upstream_ref: 3f2a9c1\n",
             "target: null\n",
             "target: ~\n",
@@ -399,6 +424,10 @@ mod tests {
             "target: a\ntarget: b\n",
             "name: app\n",
             "target: a:\n",
+            "target: a: b\n",
+            "target: a b: c\n",
+            "target: a b#c\n",
+            "target: yes # y\n",
             "target: a # b\n  c\n",
             "target: foo\n  bar\n",
             "target: \"a\\tb\"\n",
@@ -482,6 +511,19 @@ mod tests {
             "/p",
             "-x",
             ".x",
+            ".",
+            "..",
+            "./b",
+            ".5",
+            ".inf",
+            ".NaN",
+            ".e5",
+            " ",
+            "a b",
+            "a  b ",
+            "a - b",
+            ": ",
+            " #x",
             "x=",
             "@x",
         ];
