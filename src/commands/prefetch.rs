@@ -128,7 +128,7 @@ fn read_queued(
 pub struct Folders {
     path: PathBuf,
     /// `O_PATH` handle: each lookup resolves one name, not the whole path
-    /// from `/` again (a third of an `lstat`'s cost at 2,000 projects).
+    /// from `/` again (1.5 against 2.5 µs per lookup, timed from Python).
     fd: Option<OwnedFd>,
 }
 

@@ -1,17 +1,17 @@
 //! The `build-config.yaml` nearly every project has (`key: value` lines,
 //! lists of words) read line by line, without the YAML parser: serde_saphyr
 //! took ~6 µs a file, a quarter of the CPU of `plan --all` at 20,000
-//! projects and of the config reads at 500 changed projects.
+//! projects and half of the config reader's at 500 changed projects.
 //!
 //! Only a narrow subset is read here; anything else returns `None` and goes
 //! to serde_saphyr, which also words every error. The subset leaves YAML no
 //! choice of meaning: known keys at the line start, each once; plain words
-//! (with spaces between them in a block) that cannot be read as null, a
-//! boolean or a number; quoted text without
-//! escapes; one-line `[a, b]` lists and `- item` lists. Printable ASCII
-//! and newlines only (columns are bytes). What it accepts reads exactly as
-//! serde_saphyr reads it, values and line/column of each: the tests below
-//! compare both on generated documents, and `fuzz::targets` on mutated ones.
+//! (single spaces between them in a block) that cannot be read as null, a
+//! boolean or a number; quoted text without escapes; one-line `[a, b]` lists
+//! and `- item` lists. Printable ASCII and newlines only (columns are
+//! bytes). What it accepts reads exactly as serde_saphyr reads it, values
+//! and line/column of each: the tests below compare both on generated
+//! documents, and `fuzz::targets` on mutated ones.
 
 use serde::Deserialize;
 use serde::de::value::{Error as ValueError, MapDeserializer};
