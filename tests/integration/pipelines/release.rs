@@ -84,6 +84,25 @@ fn release_workflow_builds_natively_and_attaches_sums_and_pinned_templates() {
     // Profile-guided, from a profile made in that job for that target.
     assert!(text.contains("rustup component add llvm-tools"));
     assert!(text.contains("hack/build-release --target \"$0\""));
+    // valgrind (hack/build-release lays out what small plans call) only where
+    // that was tried: x86_64.
+    let build = jobs["binaries"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["name"] == "Build a static binary")
+        .expect("the build step");
+    assert_eq!(
+        build["env"]["GRIND"],
+        "${{ startsWith(matrix.target, 'x86_64') && 'valgrind' || '' }}"
+    );
+    assert!(
+        build["run"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(" python3 $2\n")
+    );
+    assert!(text.contains("\"$(id -u):$(id -g)\" \"$GRIND\""));
     assert!(!text.contains("cargo build"));
     assert!(text.contains("hack/package-release \"$VERSION\" \"$TARGET\" \"$bin\" dist"));
     assert!(text.contains("sha256sum monoarch-*.tar.gz > SHA256SUMS"));
