@@ -107,8 +107,9 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
 /// Reads an opened regular file, at most `cap` bytes; `size` (from its
 /// metadata) only sizes the buffer.
 fn read_open(file: std::fs::File, cap: u64, size: u64) -> Result<String, ReadError> {
-    // Room for the whole file and one byte more: one read takes the text and
-    // the next sees its end (without it, a small probe read comes first).
+    // Room for the whole file and one byte more: one read takes the text (and,
+    // where it falls back to reading on, the next sees its end; without the
+    // byte more, a small probe read would come first).
     let room = usize::try_from(size.min(cap) + 1).unwrap_or(usize::MAX);
     let mut bytes = Vec::with_capacity(room);
     // A regular file reads short only at its end: a first read that returns
