@@ -86,10 +86,7 @@ pub fn human(bytes: u64) -> String {
 /// followed (the file may live anywhere: an event payload, a plan artifact).
 pub fn read_capped(path: &Path, cap: u64) -> Result<String, ReadError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound if std::fs::symlink_metadata(path).is_ok() => {
-            ReadError::Dangling
-        }
-        std::io::ErrorKind::NotFound => ReadError::NotFound,
+        std::io::ErrorKind::NotFound => missing(path),
         _ => ReadError::Io(e),
     })?;
     if !meta.is_file() {
@@ -152,7 +149,6 @@ pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
             target: path.to_path_buf(),
         });
     }
-    let joined = root.join(path);
     #[cfg(target_os = "linux")]
     match super::beneath::open_beneath(root, path) {
         super::beneath::Beneath::Opened(file) => {
@@ -165,10 +161,12 @@ pub fn read_in(root: &Path, rel: &str, cap: u64) -> Result<String, ReadError> {
                 _ => read_in_resolved(root, path, cap),
             };
         }
-        super::beneath::Beneath::Missing => return Err(missing(&joined)),
+        super::beneath::Beneath::Missing => return Err(missing(&root.join(path))),
         super::beneath::Beneath::Refused => return read_in_resolved(root, path, cap),
         super::beneath::Beneath::Unknown => {}
     }
+    // Only here is the joined path needed: not built for every config above.
+    let joined = root.join(path);
     let size = match std::fs::metadata(&joined) {
         Ok(meta) if meta.is_file() => meta.len(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing(&joined)),
