@@ -7,6 +7,7 @@ use gix::diff::tree::recorder::Change;
 use gix::objs::tree::EntryMode;
 use thiserror::Error;
 
+mod delta_bases;
 mod folder;
 mod noting;
 pub mod remote;
@@ -55,7 +56,7 @@ pub struct Git {
 impl Git {
     /// Opens the repository that contains `start`.
     pub fn discover(start: &Path) -> Result<Git, GitError> {
-        let repo = gix::discover(start).map_err(|e| GitError::NotARepo {
+        let mut repo = gix::discover(start).map_err(|e| GitError::NotARepo {
             path: start.to_path_buf(),
             message: e.to_string(),
         })?;
@@ -68,7 +69,10 @@ impl Git {
             })?;
         // No object cache: every tree is read once, and copying each object
         // into a cache cost ~15% of the plan stage at 500 changed projects
-        // (BENCHMARKS.md).
+        // (BENCHMARKS.md). The cache of decoded delta chains keeps only small
+        // objects, found by a hash (`delta_bases`).
+        repo.objects
+            .set_pack_cache(|| Box::new(delta_bases::DeltaBases::default()));
         Ok(Git {
             repo,
             root,
