@@ -9,6 +9,7 @@ use thiserror::Error;
 
 use super::Context;
 use super::dependents;
+use super::folders::Folders;
 use super::load_projects::load_projects;
 use super::prefetch::{self, Prefetched};
 use crate::config::{FileProblems, Problems, ProjectConfig, RepoConfig, load_project_if_present};
@@ -284,7 +285,11 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             .collect(),
     });
     dependents::link(&mut plan, &root, &repo, &declared).map_err(MakePlanError::Config)?;
-    let collisions = tag_collisions(&plan, &root, &repo, spans, &prefetched.absent);
+    let folders = prefetched
+        .folders
+        .take()
+        .unwrap_or_else(|| Folders::open(&root.join(&dir)));
+    let collisions = tag_collisions(&plan, &root, &repo, spans, &prefetched.absent, &folders);
     if !collisions.is_empty() {
         return Err(MakePlanError::Config(collisions));
     }
@@ -337,13 +342,14 @@ fn missing_config(dir: &str, name: &str) -> Problems {
 
 /// Tags of the plan's projects that another project publishes too, checked
 /// against exactly the unselected projects that could publish them.
-/// `absent`: folders already found missing in this run.
+/// `absent`: folders already found missing in this run, in `folders`.
 fn tag_collisions(
     plan: &Plan,
     root: &Path,
     repo: &RepoConfig,
     mut spans: TagSpans,
     absent: &HashSet<String>,
+    folders: &Folders,
 ) -> Problems {
     let dir = &repo.projects_dir;
     let mut others = Vec::new();
@@ -354,7 +360,7 @@ fn tag_collisions(
         SelectionMode::All => Vec::new(),
         _ => collide::candidates(&plan.projects, is_valid_tag, repo.naming),
     };
-    let folders = prefetch::Folders::open(&root.join(dir));
+    folders.expect(candidates.len());
     for name in candidates {
         // Most candidates (`app-20261120`, from a date-sha tag) name no folder:
         // one `lstat` says so. Anything there (a folder, a link) is read as usual.

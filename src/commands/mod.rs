@@ -5,6 +5,7 @@ pub mod build;
 mod context;
 mod dependents;
 mod error;
+mod folders;
 mod keys;
 mod lineage;
 mod load_projects;

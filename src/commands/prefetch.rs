@@ -6,14 +6,11 @@
 //! the selection then chooses, exactly as if it were read afterwards.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Mutex, PoisonError};
 
-use rustix::fd::OwnedFd;
-use rustix::fs::{AtFlags, Mode, OFlags};
-use rustix::io::Errno;
-
+use super::folders::Folders;
 use super::load_projects::PER_THREAD;
 use crate::config::{Problems, ProjectConfig, RepoConfig, load_project_if_present};
 use crate::contract::NamingScheme;
@@ -30,6 +27,8 @@ pub struct Prefetched {
     /// Folders under the projects folder found absent: `<name>-<date>` and
     /// `<name>-<date>-<sha7>`, the names a date-sha tag could collide with.
     pub absent: HashSet<String>,
+    /// The projects folder those were looked up in (and its listing, if made).
+    pub folders: Option<Folders>,
 }
 
 /// Runs `diff`, which calls its argument with every changed path, and reads
@@ -45,7 +44,8 @@ pub fn while_diffing<T>(
     let (tx, rx) = channel::<String>();
     let queue = Mutex::new(rx);
     let found = Mutex::new(Prefetched::default());
-    let work = || read_queued(&queue, &found, root, repo, (date, sha7));
+    let folders = Folders::open(&root.join(dir));
+    let work = || read_queued(&queue, &found, &folders, root, repo, (date, sha7));
     let out = std::thread::scope(|scope| {
         let mut sent: HashSet<String> = HashSet::new();
         let mut workers = Vec::new();
@@ -63,6 +63,8 @@ pub fn while_diffing<T>(
                 return;
             }
             sent.insert(name.to_string());
+            // Two lookups per folder read: the listing is made once they cost more.
+            folders.expect(2 * sent.len());
             // The receiver lives until the scope ends: sending cannot fail.
             let _ = tx.send(name.to_string());
             if sent.len() < START_AFTER {
@@ -88,21 +90,20 @@ pub fn while_diffing<T>(
         }
         out
     });
-    (
-        out,
-        found.into_inner().unwrap_or_else(PoisonError::into_inner),
-    )
+    let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    found.folders = Some(folders);
+    (out, found)
 }
 
 fn read_queued(
     queue: &Mutex<Receiver<String>>,
     found: &Mutex<Prefetched>,
+    folders: &Folders,
     root: &Path,
     repo: &RepoConfig,
     (date, sha7): (&str, &str),
 ) {
     let dir = repo.projects_dir.as_str();
-    let folders = Folders::open(&root.join(dir));
     loop {
         let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
         let Ok(name) = next else {
@@ -120,37 +121,6 @@ fn read_queued(
         let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
         found.configs.insert(name, config);
         found.absent.extend(absent);
-    }
-}
-
-/// The projects folder, opened once for the many lookups of the folders a
-/// date-sha tag could collide with (two per changed project).
-pub struct Folders {
-    path: PathBuf,
-    /// `O_PATH` handle: each lookup resolves one name, not the whole path
-    /// from `/` again (1.5 against 2.5 µs per lookup, timed from Python).
-    fd: Option<OwnedFd>,
-}
-
-impl Folders {
-    pub fn open(path: &Path) -> Folders {
-        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        Folders {
-            path: path.to_path_buf(),
-            fd: rustix::fs::open(path, flags, Mode::empty()).ok(),
-        }
-    }
-
-    /// Nothing at all named `name` (one path component) in the folder, by
-    /// one `lstat` (a link is something: it is read as usual).
-    pub fn lacks(&self, name: &str) -> bool {
-        match &self.fd {
-            Some(fd) => {
-                rustix::fs::statat(fd, name, AtFlags::SYMLINK_NOFOLLOW).err() == Some(Errno::NOENT)
-            }
-            None => std::fs::symlink_metadata(self.path.join(name))
-                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound),
-        }
     }
 }
 

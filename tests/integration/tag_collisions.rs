@@ -210,12 +210,22 @@ fn an_empty_tag_is_refused_in_one_repository_too() {
 /// the folders their date-sha tags could collide with: one that is there is
 /// still read. `app-20261120` (not committed: its tag names the commit it is
 /// not in) publishes `<sha7>`, i.e. `app-20261120-<sha7>`, app's date-sha tag.
+/// In a small projects folder the names are looked up in one listing of it; in
+/// a big one (`idle` folders more) one by one: both find it.
 #[rstest]
-#[case::app_alone(0)]
-#[case::with_many_others(16)]
+#[case::app_alone(0, 0)]
+#[case::with_many_others(16, 0)]
+#[case::app_alone_in_a_big_folder(0, 64)]
+#[case::with_many_others_in_a_big_folder(16, 400)]
 #[cfg_attr(not(tool = "git"), ignore = "needs git: run hack/install-test-deps")]
-fn a_folder_publishing_a_date_sha_tag_is_found_however_many_projects_change(#[case] others: usize) {
+fn a_folder_publishing_a_date_sha_tag_is_found_however_many_projects_change(
+    #[case] others: usize,
+    #[case] idle: usize,
+) {
     let repo = monorepo();
+    for i in 0..idle {
+        std::fs::create_dir_all(repo.path().join(format!("projects/idle-{i:03}"))).expect("mkdir");
+    }
     let names: Vec<String> = std::iter::once("app".to_string())
         .chain((0..others).map(|i| format!("svc-{i:02}")))
         .collect();
@@ -236,12 +246,24 @@ fn a_folder_publishing_a_date_sha_tag_is_found_however_many_projects_change(#[ca
     );
     let run = Monoarch::new(repo.path())
         .args(["plan", "--base", base.as_str()])
+        .env("MONOARCH_LOG", "monoarch=debug")
         .run()
         .expect_code(3);
     assert!(
         run.stderr
             .contains(&format!("both publish `images:app-20261120-{sha7}`")),
         "{}",
+        run.stderr
+    );
+    // Where the folder's link count says nothing of its subfolders (btrfs,
+    // overlayfs), it is never listed.
+    let counted = std::os::unix::fs::MetadataExt::nlink(
+        &std::fs::metadata(repo.path().join("projects")).expect("projects folder"),
+    ) >= 2;
+    assert_eq!(
+        run.stderr.contains("projects folder listed once"),
+        idle == 0 && counted,
+        "listed only where cheaper: {}",
         run.stderr
     );
 }
