@@ -354,8 +354,9 @@ fn tag_collisions(
     let dir = &repo.projects_dir;
     let mut others = Vec::new();
     // `--all` read every folder: a project outside the plan has no config. Else
-    // each name a tag starts with that could be a folder is looked up directly,
-    // not a listing with a `stat` per folder (most of a 20,000-project plan).
+    // each name a tag starts with that could be a folder is looked up, one by
+    // one or in one listing of the folder's names when that costs less
+    // (`folders`); never a `stat` per folder (most of a 20,000-project plan).
     let candidates = match plan.selection.mode {
         SelectionMode::All => Vec::new(),
         _ => collide::candidates(&plan.projects, is_valid_tag, repo.naming),
@@ -363,7 +364,8 @@ fn tag_collisions(
     folders.expect(candidates.len());
     for name in candidates {
         // Most candidates (`app-20261120`, from a date-sha tag) name no folder:
-        // one `lstat` says so. Anything there (a folder, a link) is read as usual.
+        // one `lstat` or the listing says so. Anything there (a folder, a link)
+        // is read as usual.
         if absent.contains(&name) || folders.lacks(&name) {
             continue;
         }
