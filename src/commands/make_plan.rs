@@ -106,6 +106,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
 
     let (chosen, removed, mode, base): Chosen = match &resolved.choice {
         Choice::Changes { base } => {
+            git = git.reopened()?;
             // The changed projects' configs are read while the diff runs.
             let (date, sha7) = date_and_sha7(created, &head.to_string());
             let (paths, early) = prefetch::while_diffing(&root, &repo, (&date, &sha7), |note| {

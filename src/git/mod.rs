@@ -80,6 +80,24 @@ impl Git {
         })
     }
 
+    /// The repository opened again, with the same options: what the history
+    /// walk mapped of the pack index (the kernel maps 64 KB around each commit
+    /// read) is let go before the tree diff maps its own, so the two do not add
+    /// up in one peak (git itself runs them as two processes).
+    pub fn reopened(mut self) -> Result<Git, GitError> {
+        let mut repo =
+            gix::open_opts(self.repo.path(), self.repo.open_options().clone()).map_err(|e| {
+                GitError::Failed {
+                    doing: "opening the repository again".into(),
+                    message: e.to_string(),
+                }
+            })?;
+        repo.objects
+            .set_pack_cache(|| Box::new(delta_bases::DeltaBases::default()));
+        self.repo = repo;
+        Ok(self)
+    }
+
     /// Time limits for [`Git::deepen`] (`MONOARCH_GIT_TIMEOUT`, ...).
     pub fn with_limits(mut self, limits: remote::Limits) -> Git {
         self.limits = limits;
@@ -346,6 +364,52 @@ pub(crate) mod tests {
         let mut by_git: Vec<&str> = by_git.lines().collect();
         by_git.sort_unstable();
         assert_eq!(walked, by_git);
+    }
+
+    /// Opened again (as a plan does between the history walk and the diff), a
+    /// repository answers as before, from a linked worktree and packed too.
+    #[test]
+    fn reopened_answers_as_before_in_a_linked_worktree() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let main = dir.path().join("main");
+        std::fs::create_dir(&main).expect("mkdir");
+        git(&main, &["init", "-q", "-b", "main"]);
+        write_file(&main, "projects/a/x", "1");
+        let base = commit_all(&main, "base");
+        let linked = dir.path().join("linked");
+        git(
+            &main,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                "feature",
+                linked.to_str().expect("utf-8"),
+            ],
+        );
+        write_file(&linked, "projects/a/x", "2");
+        write_file(&linked, "projects/b/y", "new");
+        let head = commit_all(&linked, "feature");
+        git(&main, &["gc", "-q"]);
+
+        let opened = Git::discover(&linked.join("projects")).expect("open");
+        let before = (
+            opened.head().expect("head"),
+            opened.merge_base(base, head),
+            opened.changed_paths(base, head).expect("diff"),
+        );
+        let reopened = opened.reopened().expect("reopen");
+        assert_eq!(reopened.root(), linked.canonicalize().expect("real path"));
+        let after = (
+            reopened.head().expect("head"),
+            reopened.merge_base(base, head),
+            reopened.changed_paths(base, head).expect("diff"),
+        );
+        assert_eq!(before, after);
+        assert_eq!(after.0, head);
+        assert_eq!(after.1, Some(base));
+        assert_eq!(after.2, ["projects/a/x", "projects/b/y"]);
     }
 
     /// Merge base, ancestry, first parent and name resolution on a small fork.
