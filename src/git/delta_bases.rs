@@ -46,35 +46,45 @@ struct Slot {
     used: bool,
 }
 
+impl Slot {
+    fn new(key: (u32, u64), kind: Kind) -> Slot {
+        Slot {
+            key,
+            kind,
+            compressed_size: 0,
+            data: Vec::new(),
+            used: false,
+        }
+    }
+
+    /// Holds another object, in the buffer of the one before: no allocation
+    /// once warm.
+    fn hold(&mut self, key: (u32, u64), kind: Kind, compressed_size: usize, data: &[u8]) {
+        (self.key, self.kind, self.compressed_size, self.used) =
+            (key, kind, compressed_size, false);
+        self.data.clear();
+        self.data.extend_from_slice(data);
+    }
+}
+
 impl DecodeEntry for DeltaBases {
     fn put(&mut self, pack_id: u32, offset: u64, data: &[u8], kind: Kind, compressed_size: usize) {
         let key = (pack_id, offset);
         if data.len() > LARGEST {
             if data.len() <= LARGEST_ALONE {
-                let mut alone = self.alone.take().unwrap_or(Slot {
+                self.alone.get_or_insert_with(|| Slot::new(key, kind)).hold(
                     key,
                     kind,
                     compressed_size,
-                    data: Vec::new(),
-                    used: false,
-                });
-                (alone.key, alone.kind, alone.compressed_size) = (key, kind, compressed_size);
-                alone.data.clear();
-                alone.data.extend_from_slice(data);
-                self.alone = Some(alone);
+                    data,
+                );
             }
             return;
         }
         let slot = match self.at.get(&key) {
             Some(&slot) => slot,
             None if self.slots.len() < SLOTS => {
-                self.slots.push(Slot {
-                    key,
-                    kind,
-                    compressed_size,
-                    data: Vec::new(),
-                    used: false,
-                });
+                self.slots.push(Slot::new(key, kind));
                 self.slots.len() - 1
             }
             None => {
@@ -84,14 +94,7 @@ impl DecodeEntry for DeltaBases {
             }
         };
         self.at.insert(key, slot);
-        let entry = &mut self.slots[slot];
-        entry.key = key;
-        entry.kind = kind;
-        entry.compressed_size = compressed_size;
-        entry.used = false;
-        // The evicted object's buffer is reused: no allocation once warm.
-        entry.data.clear();
-        entry.data.extend_from_slice(data);
+        self.slots[slot].hold(key, kind, compressed_size, data);
     }
 
     fn get(&mut self, pack_id: u32, offset: u64, out: &mut Vec<u8>) -> Option<(Kind, usize)> {

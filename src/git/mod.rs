@@ -53,10 +53,20 @@ pub struct Git {
     limits: remote::Limits,
 }
 
+/// `repo` with monoarch's caches, however it was opened. No object cache:
+/// every tree is read once, and copying each object into a cache cost ~15% of
+/// the plan stage at 500 changed projects (BENCHMARKS.md). The cache of decoded
+/// delta chains keeps only small objects, found by a hash (`delta_bases`).
+fn with_caches(mut repo: gix::Repository) -> gix::Repository {
+    repo.objects
+        .set_pack_cache(|| Box::new(delta_bases::DeltaBases::default()));
+    repo
+}
+
 impl Git {
     /// Opens the repository that contains `start`.
     pub fn discover(start: &Path) -> Result<Git, GitError> {
-        let mut repo = gix::discover(start).map_err(|e| GitError::NotARepo {
+        let repo = gix::discover(start).map_err(|e| GitError::NotARepo {
             path: start.to_path_buf(),
             message: e.to_string(),
         })?;
@@ -67,14 +77,8 @@ impl Git {
                 path: start.to_path_buf(),
                 message: "it is a bare repository, with no checked-out files".into(),
             })?;
-        // No object cache: every tree is read once, and copying each object
-        // into a cache cost ~15% of the plan stage at 500 changed projects
-        // (BENCHMARKS.md). The cache of decoded delta chains keeps only small
-        // objects, found by a hash (`delta_bases`).
-        repo.objects
-            .set_pack_cache(|| Box::new(delta_bases::DeltaBases::default()));
         Ok(Git {
-            repo,
+            repo: with_caches(repo),
             root,
             limits: Default::default(),
         })
@@ -85,16 +89,14 @@ impl Git {
     /// read) is let go before the tree diff maps its own, so the two do not add
     /// up in one peak (git itself runs them as two processes).
     pub fn reopened(mut self) -> Result<Git, GitError> {
-        let mut repo =
+        let repo =
             gix::open_opts(self.repo.path(), self.repo.open_options().clone()).map_err(|e| {
                 GitError::Failed {
                     doing: "opening the repository again".into(),
                     message: e.to_string(),
                 }
             })?;
-        repo.objects
-            .set_pack_cache(|| Box::new(delta_bases::DeltaBases::default()));
-        self.repo = repo;
+        self.repo = with_caches(repo);
         Ok(self)
     }
 

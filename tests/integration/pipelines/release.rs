@@ -86,12 +86,7 @@ fn release_workflow_builds_natively_and_attaches_sums_and_pinned_templates() {
     assert!(text.contains("hack/build-release --target \"$0\""));
     // valgrind (hack/build-release lays out what small plans call) only where
     // that was tried: x86_64.
-    let build = jobs["binaries"]["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .find(|s| s["name"] == "Build a static binary")
-        .expect("the build step");
+    let build = super::step(&jobs["binaries"], "name", "Build a static binary");
     assert_eq!(
         build["env"]["GRIND"],
         "${{ startsWith(matrix.target, 'x86_64') && 'valgrind' || '' }}"

@@ -417,12 +417,7 @@ fn github_workflow_wires_plan_build_manifest() {
         "${{ steps.matrix.outputs.has_projects }}"
     );
     assert_eq!(plan["steps"][0]["with"]["fetch-depth"], 0);
-    let plan_step = plan["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .find(|s| s["id"] == "matrix")
-        .expect("the plan step");
+    let plan_step = super::step(plan, "id", "matrix");
     assert_eq!(
         plan_step["env"]["MONOARCH_PROJECTS"],
         "${{ inputs.projects }}"
@@ -476,12 +471,7 @@ fn github_workflow_runs_each_level_after_the_one_before() {
     let jobs = wf["jobs"].as_object().expect("jobs");
     let levels = jobs.keys().filter(|k| k.starts_with("build")).count();
     assert_eq!(levels, 4);
-    let plan_step = jobs["plan"]["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .find(|s| s["id"] == "matrix")
-        .expect("the plan step");
+    let plan_step = super::step(&jobs["plan"], "id", "matrix");
     let script = plan_step["run"].as_str().expect("run");
     assert!(
         script.contains(&format!(
