@@ -226,6 +226,9 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             (chosen, Vec::new(), SelectionMode::Named, None)
         }
     };
+    // The pack and index pages the diff mapped are let go before the configs are
+    // parsed and the plan assembled: held, they added to the peak memory.
+    drop(git);
 
     let mut problems = Problems::default();
     let mut projects: Vec<(ProjectConfig, Vec<Reason>)> = Vec::new();
