@@ -289,22 +289,21 @@ mod tests {
         let base_size = size(base);
 
         let opened = Git::discover(root).expect("open");
-        let oid = |hex: &str| gix::ObjectId::from_hex(hex.as_bytes()).expect("id");
-        let mut first = Vec::new();
-        opened
-            .repo
-            .objects
-            .try_find(&oid(base), &mut first)
-            .expect("read")
-            .expect("the base");
-        assert_eq!(first.len(), base_size);
-        let mut out = Vec::new();
-        opened
-            .repo
-            .objects
-            .try_find(&oid(id), &mut out)
-            .expect("read")
-            .expect("the tree");
+        // Each object into a new buffer, as gitoxide's diff gets one per side.
+        let read = |hex: &str| {
+            let mut buf = Vec::new();
+            let id = gix::ObjectId::from_hex(hex.as_bytes()).expect("id");
+            opened
+                .repo
+                .objects
+                .try_find(&id, &mut buf)
+                .expect("read")
+                .unwrap_or_else(|| panic!("{hex} is in the pack"));
+            buf
+        };
+        // The base first: resolved, it is what the cache keeps.
+        assert_eq!(read(base).len(), base_size);
+        let out = read(id);
         assert_eq!(out.len(), size(id));
         assert_eq!(out.capacity(), room_to_apply_deltas(base_size));
     }
