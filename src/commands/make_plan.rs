@@ -114,8 +114,10 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
             });
             let paths = paths?;
             tracing::debug!(
-                "plan: {} config(s) read while git compared the trees",
-                early.configs.len()
+                "plan: {} config(s) read while git compared the trees, in {} µs on {} thread(s)",
+                early.configs.len(),
+                early.busy.unwrap_or_default().as_micros(),
+                early.readers
             );
             prefetched = early;
             tracing::debug!(
@@ -231,7 +233,7 @@ pub fn make_plan(request: &PlanRequest, ctx: &Context) -> Result<Made, MakePlanE
     drop(git);
 
     let mut problems = Problems::default();
-    let mut projects: Vec<(ProjectConfig, Vec<Reason>)> = Vec::new();
+    let mut projects: Vec<(ProjectConfig, Vec<Reason>)> = Vec::with_capacity(chosen.len());
     let mut spans = TagSpans::default();
     let mut removed = removed;
     let chose_in = git_started.elapsed();

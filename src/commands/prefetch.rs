@@ -5,14 +5,15 @@
 //! with) while the diff descends. What is read is only used for the projects
 //! the selection then chooses, exactly as if it were read afterwards.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::folders::Folders;
-use super::load_projects::PER_THREAD;
-use crate::config::{Problems, ProjectConfig, RepoConfig, load_project_if_present};
+use super::load_projects::{Known, PER_THREAD};
+use crate::config::{RepoConfig, load_project_if_present};
 use crate::contract::NamingScheme;
 
 /// Below this many changed folders the diff is nearly done when they are
@@ -23,12 +24,17 @@ const START_AFTER: usize = 8;
 #[derive(Default)]
 pub struct Prefetched {
     /// Each changed folder's config, as [`load_project_if_present`] read it.
-    pub configs: HashMap<String, Result<Option<ProjectConfig>, Problems>>,
+    pub configs: Known,
     /// Folders under the projects folder found absent: `<name>-<date>` and
     /// `<name>-<date>-<sha7>`, the names a date-sha tag could collide with.
     pub absent: HashSet<String>,
     /// The projects folder those were looked up in (and its listing, if made).
     pub folders: Option<Folders>,
+    /// For the debug line, when it is on: the time the threads spent reading,
+    /// added up, without their waits for the diff's next folder (the work a
+    /// plan does that `git diff` has no counterpart for); and how many read.
+    pub busy: Option<Duration>,
+    pub readers: usize,
 }
 
 /// Runs `diff`, which calls its argument with every changed path, and reads
@@ -45,7 +51,12 @@ pub fn while_diffing<T>(
     let queue = Mutex::new(rx);
     let found = Mutex::new(Prefetched::default());
     let folders = Folders::open(&root.join(dir));
-    let work = || read_queued(&queue, &found, &folders, root, repo, (date, sha7));
+    let timed = tracing::enabled!(tracing::Level::DEBUG);
+    let busy = Mutex::new(Duration::ZERO);
+    let work = || {
+        let spent = read_queued(&queue, &found, &folders, root, repo, (date, sha7), timed);
+        *busy.lock().unwrap_or_else(PoisonError::into_inner) += spent;
+    };
     let out = std::thread::scope(|scope| {
         let mut sent: HashSet<String> = HashSet::new();
         let mut workers = Vec::new();
@@ -80,6 +91,7 @@ pub fn while_diffing<T>(
         });
         drop(tx);
         // Help read what is left; without workers the caller reads it all.
+        let readers = workers.len() + usize::from(!workers.is_empty());
         if !workers.is_empty() {
             work();
         }
@@ -88,13 +100,20 @@ pub fn while_diffing<T>(
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
         }
-        out
+        (out, readers)
     });
+    let (out, readers) = out;
     let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     found.folders = Some(folders);
+    found.busy = timed.then(|| busy.into_inner().unwrap_or_else(PoisonError::into_inner));
+    found.readers = readers;
     (out, found)
 }
 
+/// Reads queued folders until the queue closes; with `timed`, returns the time
+/// spent on them (not in waiting for the next), else zero. Wall time, not the
+/// thread's CPU: rustix reads that clock through the vDSO, which crashes under
+/// valgrind (rustix issue 1559), and procfs's figure lags by up to a tick.
 fn read_queued(
     queue: &Mutex<Receiver<String>>,
     found: &Mutex<Prefetched>,
@@ -102,13 +121,16 @@ fn read_queued(
     root: &Path,
     repo: &RepoConfig,
     (date, sha7): (&str, &str),
-) {
+    timed: bool,
+) -> Duration {
     let dir = repo.projects_dir.as_str();
+    let mut busy = Duration::ZERO;
     loop {
         let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
         let Ok(name) = next else {
-            return;
+            return busy;
         };
+        let started = timed.then(Instant::now);
         let config = load_project_if_present(root, dir, &name, repo);
         let mut absent = Vec::new();
         if matches!(config, Ok(Some(_))) && repo.naming == NamingScheme::SingleRepository {
@@ -119,8 +141,12 @@ fn read_queued(
             }
         }
         let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
-        found.configs.insert(name, config);
+        found.configs.insert(name, Box::new(config));
         found.absent.extend(absent);
+        drop(found);
+        if let Some(started) = started {
+            busy += started.elapsed();
+        }
     }
 }
 
@@ -169,7 +195,12 @@ mod tests {
         paths.push(b"projects/\xff/x".to_vec());
         paths.push(b"projectsX/p00/y".to_vec());
         let refs: Vec<&[u8]> = paths.iter().map(Vec::as_slice).collect();
-        let found = diffing(dir.path(), &repo, &refs);
+        // With the debug line on, as `MONOARCH_LOG=monoarch=debug` turns it on.
+        let debug = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(std::io::sink)
+            .finish();
+        let found = tracing::subscriber::with_default(debug, || diffing(dir.path(), &repo, &refs));
 
         let mut read: Vec<&str> = found.configs.keys().map(String::as_str).collect();
         read.sort_unstable();
@@ -178,10 +209,10 @@ mod tests {
         expected.sort_unstable();
         assert_eq!(read, expected);
         for name in &names {
-            let config = found.configs[name].as_ref().expect("valid config");
+            let config = (*found.configs[name]).as_ref().expect("valid config");
             assert_eq!(config.as_ref().expect("present").name, *name);
         }
-        assert!(matches!(found.configs["gone"], Ok(None)));
+        assert!(matches!(*found.configs["gone"], Ok(None)));
         // Absent: both date-sha prefixes of every read project, but the folder that exists.
         for name in &names {
             let day = format!("{name}-20261120");
@@ -192,6 +223,10 @@ mod tests {
             );
         }
         assert!(!found.absent.iter().any(|n| n.starts_with("gone")));
+        // One reader thread beside the caller, which helps once the diff is done;
+        // the time they spent reading is what the debug line reports.
+        assert_eq!(found.readers, 2);
+        assert!(found.busy.is_some_and(|busy| busy > Duration::ZERO));
     }
 
     #[test]
@@ -200,6 +235,8 @@ mod tests {
         let found = diffing(dir.path(), &repo, &[b"projects/a/x", b"projects/b/y"]);
         assert!(found.configs.is_empty());
         assert!(found.absent.is_empty());
+        // Nothing read, and nothing timed with the debug line off.
+        assert_eq!((found.readers, found.busy), (0, None));
     }
 
     #[test]
