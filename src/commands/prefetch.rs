@@ -57,7 +57,7 @@ pub fn while_diffing<T>(
         let spent = read_queued(&queue, &found, &folders, root, repo, (date, sha7), timed);
         *busy.lock().unwrap_or_else(PoisonError::into_inner) += spent;
     };
-    let out = std::thread::scope(|scope| {
+    let (out, readers) = std::thread::scope(|scope| {
         let mut sent: HashSet<String> = HashSet::new();
         let mut workers = Vec::new();
         let mut most = None;
@@ -102,7 +102,6 @@ pub fn while_diffing<T>(
         }
         (out, readers)
     });
-    let (out, readers) = out;
     let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     found.folders = Some(folders);
     found.busy = timed.then(|| busy.into_inner().unwrap_or_else(PoisonError::into_inner));
@@ -113,7 +112,7 @@ pub fn while_diffing<T>(
 /// Reads queued folders until the queue closes; with `timed`, returns the time
 /// spent on them (not in waiting for the next), else zero. Wall time, not the
 /// thread's CPU: rustix reads that clock through the vDSO, which crashes under
-/// valgrind (rustix issue 1559), and procfs's figure lags by up to a tick.
+/// valgrind (rustix issue 1559), and procfs counts it in ticks (10 ms).
 fn read_queued(
     queue: &Mutex<Receiver<String>>,
     found: &Mutex<Prefetched>,
